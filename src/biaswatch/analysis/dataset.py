@@ -1,0 +1,272 @@
+"""Datasets for analysis: CSV, JSON Lines and Parquet read into an Arrow table.
+
+CSV columns are typed as pandas' ``read_csv`` types them (integers, then floats, then
+``True``/``False``, else strings; pandas' missing-value markers), because Clarify's type
+inference runs on those dtypes. A CSV may have a header row or not: when the config lists
+``headers`` and the first row is not exactly those headers, the file has no header row.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jmespath
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from biaswatch.analysis.columns import Column
+from biaswatch.config import AnalysisConfig, ColumnRef
+from biaswatch.errors import ConfigError, EmptyWindowError, SchemaError
+
+__all__ = ["Dataset", "dataset_from_table", "read_dataset"]
+
+# pandas' default missing-value markers (``read_csv``'s ``na_values``).
+_NULL_MARKERS = [
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+]  # fmt: skip
+_BOOLEANS = pa.array(["True", "False", "TRUE", "FALSE", "true", "false"])
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """A table and which of its columns hold the label and the model's output."""
+
+    table: pa.Table
+    label: str
+    predicted_label: str | None = None
+    probability: str | None = None
+    source: str = "dataset"
+    _columns: dict[str, Column] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def rows(self) -> int:
+        """Number of rows."""
+        return int(self.table.num_rows)
+
+    def column(self, name: str) -> Column:
+        """The named column, typed as pandas would type it (built once, then reused)."""
+        if name not in self._columns:
+            self._columns[name] = Column.of(name, self.table.column(name))
+        return self._columns[name]
+
+    def resolve(self, ref: ColumnRef, *, field: str) -> str:
+        """The name of the column that ``ref`` (a header or a 0-based index) designates."""
+        return _resolve(self.table.column_names, ref, field=field)
+
+
+def _resolve(names: list[str], ref: ColumnRef, *, field: str) -> str:
+    if isinstance(ref, int):
+        if 0 <= ref < len(names):
+            return names[ref]
+        raise SchemaError(
+            f"{field} = {ref}: no column at index {ref}; the dataset has {len(names)} columns",
+            field=field,
+            value=ref,
+        )
+    if ref in names:
+        return ref
+    raise SchemaError(
+        f"{field} = {ref!r}: no such column; columns are {', '.join(map(repr, names))}",
+        field=field,
+        value=ref,
+    )
+
+
+def dataset_from_table(
+    table: pa.Table, config: AnalysisConfig, *, source: str = "dataset"
+) -> Dataset:
+    """Wrap a table whose columns are named, resolving the config's label and output columns."""
+    names = table.column_names
+    if len(set(names)) != len(names):
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        raise SchemaError(f"{source}: duplicate column names {duplicated}", field="headers")
+    if table.num_rows == 0:
+        raise EmptyWindowError(f"{source} has no rows", path=source)
+    return Dataset(
+        table,
+        label=_resolve(names, config.label_column, field="label"),
+        predicted_label=(
+            _resolve(names, config.predicted_label, field="predicted_label")
+            if config.predicted_label is not None
+            else None
+        ),
+        probability=(
+            _resolve(names, config.probability, field="probability")
+            if config.probability is not None
+            else None
+        ),
+        source=source,
+    )
+
+
+def read_dataset(path: Path, config: AnalysisConfig) -> Dataset:
+    """Read the dataset at ``path`` in the config's ``dataset_type``."""
+    if not path.is_file():
+        raise SchemaError(f"dataset {str(path)!r} does not exist", path=str(path))
+    if config.dataset_type == "text/csv":
+        table = read_csv(path, headers=config.headers)
+    elif config.dataset_type == "application/jsonlines":
+        return read_jsonlines(path, config)
+    else:
+        table = pq.read_table(path)
+    return dataset_from_table(table, config, source=str(path))
+
+
+def read_csv(path: Path, *, headers: list[str] | None) -> pa.Table:
+    """Read a CSV file, with or without a header row, typed as pandas would type it."""
+    first = _first_row(path)
+    if first is None:
+        raise EmptyWindowError(f"dataset {str(path)!r} is empty", path=str(path))
+    has_header = headers is None or first == headers
+    names = first if headers is None else headers
+    if not has_header and len(first) != len(names):
+        raise SchemaError(
+            f"{path}, line 1: expected {len(names)} fields (one per header), got {len(first)}",
+            path=str(path),
+            line=1,
+            field="headers",
+            value=headers,
+        )
+    bad_rows: list[pacsv.InvalidRow] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad_rows.append(row)
+        return "skip"
+
+    def read(*, threads: bool) -> pa.Table:
+        return pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=1 if has_header else 0, use_threads=threads
+            ),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in names},
+                null_values=_NULL_MARKERS,
+                strings_can_be_null=True,
+            ),
+        )
+
+    try:
+        table = read(threads=True)
+        if bad_rows:
+            # Only a single-threaded read knows line numbers; pay for it on the error path.
+            bad_rows.clear()
+            read(threads=False)
+    except pa.ArrowInvalid as exc:
+        raise SchemaError(f"{path}: {exc}", path=str(path)) from exc
+    if bad_rows:
+        row = bad_rows[0]
+        raise SchemaError(
+            f"{path}, line {row.number}: expected {row.expected_columns} fields, got"
+            f" {row.actual_columns}: {row.text[:80]!r}",
+            path=str(path),
+            line=row.number,
+            value=row.text,
+        )
+    return pa.table({name: _typed(table.column(name)) for name in names})
+
+
+def _first_row(path: Path) -> list[str] | None:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return next(csv.reader(handle), None)
+
+
+def _typed(strings: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Integers, else floats, else booleans, else strings: pandas' order of guesses."""
+    for target in (pa.int64(), pa.float64()):
+        try:
+            return pc.cast(strings, target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    if strings.null_count < len(strings) and pc.all(pc.is_in(strings, _BOOLEANS)).as_py():
+        return pc.equal(pc.utf8_lower(strings), "true")
+    return strings
+
+
+def read_jsonlines(path: Path, config: AnalysisConfig) -> Dataset:
+    """Read JSON Lines records: features by the ``features`` JMESPath, label and outputs by theirs.
+
+    Feature columns are named by ``headers``; the label column by the header after them (the
+    last one, as Clarify names it) or else by its JMESPath, and the predicted label and
+    probability columns by their JMESPaths.
+    """
+    assert config.features is not None
+    features = jmespath.compile(config.features)
+    extra = {
+        str(ref): jmespath.compile(str(ref))
+        for ref in (config.label, config.predicted_label, config.probability)
+        if ref is not None
+    }
+    rows: list[list[Any]] = []
+    extras: dict[str, list[Any]] = {name: [] for name in extra}
+    for number, record in _records(path):
+        values = features.search(record)
+        if not isinstance(values, list):
+            raise SchemaError(
+                f"{path}, line {number}: features {config.features!r} is not a list",
+                path=str(path),
+                line=number,
+                field="features",
+                value=config.features,
+            )
+        if rows and len(values) != len(rows[0]):
+            raise SchemaError(
+                f"{path}, line {number}: expected {len(rows[0])} features, got {len(values)}",
+                path=str(path),
+                line=number,
+            )
+        rows.append(values)
+        for name, expression in extra.items():
+            extras[name].append(expression.search(record))
+    if not rows:
+        raise EmptyWindowError(f"dataset {str(path)!r} has no records", path=str(path))
+    width = len(rows[0])
+    headers = config.headers or [f"feature_{i}" for i in range(width)]
+    if len(headers) not in (width, width + 1):
+        raise ConfigError(
+            f"headers: {len(headers)} names for {width} features",
+            field="headers",
+            value=headers,
+        )
+    columns = {name: _array([row[i] for row in rows]) for i, name in enumerate(headers[:width])}
+    label = headers[width] if len(headers) > width else str(config.label)
+    columns[label] = _array(extras.pop(str(config.label)))
+    for name, values in extras.items():
+        columns[name] = _array(values)
+    table = pa.table(columns)
+    return Dataset(
+        table,
+        label=label,
+        predicted_label=None if config.predicted_label is None else str(config.predicted_label),
+        probability=None if config.probability is None else str(config.probability),
+        source=str(path),
+    )
+
+
+def _records(path: Path) -> Iterator[tuple[int, Any]]:
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                raise SchemaError(
+                    f"{path}, line {number}: invalid JSON: {exc.msg}", path=str(path), line=number
+                ) from exc
+
+
+def _array(values: list[Any]) -> pa.Array:
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values])

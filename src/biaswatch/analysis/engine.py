@@ -1,0 +1,223 @@
+"""The local analysis engine: a dataset and a config in, every requested metric out.
+
+One pass per facet builds a count tensor from per-row codes; every metric but FT is then
+derived from the counts. FT is fitted on the feature rows, as Clarify does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from biaswatch.analysis.dataset import Dataset
+from biaswatch.analysis.facets import FacetAxis, encode_facet
+from biaswatch.analysis.outcomes import binarize_label, binarize_predicted, binarize_scores
+from biaswatch.analysis.result import AnalysisResult, FacetResult, MetricResult, StageResult
+from biaswatch.config import AnalysisConfig, StageMethods
+from biaswatch.errors import ConfigError, UnknownMetricError
+from biaswatch.metrics import (
+    REGISTRY,
+    CountTensor,
+    FacetCounts,
+    MetricCode,
+    MetricSpec,
+    MetricValue,
+    Stage,
+    ft,
+    metrics_of,
+)
+
+__all__ = ["analyze", "requested_metrics"]
+
+BoolArray = npt.NDArray[np.bool_]
+Features = npt.NDArray[np.float64] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Groups:
+    """Group codes in sorted-value order (``np.unique``), with a missing group last."""
+
+    codes: npt.NDArray[np.intp] | None
+    size: int
+    grouped: bool
+    missing: bool
+
+
+def requested_metrics(methods: StageMethods | None, stage: Stage) -> tuple[MetricSpec, ...]:
+    """The metrics a stage's ``methods`` asks for, sorted by code; none when it is absent."""
+    if methods is None:
+        return ()
+    if methods.methods == "all":
+        return metrics_of(stage)
+    field = f"methods.{stage.value}_bias.methods"
+    specs = []
+    for code in methods.methods:
+        spec = REGISTRY.get(MetricCode(code)) if code in MetricCode.__members__ else None
+        if spec is None or spec.stage is not stage:
+            raise UnknownMetricError(
+                f"{field}: {code!r} is not a {stage.value.replace('_', '-')} metric; choose from"
+                f" {', '.join(s.code for s in metrics_of(stage))}",
+                field=field,
+                value=code,
+            )
+        specs.append(spec)
+    return tuple(sorted(set(specs), key=lambda s: s.code))
+
+
+def analyze(
+    dataset: Dataset, config: AnalysisConfig, *, strict: bool = True, ft_jobs: int | None = -1
+) -> AnalysisResult:
+    """Compute the configured bias metrics of ``dataset``, exactly as Clarify would.
+
+    With ``strict`` (for a dataset a person chose: ``analyze``, baselines), configured label or
+    facet values that match no row are an error; without it (monitoring windows, where a small
+    hour may lack a group) they give Clarify's per-metric "Facet set is empty" errors.
+    ``ft_jobs`` is the number of cores FT's neighbour search may use (the result is the same).
+    """
+    pre = requested_metrics(config.methods.pre_training_bias, Stage.PRE_TRAINING)
+    post = requested_metrics(config.methods.post_training_bias, Stage.POST_TRAINING)
+    if post and not config.predicts:
+        raise ConfigError(
+            "methods.post_training_bias needs the model's output: set 'predicted_label' or"
+            " 'probability'",
+            field="methods.post_training_bias",
+        )
+    values = config.label_values_or_threshold
+    label = binarize_label(dataset.column(dataset.label), values, strict=strict)
+    predicted: BoolArray | None = None
+    if post:
+        if dataset.predicted_label is not None:
+            predicted = binarize_predicted(dataset.column(dataset.predicted_label), values, label)
+        else:
+            assert dataset.probability is not None
+            predicted = binarize_scores(
+                dataset.column(dataset.probability), float(config.probability_threshold)
+            )
+    groups = _groups(dataset, config)
+
+    pre_facets: dict[str, tuple[FacetResult, ...]] = {}
+    post_facets: dict[str, tuple[FacetResult, ...]] = {}
+    for index, facet_config in enumerate(config.facet):
+        name = dataset.resolve(facet_config.name_or_index, field=f"facet[{index}].name_or_index")
+        axis = encode_facet(
+            dataset.column(name),
+            facet_config,
+            field=f"facet[{index}].value_or_threshold",
+            strict=strict,
+        )
+        tensor = CountTensor.from_codes(
+            group=groups.codes,
+            facet=axis.codes,
+            label=label.positive,
+            predicted=predicted,
+            n_groups=groups.size,
+            n_facet_values=axis.n_codes,
+            grouped=groups.grouped,
+            missing_group=groups.missing,
+        )
+        if pre:
+            pre_facets[name] = pre_facets.get(name, ()) + _facet_results(axis, tensor, pre)
+        if post:
+            assert predicted is not None
+            features = _lazy_features(dataset, config, exclude=name)
+            flip = _flip_test(axis, predicted, features, ft_jobs)
+            post_facets[name] = post_facets.get(name, ()) + _facet_results(
+                axis, tensor, post, flip=flip
+            )
+
+    label_values = ",".join(str(v) for v in values)
+
+    def stage(kind: Stage, facets: dict[str, tuple[FacetResult, ...]]) -> StageResult:
+        return StageResult(kind, dataset.label, label_values, facets)
+
+    return AnalysisResult(
+        rows=dataset.rows,
+        pre_training=stage(Stage.PRE_TRAINING, pre_facets) if pre else None,
+        post_training=stage(Stage.POST_TRAINING, post_facets) if post else None,
+    )
+
+
+def _facet_results(
+    axis: FacetAxis,
+    tensor: CountTensor,
+    specs: tuple[MetricSpec, ...],
+    *,
+    flip: Callable[[int], MetricValue] | None = None,
+) -> tuple[FacetResult, ...]:
+    results = []
+    for position, entry in enumerate(axis.entries):
+        counts: FacetCounts = tensor.facet(entry.sensitive)
+        metrics = []
+        for spec in specs:
+            if spec.kernel is not None:
+                value = spec.kernel(counts)
+            else:
+                assert flip is not None
+                value = flip(position)
+            metrics.append(MetricResult(spec.code, spec.description, value))
+        results.append(FacetResult(entry.value_or_threshold, tuple(metrics), counts))
+    return tuple(results)
+
+
+def _flip_test(
+    axis: FacetAxis, predicted: BoolArray, features: Callable[[], Features], jobs: int | None
+) -> Callable[[int], MetricValue]:
+    def run(position: int) -> MetricValue:
+        return ft(
+            features(),
+            sensitive=axis.sensitive_mask(axis.entries[position]),
+            predicted=predicted,
+            n_jobs=jobs,
+        )
+
+    return run
+
+
+def _lazy_features(
+    dataset: Dataset, config: AnalysisConfig, *, exclude: str
+) -> Callable[[], Features]:
+    """FT's feature matrix, built on first use: every column but the facet, label and outputs.
+
+    ``None`` when a feature column is not numeric (FT then reports Clarify's error).
+    """
+    cache: list[Features] = []
+
+    def build() -> Features:
+        if not cache:
+            excluded = {exclude, dataset.label, dataset.predicted_label, dataset.probability}
+            for ref in config.excluded_columns or ():
+                excluded.add(dataset.resolve(ref, field="excluded_columns"))
+            columns = [
+                dataset.column(name)
+                for name in dataset.table.column_names
+                if name not in excluded
+            ]
+            if not all(column.kind.numeric for column in columns):
+                cache.append(None)
+            elif not columns:
+                cache.append(np.empty((dataset.rows, 0)))
+            else:
+                cache.append(
+                    np.column_stack([column.numbers().astype(np.float64) for column in columns])
+                )
+        return cache[0]
+
+    return build
+
+
+def _groups(dataset: Dataset, config: AnalysisConfig) -> _Groups:
+    if config.group_variable is None:
+        return _Groups(None, 1, grouped=False, missing=False)
+    name = dataset.resolve(config.group_variable, field="group_variable")
+    factorized = dataset.column(name).factorize()
+    present = sorted(
+        (value, code) for code, value in enumerate(factorized.uniques) if value is not None
+    )
+    rank = np.full(len(factorized.uniques), len(present), dtype=np.intp)
+    for position, (_, code) in enumerate(present):
+        rank[code] = position
+    missing = len(present) < len(factorized.uniques)
+    return _Groups(rank[factorized.codes], len(factorized.uniques), grouped=True, missing=missing)

@@ -1,0 +1,123 @@
+"""Labels and predictions turned into positive/negative, by Clarify's rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from biaswatch.analysis.columns import Column, DataType
+from biaswatch.analysis.facets import matching_codes, threshold_of
+from biaswatch.config import Value
+from biaswatch.errors import DataError
+
+__all__ = ["Outcome", "binarize_label", "binarize_predicted", "binarize_scores"]
+
+BoolArray = npt.NDArray[np.bool_]
+
+_FIELD = "label_values_or_threshold"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A column made binary: which rows are positive, and how the column was typed."""
+
+    positive: BoolArray
+    data_type: DataType
+    numbers: npt.NDArray[np.float64] | npt.NDArray[np.int64] | None = None
+
+
+def _binarize(column: Column, values: list[Value], data_type: DataType) -> Outcome:
+    if data_type is DataType.CONTINUOUS:
+        numbers = column.numbers()
+        with np.errstate(invalid="ignore"):
+            positive = numbers > threshold_of(values, field=_FIELD)
+        return Outcome(positive, data_type, numbers)
+    factorized = column.factorize()
+    positive_codes = matching_codes(factorized.uniques, values, column)
+    return Outcome(np.isin(factorized.codes, positive_codes), data_type)
+
+
+def binarize_label(column: Column, values: list[Value], *, strict: bool) -> Outcome:
+    """The positive-label mask: value match for a categorical label, ``> t`` for a continuous one.
+
+    A label column of integers or booleans holding only 0 and 1 is categorical however short
+    it is. With ``strict``, a label whose configured values match no row raises
+    :class:`DataError` (most often a value written as ``"1"`` versus ``1``, or a typo).
+    """
+    data_type = column.data_type(values, binary_is_categorical=True)
+    outcome = _binarize(column, values, data_type)
+    if strict and not outcome.positive.any():
+        raise DataError(
+            f"{_FIELD} = {values!r}: no row of label column {column.name!r} is positive"
+            f" ({'no value above the threshold' if data_type is DataType.CONTINUOUS else 'no row has these values'})",
+            field=_FIELD,
+            value=values,
+        )
+    return outcome
+
+
+def binarize_predicted(column: Column, values: list[Value], label: Outcome) -> BoolArray:
+    """The positive-prediction mask, with the label's values and type (Clarify's rules).
+
+    The predicted column must have the label's type; a continuous prediction is first cast to
+    the label's dtype (so float predictions of an integer label are truncated, as in Clarify).
+    No positive prediction at all is an error, as it is for Clarify.
+    """
+    data_type = column.data_type(values, binary_is_categorical=True)
+    if data_type is not label.data_type:
+        raise DataError(
+            f"predicted label column {column.name!r} is {data_type} but label column is"
+            f" {label.data_type}: Predicted Label Column series datatype is not the same as"
+            " Label Column series",
+            field="predicted_label",
+            value=column.name,
+        )
+    if data_type is DataType.CATEGORICAL:
+        positive = _binarize(column, values, data_type).positive
+    else:
+        numbers = column.numbers()
+        assert label.numbers is not None
+        if label.numbers.dtype.kind == "i" and numbers.dtype.kind == "f":
+            if np.isnan(numbers).any():
+                raise DataError(
+                    f"predicted label column {column.name!r} has missing values and cannot be"
+                    " cast to the integer label's type",
+                    field="predicted_label",
+                    value=column.name,
+                )
+            numbers = numbers.astype(np.int64)
+        with np.errstate(invalid="ignore"):
+            positive = numbers > threshold_of(values, field=_FIELD)
+    return _require_positive(positive, column, values)
+
+
+def binarize_scores(column: Column, threshold: float) -> BoolArray:
+    """The positive-prediction mask from scores: ``score > threshold`` (missing is negative)."""
+    if not column.kind.numeric:
+        try:
+            numbers = column.numbers()
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            raise DataError(
+                f"probability column {column.name!r} is not numeric: {exc}",
+                field="probability",
+                value=column.name,
+            ) from exc
+    else:
+        numbers = column.numbers()
+    with np.errstate(invalid="ignore"):
+        positive = numbers > threshold
+    return _require_positive(positive, column, [threshold])
+
+
+def _require_positive(positive: BoolArray, column: Column, values: list[Value]) -> BoolArray:
+    if not positive.any():
+        raise DataError(
+            f"{_FIELD} = {values!r}: no prediction in column {column.name!r} is positive. No"
+            " Label values are present in the predicted Label Column,Positive Predicted Index"
+            " Series contains all False values",
+            field=_FIELD,
+            value=values,
+        )
+    return positive

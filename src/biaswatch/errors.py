@@ -1,0 +1,113 @@
+"""Every exception biaswatch raises, in one tree.
+
+::
+
+    BiaswatchError(Exception)                     root
+    ├── ConfigError(BiaswatchError, ValueError)   invalid analysis/monitor config      exit 2
+    │   └── UnknownMetricError                    a metric code that is not registered
+    ├── DataError(BiaswatchError, ValueError)     inputs unusable for the whole run    exit 1
+    │   ├── SchemaError                           missing column, malformed row
+    │   ├── EmptyWindowError                      no captured records in the window
+    │   └── JoinError                             ground truth cannot be joined
+    ├── StorageError(BiaswatchError, OSError)     read/write failures
+    ├── BaselineError(BiaswatchError)             baseline missing or incompatible
+    ├── PublishError(BiaswatchError)              a publisher failed
+    └── ScheduleError(BiaswatchError)             bad cron expression, overlapping run
+    BiaswatchWarning(UserWarning)
+
+Exceptions carry the offending field and value as attributes, and say both in their message.
+This module imports nothing from biaswatch, so every layer may use it.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = [
+    "BaselineError",
+    "BiaswatchError",
+    "BiaswatchWarning",
+    "ConfigError",
+    "DataError",
+    "EmptyWindowError",
+    "JoinError",
+    "PublishError",
+    "ScheduleError",
+    "SchemaError",
+    "StorageError",
+    "UnknownMetricError",
+]
+
+
+class BiaswatchError(Exception):
+    """Root of every error biaswatch raises."""
+
+    exit_code: ClassVar[int] = 1
+
+
+class ConfigError(BiaswatchError, ValueError):
+    """A configuration is invalid; ``field`` names the setting and ``value`` what was given."""
+
+    exit_code: ClassVar[int] = 2
+
+    def __init__(self, message: str, *, field: str | None = None, value: object = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
+
+class UnknownMetricError(ConfigError):
+    """A metric code that is not in the registry (or not in the requested stage)."""
+
+
+class DataError(BiaswatchError, ValueError):
+    """The input data cannot be used for the whole run."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        value: object = None,
+        path: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+        self.path = path
+        self.line = line
+
+
+class SchemaError(DataError):
+    """A column is missing, or a row does not have the shape the schema says."""
+
+
+class EmptyWindowError(DataError):
+    """No records at all: an empty dataset or an empty monitoring window."""
+
+
+class JoinError(DataError):
+    """Captured records and ground truth cannot be joined."""
+
+
+class StorageError(BiaswatchError, OSError):
+    """Reading or writing a file or object failed."""
+
+
+class BaselineError(BiaswatchError):
+    """The baseline is missing, or does not fit the current analysis."""
+
+
+class PublishError(BiaswatchError):
+    """A metric publisher failed; the run itself still completes."""
+
+
+class ScheduleError(BiaswatchError):
+    """A schedule expression is invalid, or a run overlaps another."""
+
+    exit_code: ClassVar[int] = 2
+
+
+class BiaswatchWarning(UserWarning):
+    """Something a person should look at, which does not stop the run."""

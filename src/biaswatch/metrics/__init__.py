@@ -1,0 +1,36 @@
+"""Clarify's bias metrics over a count tensor (numpy only).
+
+Build a :class:`CountTensor` from per-row codes, take a facet entry's binary view with
+:meth:`CountTensor.facet`, and apply the kernels named in :data:`REGISTRY`; only the flip test
+(:func:`ft`) needs the feature rows.
+"""
+
+from __future__ import annotations
+
+from biaswatch.metrics.counts import Confusion, CountTensor, FacetCounts
+from biaswatch.metrics.fliptest import FT_UNAVAILABLE, ft, ft_available
+from biaswatch.metrics.registry import (
+    REGISTRY,
+    CountKernel,
+    MetricCode,
+    MetricSpec,
+    Stage,
+    metrics_of,
+)
+from biaswatch.metrics.value import MetricValue
+
+__all__ = [
+    "FT_UNAVAILABLE",
+    "REGISTRY",
+    "Confusion",
+    "CountKernel",
+    "CountTensor",
+    "FacetCounts",
+    "MetricCode",
+    "MetricSpec",
+    "MetricValue",
+    "Stage",
+    "ft",
+    "ft_available",
+    "metrics_of",
+]
