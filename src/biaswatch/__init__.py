@@ -1,0 +1,9 @@
+"""biaswatch: bias-drift monitoring for deployed ML models, compatible with SageMaker Clarify."""
+
+from __future__ import annotations
+
+from biaswatch.errors import BiaswatchError, BiaswatchWarning
+
+__all__ = ["BiaswatchError", "BiaswatchWarning", "__version__"]
+
+__version__ = "0.1.0"

@@ -1,0 +1,106 @@
+"""The typer application, its error handling and exit codes.
+
+Exit codes: 0 success or ``Completed``; 3 ``CompletedWithViolations``; 2 a usage or config
+error; 1 any other failure.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from biaswatch import __version__
+from biaswatch.analysis import analyze, dump_analysis, read_dataset
+from biaswatch.cli._files import write_atomically
+from biaswatch.config import parse_analysis_config
+from biaswatch.errors import BiaswatchError, StorageError
+from biaswatch.report import render_report
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="biaswatch",
+    help="Bias-drift monitoring for deployed ML models, compatible with SageMaker Clarify.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"biaswatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Bias-drift monitoring for deployed ML models, compatible with SageMaker Clarify."""
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise StorageError(f"cannot read {what} {str(path)!r}: {exc.strerror or exc}") from exc
+
+
+@app.command("analyze")
+def analyze_command(
+    analysis_config: Annotated[
+        Path, typer.Option("--analysis-config", help="Clarify analysis config (JSON).")
+    ],
+    dataset: Annotated[Path, typer.Option("--dataset", help="The dataset to analyse.")],
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", help="Where analysis.json and report.html go.")
+    ],
+) -> None:
+    """Compute Clarify bias metrics for a dataset: writes analysis.json and report.html."""
+    config = parse_analysis_config(
+        _read(analysis_config, "analysis config"), source=str(analysis_config)
+    )
+    result = analyze(read_dataset(dataset, config), config)
+    write_atomically(output_dir / "analysis.json", dump_analysis(result))
+    report = render_report(result, title="Bias analysis", subtitle=f"dataset {dataset}")
+    write_atomically(output_dir / "report.html", report.encode())
+    entries = sum(len(f) for stage in result.stages for f in stage.facets.values())
+    console.print(
+        f"Analysed {result.rows} rows, {entries} facet entries"
+        f" ({', '.join(s.stage.value.replace('_', '-') for s in result.stages)})."
+    )
+    console.print(f"analysis.json: {output_dir / 'analysis.json'}")
+    console.print(f"report:        {output_dir / 'report.html'}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI on ``argv`` (default: the process arguments), exiting with its exit code.
+
+    biaswatch errors become one line on stderr and their class's ``exit_code``; click's usage
+    errors keep click's message and exit code 2.
+    """
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except BiaswatchError as exc:
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        errors.print("aborted")
+        sys.exit(1)
+    if isinstance(code, int) and code:
+        sys.exit(code)

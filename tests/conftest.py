@@ -1,0 +1,31 @@
+"""Shared fixtures: a clean environment for every test, hypothesis profiles, the golden corpus."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, max_examples=200,
+    suppress_health_check=[HealthCheck.too_slow],
+)  # fmt: skip
+settings.register_profile("dev", deadline=None, max_examples=100)
+settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("BIASWATCH_SHARED", REPO.parent / "shared"))
+GOLDEN = SHARED / "golden" / "clarify"
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Isolate every test from the developer's biaswatch and AWS settings."""
+    for name in list(os.environ):
+        if name.startswith(("BIASWATCH_", "AWS_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("BIASWATCH_HOME", str(tmp_path / "biaswatch-home"))
+    yield
