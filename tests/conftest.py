@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,10 +21,9 @@ GOLDEN = SHARED / "golden" / "clarify"
 
 
 @pytest.fixture(autouse=True)
-def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Isolate every test from the developer's biaswatch and AWS settings."""
     for name in list(os.environ):
         if name.startswith(("BIASWATCH_", "AWS_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("BIASWATCH_HOME", str(tmp_path / "biaswatch-home"))
-    yield

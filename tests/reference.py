@@ -65,7 +65,9 @@ def reference_metrics(rows: Sequence[Row], *, grouped: bool) -> dict[str, Result
                 None,
             )
     # KL, JS, LP, TVD, KS over label distributions, kept where both are non-zero
-    pdf_a = {k: _count(rows, d=False, y=k) / n_a for k in (False, True) if _count(rows, d=False, y=k)}
+    pdf_a = {
+        k: _count(rows, d=False, y=k) / n_a for k in (False, True) if _count(rows, d=False, y=k)
+    }
     pdf_d = {k: _count(rows, d=True, y=k) / n_d for k in (False, True) if _count(rows, d=True, y=k)}
     keys = [k for k in (False, True) if pdf_a.get(k, 0) and pdf_d.get(k, 0)]
     if not keys:
@@ -108,9 +110,14 @@ def reference_metrics(rows: Sequence[Row], *, grouped: bool) -> dict[str, Result
             disparities.append(share_d - share_a)
         sizes_array = np.array(sizes, dtype=float)
         out[name] = (
-            float(_divide(np.sum(sizes_array * np.array(disparities, dtype=float)), np.sum(sizes_array))),
+            float(
+                _divide(
+                    np.sum(sizes_array * np.array(disparities, dtype=float)), np.sum(sizes_array)
+                )
+            ),
             None,
         )
+
     # Confusion-based post-training metrics
     def side(d: bool) -> dict[str, int]:
         return {
@@ -138,16 +145,29 @@ def reference_metrics(rows: Sequence[Row], *, grouped: bool) -> dict[str, Result
         out["DI"] = err("Facet set is empty")
     else:
         out["DI"] = (_divide((d["tp"] + d["fp"]) / n_d, (a["tp"] + a["fp"]) / n_a), None)
-    formulas = {
-        "DCA": ("DCO: ", lambda: diff(_divide(a["tp"] + a["fn"], a["tp"] + a["fp"]), _divide(d["tp"] + d["fn"], d["tp"] + d["fp"]))),
-        "DCR": ("DCO: ", lambda: diff(_divide(d["tn"] + d["fp"], d["tn"] + d["fn"]), _divide(a["tn"] + a["fp"], a["tn"] + a["fn"]))),
-        "RD": ("DLA: ", lambda: diff(_divide(a["tp"], a["tp"] + a["fn"]), _divide(d["tp"], d["tp"] + d["fn"]))),
-        "SD": ("DLA: ", lambda: diff(_divide(d["tn"], d["tn"] + d["fp"]), _divide(a["tn"], a["tn"] + a["fp"]))),
-        "DAR": ("DLR: ", lambda: diff(_divide(a["tp"], a["tp"] + a["fp"]), _divide(d["tp"], d["tp"] + d["fp"]))),
-        "DRR": ("DLR: ", lambda: diff(_divide(d["tn"], d["tn"] + d["fn"]), _divide(a["tn"], a["tn"] + a["fn"]))),
-    }  # fmt: skip
-    for name, (prefix, formula) in formulas.items():
-        out[name] = empty(prefix) or (formula(), None)
+
+    def ratio_a(num: tuple[str, ...], den: tuple[str, ...]) -> float:
+        return _divide(sum(a[k] for k in num), sum(a[k] for k in den))
+
+    def ratio_d(num: tuple[str, ...], den: tuple[str, ...]) -> float:
+        return _divide(sum(d[k] for k in num), sum(d[k] for k in den))
+
+    label_pos, predicted_pos = ("tp", "fn"), ("tp", "fp")
+    label_neg, predicted_neg = ("tn", "fp"), ("tn", "fn")
+    Cells = tuple[str, ...]
+    formulas: dict[str, tuple[str, tuple[Cells, Cells], bool]] = {
+        "DCA": ("DCO: ", (label_pos, predicted_pos), False),
+        "DCR": ("DCO: ", (label_neg, predicted_neg), True),
+        "RD": ("DLA: ", (("tp",), label_pos), False),
+        "SD": ("DLA: ", (("tn",), label_neg), True),
+        "DAR": ("DLR: ", (("tp",), predicted_pos), False),
+        "DRR": ("DLR: ", (("tn",), predicted_neg), True),
+    }
+    for name, (prefix, (num, den), d_minus_a) in formulas.items():
+        first, second = ratio_a(num, den), ratio_d(num, den)
+        if d_minus_a:
+            first, second = second, first
+        out[name] = empty(prefix) or (diff(first, second), None)
     accuracy_a = _divide(a["tp"] + a["tn"], n_a)
     accuracy_d = _divide(d["tp"] + d["tn"], n_d)
     out["AD"] = empty("") or (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,7 +86,7 @@ def codes(
     )
 
 
-def split(draw: st.DrawFn, data: Codes) -> tuple[Codes, Codes]:
+def split(draw: Callable[[st.SearchStrategy[int]], int], data: Codes) -> tuple[Codes, Codes]:
     """Cut the rows in two at a drawn position."""
     cut = draw(st.integers(0, len(data.facet)))
     first = np.arange(cut, dtype=np.intp)

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from biaswatch.metrics import REGISTRY, CountTensor, FacetCounts, MetricCode, Stage
 from tests.reference import Row, close, reference_metrics
 from tests.strategies import Codes, codes, split
+
+from biaswatch.metrics import REGISTRY, CountTensor, FacetCounts, MetricCode, Stage
 
 COUNT_METRICS = [spec for spec in REGISTRY.values() if spec.kernel is not None]
 # "a minus d" and "d minus a" differences: swapping the sides flips their sign.
@@ -84,7 +84,8 @@ def test_row_order_does_not_matter(data: Codes, random: object) -> None:
 def test_kernel_equals_the_row_by_row_reference(spec: object, data: Codes) -> None:
     from biaswatch.metrics import MetricSpec
 
-    assert isinstance(spec, MetricSpec) and spec.kernel is not None
+    assert isinstance(spec, MetricSpec)
+    assert spec.kernel is not None
     sensitive = [0]
     got = spec.kernel(data.tensor().facet(sensitive))
     rows = [
@@ -96,7 +97,8 @@ def test_kernel_equals_the_row_by_row_reference(spec: object, data: Codes) -> No
     if value is None:
         assert got.value is None
     else:
-        assert got.value is not None and close(got.value, value)
+        assert got.value is not None
+        assert close(got.value, value)
         assert type(got.value) is type(value)
 
 
@@ -132,7 +134,8 @@ def test_disparate_impact_is_reciprocal(data: Codes) -> None:
 def test_values_stay_in_range(spec: object, data: Codes) -> None:
     from biaswatch.metrics import MetricSpec
 
-    assert isinstance(spec, MetricSpec) and spec.kernel is not None
+    assert isinstance(spec, MetricSpec)
+    assert spec.kernel is not None
     value = spec.kernel(data.tensor().facet([0])).value
     if value is None:
         return

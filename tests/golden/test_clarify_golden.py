@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import GOLDEN
 
 from biaswatch.cli import main
-from tests.conftest import GOLDEN
 
 CASES = sorted(p for p in GOLDEN.glob("case-*") if p.is_dir())
 
@@ -25,13 +25,20 @@ def mismatches(expected: Any, actual: Any, path: str = "$") -> list[str]:
         if not isinstance(actual, dict) or list(expected) != list(actual):
             keys = list(actual) if isinstance(actual, dict) else actual
             return [f"{path}: keys {list(expected)} != {keys}"]
-        return [m for key in expected for m in mismatches(expected[key], actual[key], f"{path}.{key}")]
+        return [
+            m for key in expected for m in mismatches(expected[key], actual[key], f"{path}.{key}")
+        ]
     if isinstance(expected, list):
         if not isinstance(actual, list) or len(expected) != len(actual):
             return [f"{path}: {len(expected)} items != {actual!r:.200}"]
-        return [m for i, pair in enumerate(zip(expected, actual, strict=True)) for m in mismatches(*pair, f"{path}[{i}]")]
+        return [
+            m
+            for i, pair in enumerate(zip(expected, actual, strict=True))
+            for m in mismatches(*pair, f"{path}[{i}]")
+        ]
     if type(expected) is not type(actual):
-        return [f"{path}: {actual!r} ({type(actual).__name__}) is not a {type(expected).__name__} like {expected!r}"]
+        kinds = f"{type(actual).__name__} instead of {type(expected).__name__}"
+        return [f"{path}: {actual!r} ({kinds}, expected {expected!r})"]
     if isinstance(expected, float):
         if not math.isclose(expected, actual, rel_tol=1e-12, abs_tol=0.0):
             return [f"{path}: {actual!r} != {expected!r}"]

@@ -109,11 +109,11 @@ class Column:
 
     def uniqueness(self) -> float:
         """Distinct non-missing values over non-missing values (0.0 for an all-missing column)."""
-        valid = len(self.data) - self.data.null_count
+        valid = int(len(self.data) - self.data.null_count)
         if valid == 0:
             return 0.0
-        distinct = pc.count_distinct(self.data, mode="only_valid").as_py()
-        return int(distinct) / valid
+        distinct = int(pc.count_distinct(self.data, mode="only_valid").as_py())
+        return distinct / valid
 
     def data_type(self, values: Sequence[Value] | None, *, binary_is_categorical: bool) -> DataType:
         """Clarify's type-inference rule (``series_datatype``), applied to this column.
@@ -140,7 +140,7 @@ class Column:
         return DataType.CONTINUOUS if continuous else DataType.CATEGORICAL
 
     def numbers(self) -> npt.NDArray[np.float64] | npt.NDArray[np.int64]:
-        """The values as numbers (``pd.to_numeric``): int64 when integral and complete, else float64."""
+        """The values as numbers, as ``pd.to_numeric`` makes them: int64 or else float64."""
         integers = self._as_integers()
         if integers is not None:
             return np.asarray(integers.to_numpy(zero_copy_only=False), dtype=np.int64)

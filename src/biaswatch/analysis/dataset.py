@@ -85,9 +85,7 @@ def dataset_from_table(
 ) -> Dataset:
     """Wrap a table whose columns are named, resolving the config's label and output columns."""
     names = table.column_names
-    if len(set(names)) != len(names):
-        duplicated = sorted({n for n in names if names.count(n) > 1})
-        raise SchemaError(f"{source}: duplicate column names {duplicated}", field="headers")
+    _require_unique(names, source)
     if table.num_rows == 0:
         raise EmptyWindowError(f"{source} has no rows", path=source)
     return Dataset(
@@ -105,6 +103,14 @@ def dataset_from_table(
         ),
         source=source,
     )
+
+
+def _require_unique(names: list[str], source: str) -> None:
+    if len(set(names)) != len(names):
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        raise SchemaError(
+            f"{source}: duplicate column names {duplicated}", field="headers", value=duplicated
+        )
 
 
 def read_dataset(path: Path, config: AnalysisConfig) -> Dataset:
@@ -127,6 +133,7 @@ def read_csv(path: Path, *, headers: list[str] | None) -> pa.Table:
         raise EmptyWindowError(f"dataset {str(path)!r} is empty", path=str(path))
     has_header = headers is None or first == headers
     names = first if headers is None else headers
+    _require_unique(names, str(path))
     if not has_header and len(first) != len(names):
         raise SchemaError(
             f"{path}, line 1: expected {len(names)} fields (one per header), got {len(first)}",

@@ -191,9 +191,7 @@ def _lazy_features(
             for ref in config.excluded_columns or ():
                 excluded.add(dataset.resolve(ref, field="excluded_columns"))
             columns = [
-                dataset.column(name)
-                for name in dataset.table.column_names
-                if name not in excluded
+                dataset.column(name) for name in dataset.table.column_names if name not in excluded
             ]
             if not all(column.kind.numeric for column in columns):
                 cache.append(None)

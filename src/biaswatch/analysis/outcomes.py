@@ -49,9 +49,13 @@ def binarize_label(column: Column, values: list[Value], *, strict: bool) -> Outc
     data_type = column.data_type(values, binary_is_categorical=True)
     outcome = _binarize(column, values, data_type)
     if strict and not outcome.positive.any():
+        reason = (
+            "no value is above the threshold"
+            if data_type is DataType.CONTINUOUS
+            else "no row has these values"
+        )
         raise DataError(
-            f"{_FIELD} = {values!r}: no row of label column {column.name!r} is positive"
-            f" ({'no value above the threshold' if data_type is DataType.CONTINUOUS else 'no row has these values'})",
+            f"{_FIELD} = {values!r}: no row of label column {column.name!r} is positive ({reason})",
             field=_FIELD,
             value=values,
         )

@@ -110,10 +110,7 @@ class AnalysisConfig(_Model):
             raise ValueError("'label' is required: the column (or JMESPath) of the true label")
         if self.methods.pre_training_bias is None and self.methods.post_training_bias is None:
             raise ValueError("'methods' must ask for pre_training_bias, post_training_bias or both")
-        if (
-            self.dataset_type == "application/jsonlines"
-            and self.features is None
-        ):
+        if self.dataset_type == "application/jsonlines" and self.features is None:
             raise ValueError("'features' (a JMESPath) is required for application/jsonlines")
         return self
 
@@ -143,7 +140,7 @@ def parse_analysis_config(raw: bytes | str, *, source: str = "analysis config") 
     >>> parse_analysis_config('{"label": "y"')
     Traceback (most recent call last):
     ...
-    biaswatch.errors.ConfigError: analysis config is not valid JSON (line 1, column 13): ...
+    biaswatch.errors.ConfigError: analysis config is not valid JSON (line 1, column 14): ...
     """
     try:
         document = orjson.loads(raw)
@@ -158,17 +155,22 @@ def parse_analysis_config(raw: bytes | str, *, source: str = "analysis config") 
     return config_from_dict(document, source=source)
 
 
-def config_from_dict(document: dict[str, Any], *, source: str = "analysis config") -> AnalysisConfig:
+def config_from_dict(
+    document: dict[str, Any], *, source: str = "analysis config"
+) -> AnalysisConfig:
     """Validate an already-parsed analysis config; see :func:`parse_analysis_config`."""
     try:
         return AnalysisConfig.model_validate(document)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        problems = exc.errors()
+        first = problems[0]
         field = _dotted(first["loc"])
         value = first.get("input")
+        # A union reports one error per member type; count the fields, not the members.
+        others = len({_dotted(p["loc"]) for p in problems} - {field})
         raise ConfigError(
             f"{source}: {field or 'config'} = {_show(value)}: {first['msg']}"
-            + (f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""),
+            + (f" (and {others} more invalid field{'s' * (others > 1)})" if others else ""),
             field=field,
             value=value,
         ) from exc

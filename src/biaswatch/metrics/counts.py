@@ -77,7 +77,9 @@ class FacetCounts:
 
     def __post_init__(self) -> None:
         if self.cells.ndim != 4 or self.cells.shape[1:] != (2, 2, 2):
-            raise ValueError(f"FacetCounts cells must have shape (G, 2, 2, 2), got {self.cells.shape}")
+            raise ValueError(
+                f"FacetCounts cells must have shape (G, 2, 2, 2), got {self.cells.shape}"
+            )
 
     def sides(self) -> tuple[Confusion, Confusion]:
         """The confusion counts of *a* and of *d*, summed over groups."""
@@ -112,7 +114,9 @@ class CountTensor:
 
     def __post_init__(self) -> None:
         if self.cells.ndim != 4 or self.cells.shape[2:] != (2, 2):
-            raise ValueError(f"CountTensor cells must have shape (G, F, 2, 2), got {self.cells.shape}")
+            raise ValueError(
+                f"CountTensor cells must have shape (G, F, 2, 2), got {self.cells.shape}"
+            )
         if self.cells.dtype != np.int64:
             raise ValueError(f"CountTensor cells must be int64, got {self.cells.dtype}")
         if (self.cells < 0).any():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import numpy.typing as npt
 
@@ -20,8 +18,12 @@ _FEW_ROWS = 9
 
 
 def ft_available() -> bool:
-    """Whether scikit-learn, which FT needs, is installed."""
-    return importlib.util.find_spec("sklearn") is not None
+    """Whether scikit-learn, which FT needs, can be imported."""
+    try:
+        import sklearn.neighbors  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def ft(
@@ -79,7 +81,9 @@ def ft(
     try:
         knn.fit(features[advantaged], predicted[advantaged])
         as_if_advantaged = np.asarray(knn.predict(features[sensitive]), dtype=bool)
-    except ValueError as exc:  # sklearn's own input checks (NaN, no columns), as Clarify reports them
+    except (
+        ValueError
+    ) as exc:  # sklearn's own input checks (NaN, no columns), as Clarify reports them
         return MetricValue.failed(str(exc))
     model = predicted[sensitive]
     flipped_up = int(np.count_nonzero(model & ~as_if_advantaged))

@@ -71,10 +71,11 @@ def di(counts: FacetCounts) -> MetricValue:
 
 
 def dca(counts: FacetCounts) -> MetricValue:
-    r"""Difference in Conditional Acceptance (DCA): :math:`c_a - c_d`, :math:`c = n^{(1)}/\hat n^{(1)}`.
+    r"""Difference in Conditional Acceptance (DCA): :math:`c_a - c_d`, a minus d.
 
-    Observed over predicted positives. 0 means the model accepts both sides in proportion to
-    their qualified rows; positive values mean *d* is accepted beyond its observed positives.
+    :math:`c = n^{(1)}/\hat n^{(1)}`, observed over predicted positives. 0 means the model
+    accepts both sides in proportion to their qualified rows; positive values mean *d* is
+    accepted beyond its observed positives.
 
     Examples
     --------
@@ -94,16 +95,17 @@ def dca(counts: FacetCounts) -> MetricValue:
 
 
 def dcr(counts: FacetCounts) -> MetricValue:
-    r"""Difference in Conditional Rejection (DCR): :math:`r_d - r_a`, :math:`r = n^{(0)}/\hat n^{(0)}`.
+    r"""Difference in Conditional Rejection (DCR): :math:`r_d - r_a`, d minus a.
 
-    Observed over predicted negatives. 0 means the model rejects both sides in proportion to
-    their unqualified rows; positive values mean *d* is rejected less than it should be.
+    :math:`r = n^{(0)}/\hat n^{(0)}`, observed over predicted negatives. 0 means the model
+    rejects both sides in proportion to their unqualified rows; positive values mean *d* is
+    rejected less than its observed negatives.
 
     Examples
     --------
     >>> from biaswatch.metrics._examples import example_counts
     >>> dcr(example_counts()).value
-    0.6666666666666667
+    0.5
     """
     a, d = counts.sides()
     if (failure := _emptiness(a, d, "DCO: ")) is not None:
@@ -130,9 +132,7 @@ def rd(counts: FacetCounts) -> MetricValue:
     a, d = counts.sides()
     if (failure := _emptiness(a, d, "DLA: ")) is not None:
         return failure
-    return MetricValue(
-        _difference(divide(a.tp, a.tp + a.fn), divide(d.tp, d.tp + d.fn))
-    )
+    return MetricValue(_difference(divide(a.tp, a.tp + a.fn), divide(d.tp, d.tp + d.fn)))
 
 
 def sd(counts: FacetCounts) -> MetricValue:
@@ -149,9 +149,7 @@ def sd(counts: FacetCounts) -> MetricValue:
     a, d = counts.sides()
     if (failure := _emptiness(a, d, "DLA: ")) is not None:
         return failure
-    return MetricValue(
-        _difference(divide(d.tn, d.tn + d.fp), divide(a.tn, a.tn + a.fp))
-    )
+    return MetricValue(_difference(divide(d.tn, d.tn + d.fp), divide(a.tn, a.tn + a.fp)))
 
 
 def dar(counts: FacetCounts) -> MetricValue:
@@ -237,7 +235,9 @@ def te(counts: FacetCounts) -> MetricValue:
 
 
 def cddpl(counts: FacetCounts) -> MetricValue:
-    """Conditional Demographic Disparity in Predicted Labels (CDDPL); see :func:`~biaswatch.metrics.cdd.cdd`.
+    """Conditional Demographic Disparity in Predicted Labels (CDDPL).
+
+    See :func:`~biaswatch.metrics.cdd.cdd`.
 
     Examples
     --------
@@ -260,7 +260,7 @@ def ge(counts: FacetCounts) -> MetricValue:
     --------
     >>> from biaswatch.metrics._examples import example_counts
     >>> round(ge(example_counts()).value, 6)
-    0.153061
+    0.119835
     """
     overall = counts.overall()
     rows = overall.n

@@ -38,7 +38,9 @@ def ci(counts: FacetCounts) -> MetricValue:
             "CI: negated facet set is empty. Check that x[~facet] has non-zero length."
         )
     if d.n == 0:
-        return MetricValue.failed("CI: facet set is empty. Check that x[facet] has non-zero length.")
+        return MetricValue.failed(
+            "CI: facet set is empty. Check that x[facet] has non-zero length."
+        )
     return MetricValue(float(a.n - d.n) / (a.n + d.n))
 
 
@@ -52,7 +54,7 @@ def dpl(counts: FacetCounts) -> MetricValue:
     --------
     >>> from biaswatch.metrics._examples import example_counts
     >>> dpl(example_counts()).value
-    0.16666666666666669
+    0.25
     """
     a, d = counts.sides()
     if a.n == 0:
@@ -91,7 +93,7 @@ def kl(counts: FacetCounts) -> MetricValue:
     --------
     >>> from biaswatch.metrics._examples import example_counts
     >>> round(kl(example_counts()).value, 6)
-    0.068321
+    0.143841
     """
     distributions = _label_distributions(counts)
     if distributions is None:
@@ -101,15 +103,15 @@ def kl(counts: FacetCounts) -> MetricValue:
 
 
 def js(counts: FacetCounts) -> MetricValue:
-    r"""Jensen-Shannon Divergence (JS): :math:`\frac12[KL(P_a, P) + KL(P_d, P)]`, :math:`P = (P_a + P_d)/2`.
+    r"""Jensen-Shannon Divergence (JS): :math:`\frac12[KL(P_a, P) + KL(P_d, P)]`.
 
-    Range ``[0, ln 2]``; 0 means equal label distributions.
+    :math:`P = (P_a + P_d)/2`. Range ``[0, ln 2]``; 0 means equal label distributions.
 
     Examples
     --------
     >>> from biaswatch.metrics._examples import example_counts
     >>> round(js(example_counts()).value, 6)
-    0.016712
+    0.033822
     """
     distributions = _label_distributions(counts)
     if distributions is None:
@@ -130,7 +132,7 @@ def lp(counts: FacetCounts) -> MetricValue:
     --------
     >>> from biaswatch.metrics._examples import example_counts
     >>> round(lp(example_counts()).value, 6)
-    0.235702
+    0.353553
     """
     distributions = _label_distributions(counts)
     if distributions is None:
@@ -148,7 +150,7 @@ def tvd(counts: FacetCounts) -> MetricValue:
     --------
     >>> from biaswatch.metrics._examples import example_counts
     >>> round(tvd(example_counts()).value, 6)
-    0.166667
+    0.25
     """
     distributions = _label_distributions(counts)
     if distributions is None:
@@ -166,7 +168,7 @@ def ks(counts: FacetCounts) -> MetricValue:
     --------
     >>> from biaswatch.metrics._examples import example_counts
     >>> round(ks(example_counts()).value, 6)
-    0.166667
+    0.25
     """
     distributions = _label_distributions(counts)
     if distributions is None:
@@ -176,7 +178,9 @@ def ks(counts: FacetCounts) -> MetricValue:
 
 
 def cddl(counts: FacetCounts) -> MetricValue:
-    """Conditional Demographic Disparity in Labels (CDDL); see :func:`~biaswatch.metrics.cdd.cdd`.
+    """Conditional Demographic Disparity in Labels (CDDL).
+
+    See :func:`~biaswatch.metrics.cdd.cdd`.
 
     Examples
     --------

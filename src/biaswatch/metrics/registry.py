@@ -53,7 +53,8 @@ class MetricCode(StrEnum):
 class MetricSpec:
     """A metric's code, Clarify's description, its stage, and its kernel over counts.
 
-    ``kernel`` is ``None`` for FT, which needs feature rows (:func:`~biaswatch.metrics.fliptest.ft`).
+    ``kernel`` is ``None`` for FT, which needs the feature rows
+    (:func:`~biaswatch.metrics.fliptest.ft`).
     """
 
     code: MetricCode
@@ -99,7 +100,10 @@ REGISTRY: Mapping[MetricCode, MetricSpec] = MappingProxyType(
             ),
             MetricSpec(MetricCode.DI, "Disparate Impact (DI)", _POST, posttraining.di),
             MetricSpec(
-                MetricCode.DCA, "Difference in Conditional Acceptance (DCA)", _POST, posttraining.dca
+                MetricCode.DCA,
+                "Difference in Conditional Acceptance (DCA)",
+                _POST,
+                posttraining.dca,
             ),
             MetricSpec(
                 MetricCode.DCR, "Difference in Conditional Rejection (DCR)", _POST, posttraining.dcr

@@ -87,7 +87,9 @@ def test_facet_value_absent(tmp_path: Path) -> None:
 def test_facet_value_absent_is_an_empty_facet_when_not_strict(tmp_path: Path) -> None:
     path = tmp_path / "data.csv"
     path.write_text(CSV)
-    config = config_from_dict(_config(facet=[{"name_or_index": "sex", "value_or_threshold": ["X"]}]))
+    config = config_from_dict(
+        _config(facet=[{"name_or_index": "sex", "value_or_threshold": ["X"]}])
+    )
     result = analyze(read_dataset(path, config), config, strict=False)
     assert result.post_training is not None
     entry = result.post_training.facets["sex"][0]
@@ -108,7 +110,11 @@ def test_malformed_config_json() -> None:
         ({"label_values_or_threshold": []}, "label_values_or_threshold", []),
         ({"facet": [{"name_or_index": 1.5}]}, "facet[0].name_or_index", 1.5),
         ({"dataset_type": "text/xml"}, "dataset_type", "text/xml"),
-        ({"facet": [{"name_or_index": "sex", "value_or_threshold": []}]}, "facet[0].value_or_threshold", []),
+        (
+            {"facet": [{"name_or_index": "sex", "value_or_threshold": []}]},
+            "facet[0].value_or_threshold",
+            [],
+        ),
         ({"probability_threshold": "high"}, "probability_threshold", "high"),
     ],
 )
@@ -188,14 +194,24 @@ def test_prediction_of_another_type_than_the_label(tmp_path: Path) -> None:
         _run(tmp_path, _config(predicted_label="age", label_values_or_threshold=[1]))
 
 
+def _analyze_cli(folder: Path, dataset: str) -> None:
+    main(
+        [
+            "analyze",
+            *("--analysis-config", str(folder / "config.json")),
+            *("--dataset", str(folder / dataset)),
+            *("--output-dir", str(folder / "out")),
+        ]
+    )
+
+
 def test_cli_reports_config_errors_with_exit_code_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "config.json").write_text('{"label": "label", "facet": [}')
     (tmp_path / "data.csv").write_text(CSV)
     with pytest.raises(SystemExit) as exited:
-        main(["analyze", "--analysis-config", str(tmp_path / "config.json"),
-              "--dataset", str(tmp_path / "data.csv"), "--output-dir", str(tmp_path / "out")])  # fmt: skip
+        _analyze_cli(tmp_path, "data.csv")
     assert exited.value.code == 2
     assert "not valid JSON (line 1, column" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
@@ -207,8 +223,7 @@ def test_cli_reports_data_errors_with_exit_code_1(
     (tmp_path / "config.json").write_text(json.dumps(_config(label="target")))
     (tmp_path / "data.csv").write_text(CSV)
     with pytest.raises(SystemExit) as exited:
-        main(["analyze", "--analysis-config", str(tmp_path / "config.json"),
-              "--dataset", str(tmp_path / "data.csv"), "--output-dir", str(tmp_path / "out")])  # fmt: skip
+        _analyze_cli(tmp_path, "data.csv")
     assert exited.value.code == 1
     assert "label = 'target': no such column" in capsys.readouterr().err
 
@@ -216,7 +231,6 @@ def test_cli_reports_data_errors_with_exit_code_1(
 def test_cli_missing_dataset_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "config.json").write_text(json.dumps(_config()))
     with pytest.raises(SystemExit) as exited:
-        main(["analyze", "--analysis-config", str(tmp_path / "config.json"),
-              "--dataset", str(tmp_path / "nope.csv"), "--output-dir", str(tmp_path / "out")])  # fmt: skip
+        _analyze_cli(tmp_path, "nope.csv")
     assert exited.value.code == 1
     assert "does not exist" in capsys.readouterr().err

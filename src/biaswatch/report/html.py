@@ -1,0 +1,203 @@
+"""``report.html``: one analysis as a self-contained HTML page.
+
+The page carries its own CSS and inline SVG charts and refers to nothing outside itself, so it
+can be opened offline, attached to a ticket or archived next to ``analysis.json``. The output
+depends only on the result and the titles (no timestamps), so the same analysis always gives
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+from biaswatch.analysis import AnalysisResult, FacetResult, MetricResult, StageResult
+from biaswatch.metrics import Confusion, MetricValue, Stage
+from biaswatch.report.svg import Bar, horizontal_bar_chart
+
+__all__ = ["render_report"]
+
+_STAGE_TITLES = {
+    Stage.POST_TRAINING: "Post-training bias metrics",
+    Stage.PRE_TRAINING: "Pre-training bias metrics",
+}
+
+_CSS = """
+:root { color-scheme: light; }
+body {
+  margin: 0 auto; max-width: 1180px; padding: 1.5rem;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  color: #1b1b1b; background: #ffffff; line-height: 1.4;
+}
+h1 { margin-bottom: 0.2rem; }
+.subtitle { margin-top: 0; color: #555555; }
+dl.summary { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; }
+dl.summary dt { font-weight: 600; }
+dl.summary dd { margin: 0; }
+h2 { margin-top: 2.5rem; border-bottom: 2px solid #4c78a8; padding-bottom: 0.2rem; }
+h3 { margin-top: 2rem; }
+article.entry { border: 1px solid #d9d9d9; border-radius: 6px; padding: 0 1rem 1rem;
+  margin: 1rem 0; }
+article.entry h4 { margin: 0.8rem 0 0.2rem; font-size: 1.05rem; }
+p.counts { margin: 0 0 0.8rem; color: #444444; font-size: 0.9rem; }
+.entry-body { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
+table.metrics { border-collapse: collapse; font-size: 0.9rem; }
+table.metrics th, table.metrics td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #e6e6e6;
+  text-align: left; vertical-align: top; }
+table.metrics th { background: #f3f5f8; }
+table.metrics td.value { text-align: right; font-variant-numeric: tabular-nums;
+  white-space: nowrap; }
+td.undefined { color: #767676; font-style: italic; }
+td.error { color: #8a3b12; max-width: 22rem; }
+svg { max-width: 100%; height: auto; }
+"""
+
+
+def render_report(
+    result: AnalysisResult, *, title: str = "Bias analysis", subtitle: str | None = None
+) -> str:
+    """Render an analysis as a complete, self-contained HTML5 document.
+
+    For each stage (post-training first, as :attr:`AnalysisResult.stages` orders them), each
+    facet and each facet entry, the page shows the entry's row counts, a table of its metrics
+    (values to six significant digits, ``Infinity``/``-Infinity`` for infinite values, and the
+    error for undefined ones) and a bar chart of the values.
+
+    Parameters
+    ----------
+    result
+        The analysis to show.
+    title
+        The page's title and top heading.
+    subtitle
+        An optional line under the heading, e.g. the endpoint and the window analysed.
+
+    Returns
+    -------
+    str
+        The HTML document; write it as UTF-8.
+
+    Examples
+    --------
+    >>> page = render_report(AnalysisResult(rows=0, pre_training=None, post_training=None))
+    >>> page.startswith("<!DOCTYPE html>")
+    True
+    """
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        "<header>",
+        f"<h1>{escape(title)}</h1>",
+    ]
+    if subtitle is not None:
+        parts.append(f'<p class="subtitle">{escape(subtitle)}</p>')
+    parts.append(_summary(result))
+    parts.append("</header>")
+    parts.append("<main>")
+    if not result.stages:
+        parts.append("<p>No bias metrics were computed.</p>")
+    parts.extend(_stage_section(stage) for stage in result.stages)
+    parts.extend(["</main>", "</body>", "</html>", ""])
+    return "\n".join(parts)
+
+
+def _summary(result: AnalysisResult) -> str:
+    items = [("Rows analysed", f"{result.rows:,}")]
+    # Both stages come from one config, so they name the same label; list each distinct one.
+    labels = dict.fromkeys((s.label, s.label_value_or_threshold) for s in result.stages)
+    for label, positive in labels:
+        items.append(("Label", label))
+        items.append(("Label value or threshold", positive))
+    rows = "\n".join(f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in items)
+    return f'<dl class="summary">\n{rows}\n</dl>'
+
+
+def _stage_section(stage: StageResult) -> str:
+    parts = [f'<section class="stage" id="{stage.stage.value}">']
+    parts.append(f"<h2>{_STAGE_TITLES[stage.stage]}</h2>")
+    for name, entries in stage.facets.items():
+        parts.append(f"<h3>Facet {escape(name)}</h3>")
+        parts.extend(_facet_entry(name, entry, stage.stage) for entry in entries)
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _facet_entry(name: str, entry: FacetResult, stage: Stage) -> str:
+    heading = f"{name} = {entry.value_or_threshold}"
+    chart = horizontal_bar_chart(
+        [Bar(m.code.value, m.value.value, _caption(m.value)) for m in entry.metrics],
+        title=f"{_STAGE_TITLES[stage]}, {heading}",
+    )
+    return "\n".join(
+        (
+            '<article class="entry">',
+            f"<h4>{escape(heading)}</h4>",
+            _counts_line(entry, stage),
+            '<div class="entry-body">',
+            _metrics_table(entry.metrics),
+            f'<figure class="chart">{chart}</figure>',
+            "</div>",
+            "</article>",
+        )
+    )
+
+
+def _counts_line(entry: FacetResult, stage: Stage) -> str:
+    a, d = entry.counts.sides()
+    predictions = stage is Stage.POST_TRAINING
+    sides = (
+        _side_counts("d (this facet value)", d, predictions=predictions),
+        _side_counts("a (all other rows)", a, predictions=predictions),
+    )
+    return f'<p class="counts">{escape("; ".join(sides))}</p>'
+
+
+def _side_counts(name: str, side: Confusion, *, predictions: bool) -> str:
+    text = f"{name}: {side.n:,} rows, {_share(side.label_positive, side.n)} positive labels"
+    if predictions:
+        text += f", {_share(side.predicted_positive, side.n)} positive predictions"
+    return text
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f} %" if whole else "n/a"
+
+
+def _metrics_table(metrics: tuple[MetricResult, ...]) -> str:
+    rows = [
+        '<table class="metrics">',
+        "<thead><tr><th>Metric</th><th>Description</th><th>Value</th><th>Error</th></tr></thead>",
+        "<tbody>",
+    ]
+    for metric in metrics:
+        value = metric.value
+        if value.value is None:
+            value_cell = '<td class="value undefined">undefined</td>'
+        else:
+            value_cell = f'<td class="value">{_format_number(value.value)}</td>'
+        error_cell = f'<td class="error">{escape(value.error)}</td>' if value.error else "<td></td>"
+        rows.append(
+            f"<tr><td><code>{escape(metric.code.value)}</code></td>"
+            f"<td>{escape(metric.description)}</td>{value_cell}{error_cell}</tr>"
+        )
+    rows.extend(["</tbody>", "</table>"])
+    return "\n".join(rows)
+
+
+def _caption(value: MetricValue) -> str:
+    if value.value is None:
+        return value.error or "undefined"
+    return _format_number(value.value)
+
+
+def _format_number(number: float) -> str:
+    if math.isinf(number):
+        return "Infinity" if number > 0 else "-Infinity"
+    return f"{number:.6g}"
