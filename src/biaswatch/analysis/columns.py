@@ -19,7 +19,15 @@ import pyarrow.compute as pc
 
 from biaswatch.config import Value
 
-__all__ = ["Column", "ColumnKind", "DataType", "Factorized", "converted_values", "display"]
+__all__ = [
+    "Column",
+    "ColumnKind",
+    "DataType",
+    "Factorized",
+    "code_mask",
+    "converted_values",
+    "display",
+]
 
 # Clarify's UNIQUENESS_THRESHOLD: an integer column is continuous from 5 % distinct values.
 _UNIQUENESS = 0.05
@@ -54,8 +62,22 @@ class Factorized:
     A missing value is a distinct value too (``None``), as NaN is in ``pandas.unique``.
     """
 
-    codes: npt.NDArray[np.intp]
+    codes: npt.NDArray[np.integer[Any]]
     uniques: tuple[Any, ...]
+
+    def mask(self, codes: Sequence[int]) -> npt.NDArray[np.bool_]:
+        """The rows whose code is one of ``codes``."""
+        return code_mask(self.codes, len(self.uniques), codes)
+
+
+def code_mask(
+    codes: npt.NDArray[np.integer[Any]], size: int, selected: Sequence[int]
+) -> npt.NDArray[np.bool_]:
+    """The rows whose code (in ``range(size)``) is one of ``selected``, by table lookup."""
+    table = np.zeros(size, dtype=bool)
+    table[list(selected)] = True
+    mask: npt.NDArray[np.bool_] = table[codes]
+    return mask
 
 
 def display(value: object) -> str:
@@ -72,11 +94,9 @@ class Column:
 
     @classmethod
     def of(cls, name: str, data: pa.Array | pa.ChunkedArray) -> Column:
-        """Wrap an Arrow array (chunks are combined, float NaN becomes missing)."""
+        """Wrap an Arrow array (its chunks are combined)."""
         if isinstance(data, pa.ChunkedArray):
-            data = data.combine_chunks()
-        if pa.types.is_floating(data.type) and len(data):
-            data = pc.if_else(pc.is_nan(data), pa.scalar(None, data.type), data)
+            data = data.chunk(0) if data.num_chunks == 1 else data.combine_chunks()
         return cls(name, data)
 
     def __len__(self) -> int:
@@ -97,13 +117,19 @@ class Column:
         return ColumnKind.OBJECT
 
     def _as_integers(self) -> pa.Array | None:
-        """The column cast to int64 as pandas' ``astype("int64")`` would, or None if it cannot."""
-        if self.data.null_count:
+        """The column cast to int64 as pandas' ``astype("int64")`` would, or None if it cannot.
+
+        Only integers, booleans and strings are tried: pandas never reads floats as integers.
+        """
+        data = self.data
+        if data.null_count or pa.types.is_floating(data.type):
             return None
-        if pa.types.is_integer(self.data.type):
-            return self.data.cast(pa.int64())
+        if pa.types.is_integer(data.type):
+            return data.cast(pa.int64())
         try:
-            return pc.cast(self.data, pa.int64())
+            # A failed cast still parses every value; a sample fails fast for text columns.
+            pc.cast(data.slice(0, 64), pa.int64())
+            return pc.cast(data, pa.int64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
 
@@ -154,8 +180,10 @@ class Column:
         data = self.data
         if pa.types.is_dictionary(data.type):
             data = data.dictionary_decode()
+        if pa.types.is_floating(data.type) and pc.any(pc.is_nan(data)).as_py():
+            data = pc.if_else(pc.is_nan(data), pa.scalar(None, data.type), data)  # NaN is missing
         encoded = pc.dictionary_encode(data, null_encoding="encode")
-        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp)
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
         return Factorized(codes, tuple(encoded.dictionary.to_pylist()))
 
     def python_type(self) -> type:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -40,7 +41,7 @@ Features = npt.NDArray[np.float64] | None
 class _Groups:
     """Group codes in sorted-value order (``np.unique``), with a missing group last."""
 
-    codes: npt.NDArray[np.intp] | None
+    codes: npt.NDArray[np.integer[Any]] | None
     size: int
     grouped: bool
     missing: bool
@@ -214,7 +215,7 @@ def _groups(dataset: Dataset, config: AnalysisConfig) -> _Groups:
     present = sorted(
         (value, code) for code, value in enumerate(factorized.uniques) if value is not None
     )
-    rank = np.full(len(factorized.uniques), len(present), dtype=np.intp)
+    rank = np.full(len(factorized.uniques), len(present), dtype=np.int32)
     for position, (_, code) in enumerate(present):
         rank[code] = position
     missing = len(present) < len(factorized.uniques)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from biaswatch.analysis.columns import Column, DataType, converted_values, display
+from biaswatch.analysis.columns import Column, DataType, code_mask, converted_values, display
 from biaswatch.config import FacetConfig, Value
 from biaswatch.errors import ConfigError, DataError
 
@@ -33,13 +34,13 @@ class FacetAxis:
     """A facet column encoded for counting: a code per row, and the entries to report."""
 
     name: str
-    codes: npt.NDArray[np.intp]
+    codes: npt.NDArray[np.integer[Any]]
     n_codes: int
     entries: tuple[FacetEntry, ...]
 
     def sensitive_mask(self, entry: FacetEntry) -> npt.NDArray[np.bool_]:
         """The rows in *d* for ``entry``."""
-        return np.isin(self.codes, entry.sensitive)
+        return code_mask(self.codes, self.n_codes, entry.sensitive)
 
 
 def matching_codes(
@@ -122,7 +123,7 @@ def _encode_threshold(column: Column, threshold: float) -> FacetAxis:
     top = _maximum(numbers)
     return FacetAxis(
         column.name,
-        sensitive.astype(np.intp),
+        sensitive.view(np.int8),
         2,
         (FacetEntry(interval_label(threshold, top), (1,)),),
     )

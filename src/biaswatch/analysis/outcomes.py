@@ -36,7 +36,7 @@ def _binarize(column: Column, values: list[Value], data_type: DataType) -> Outco
         return Outcome(positive, data_type, numbers)
     factorized = column.factorize()
     positive_codes = matching_codes(factorized.uniques, values, column)
-    return Outcome(np.isin(factorized.codes, positive_codes), data_type)
+    return Outcome(factorized.mask(positive_codes), data_type)
 
 
 def binarize_label(column: Column, values: list[Value], *, strict: bool) -> Outcome:

@@ -10,7 +10,7 @@ sensitive side *d* against the rest *a*.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +18,7 @@ import numpy.typing as npt
 __all__ = ["Confusion", "CountTensor", "FacetCounts"]
 
 IntArray = npt.NDArray[np.int64]
+_CHUNK = 1 << 20
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -74,21 +75,26 @@ class FacetCounts:
     cells: IntArray
     grouped: bool = False
     missing_group: bool = False
+    _sides: tuple[Confusion, Confusion] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.cells.ndim != 4 or self.cells.shape[1:] != (2, 2, 2):
             raise ValueError(
                 f"FacetCounts cells must have shape (G, 2, 2, 2), got {self.cells.shape}"
             )
+        totals = self.cells.sum(axis=0)
+        # Every kernel reads the sides: derive them once (through the frozen dataclass).
+        sides = (Confusion.from_cells(totals[0]), Confusion.from_cells(totals[1]))
+        object.__setattr__(self, "_sides", sides)
 
     def sides(self) -> tuple[Confusion, Confusion]:
         """The confusion counts of *a* and of *d*, summed over groups."""
-        totals = self.cells.sum(axis=0)
-        return Confusion.from_cells(totals[0]), Confusion.from_cells(totals[1])
+        return self._sides
 
     def overall(self) -> Confusion:
         """The confusion counts of all rows, whatever their facet."""
-        return Confusion.from_cells(self.cells.sum(axis=(0, 1)))
+        a, d = self._sides
+        return Confusion(tp=a.tp + d.tp, fp=a.fp + d.fp, fn=a.fn + d.fn, tn=a.tn + d.tn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,17 +147,22 @@ class CountTensor:
         ``group=None`` puts every row in group 0, ``predicted=None`` counts every row as
         predicted negative (pre-training analysis needs no predictions).
         """
-        inner = label.astype(np.int64) * 2
-        if predicted is not None:
-            inner += predicted
-        if group is not None:
-            inner += group.astype(np.int64, copy=False) * 4
-        code = facet.astype(np.int64) * (n_groups * 4)
-        code += inner
-        flat = np.bincount(code, minlength=n_facet_values * n_groups * 4)
-        if flat.size != n_facet_values * n_groups * 4:
-            raise ValueError("a facet or group code is out of range")
-        cells = flat.astype(np.int64, copy=False).reshape(n_facet_values, n_groups, 2, 2)
+        size = n_facet_values * n_groups * 4
+        flat = np.zeros(size, dtype=np.int64)
+        # Chunks bound the temporaries' memory; counts of chunks add up.
+        for start in range(0, len(facet), _CHUNK):
+            rows = slice(start, start + _CHUNK)
+            code = facet[rows].astype(np.intp) * (n_groups * 4)
+            code += label[rows] * 2
+            if predicted is not None:
+                code += predicted[rows]
+            if group is not None:
+                code += group[rows] * 4
+            counted = np.bincount(code, minlength=size)
+            if counted.size != size:
+                raise ValueError("a facet or group code is out of range")
+            flat += counted
+        cells = flat.reshape(n_facet_values, n_groups, 2, 2)
         return cls(
             np.ascontiguousarray(cells.transpose(1, 0, 2, 3)),
             grouped=grouped,
