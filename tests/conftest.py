@@ -20,6 +20,17 @@ SHARED = Path(os.environ.get("BIASWATCH_SHARED", REPO.parent / "shared"))
 GOLDEN = SHARED / "golden" / "clarify"
 
 
+def run_cli(args: list[str]) -> int:
+    """Run ``biaswatch`` in this process and return its exit code."""
+    from biaswatch.cli import main
+
+    try:
+        main(args)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    raise AssertionError("the CLI returned without exiting")
+
+
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Isolate every test from the developer's biaswatch and AWS settings."""

@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import GOLDEN
-
-from biaswatch.cli import main
+from tests.conftest import GOLDEN, run_cli
 
 CASES = sorted(p for p in GOLDEN.glob("case-*") if p.is_dir())
 
@@ -52,7 +50,7 @@ def test_the_corpus_is_there() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
 def test_analyze_matches_clarify(case: Path, tmp_path: Path) -> None:
-    main(
+    code = run_cli(
         [
             "analyze",
             "--analysis-config", str(case / "analysis_config.json"),
@@ -60,6 +58,7 @@ def test_analyze_matches_clarify(case: Path, tmp_path: Path) -> None:
             "--output-dir", str(tmp_path),
         ]
     )  # fmt: skip
+    assert code == 0
     expected = json.loads((case / "expected_analysis.json").read_text())
     actual = json.loads((tmp_path / "analysis.json").read_text())
     assert mismatches(expected, actual) == []

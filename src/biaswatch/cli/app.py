@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -86,21 +85,13 @@ def analyze_command(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI on ``argv`` (default: the process arguments), exiting with its exit code.
+    """Run the CLI on ``argv`` (default: the process arguments); always exits.
 
-    biaswatch errors become one line on stderr and their class's ``exit_code``; click's usage
-    errors keep click's message and exit code 2.
+    Usage errors are typer's (exit code 2); a biaswatch error becomes one line on stderr and
+    its class's ``exit_code``.
     """
     try:
-        code = app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="biaswatch")
     except BiaswatchError as exc:
         errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.Abort:
-        errors.print("aborted")
-        sys.exit(1)
-    if isinstance(code, int) and code:
-        sys.exit(code)

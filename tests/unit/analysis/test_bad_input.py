@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import run_cli
 
 from biaswatch.analysis import analyze, read_dataset
-from biaswatch.cli import main
 from biaswatch.config import config_from_dict, parse_analysis_config
 from biaswatch.errors import (
     ConfigError,
@@ -194,8 +194,8 @@ def test_prediction_of_another_type_than_the_label(tmp_path: Path) -> None:
         _run(tmp_path, _config(predicted_label="age", label_values_or_threshold=[1]))
 
 
-def _analyze_cli(folder: Path, dataset: str) -> None:
-    main(
+def _analyze_cli(folder: Path, dataset: str) -> int:
+    return run_cli(
         [
             "analyze",
             *("--analysis-config", str(folder / "config.json")),
@@ -210,9 +210,7 @@ def test_cli_reports_config_errors_with_exit_code_2(
 ) -> None:
     (tmp_path / "config.json").write_text('{"label": "label", "facet": [}')
     (tmp_path / "data.csv").write_text(CSV)
-    with pytest.raises(SystemExit) as exited:
-        _analyze_cli(tmp_path, "data.csv")
-    assert exited.value.code == 2
+    assert _analyze_cli(tmp_path, "data.csv") == 2
     assert "not valid JSON (line 1, column" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
@@ -222,15 +220,11 @@ def test_cli_reports_data_errors_with_exit_code_1(
 ) -> None:
     (tmp_path / "config.json").write_text(json.dumps(_config(label="target")))
     (tmp_path / "data.csv").write_text(CSV)
-    with pytest.raises(SystemExit) as exited:
-        _analyze_cli(tmp_path, "data.csv")
-    assert exited.value.code == 1
+    assert _analyze_cli(tmp_path, "data.csv") == 1
     assert "label = 'target': no such column" in capsys.readouterr().err
 
 
 def test_cli_missing_dataset_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "config.json").write_text(json.dumps(_config()))
-    with pytest.raises(SystemExit) as exited:
-        _analyze_cli(tmp_path, "nope.csv")
-    assert exited.value.code == 1
+    assert _analyze_cli(tmp_path, "nope.csv") == 1
     assert "does not exist" in capsys.readouterr().err
