@@ -6,6 +6,9 @@ order in which emptiness is checked are Clarify's, metric by metric.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -84,6 +87,21 @@ def _label_distributions(counts: FacetCounts) -> tuple[FloatArray, FloatArray] |
     return np.array([p for p, _ in kept]), np.array([q for _, q in kept])
 
 
+def _over_label_distributions(
+    counts: FacetCounts, divergence: Callable[[FloatArray, FloatArray], Any]
+) -> MetricValue:
+    """Apply ``divergence`` to the aligned label distributions, or fail as Clarify does."""
+    distributions = _label_distributions(counts)
+    if distributions is None:
+        return MetricValue.failed(_NO_COMMON_OUTCOME)
+    return MetricValue(float(divergence(*distributions)))
+
+
+def _jensen_shannon(p_a: FloatArray, p_d: FloatArray) -> Any:
+    mean = (p_a + p_d) / 2
+    return 0.5 * (np.sum(p_a * np.log(p_a / mean)) + np.sum(p_d * np.log(p_d / mean)))
+
+
 def kl(counts: FacetCounts) -> MetricValue:
     r"""Kullback-Liebler Divergence (KL): :math:`\sum_k P_a(k) \ln(P_a(k)/P_d(k))`.
 
@@ -95,11 +113,7 @@ def kl(counts: FacetCounts) -> MetricValue:
     >>> round(kl(example_counts()).value, 6)
     0.143841
     """
-    distributions = _label_distributions(counts)
-    if distributions is None:
-        return MetricValue.failed(_NO_COMMON_OUTCOME)
-    p_a, p_d = distributions
-    return MetricValue(float(np.sum(p_a * np.log(p_a / p_d))))
+    return _over_label_distributions(counts, lambda p_a, p_d: np.sum(p_a * np.log(p_a / p_d)))
 
 
 def js(counts: FacetCounts) -> MetricValue:
@@ -113,14 +127,7 @@ def js(counts: FacetCounts) -> MetricValue:
     >>> round(js(example_counts()).value, 6)
     0.033822
     """
-    distributions = _label_distributions(counts)
-    if distributions is None:
-        return MetricValue.failed(_NO_COMMON_OUTCOME)
-    p_a, p_d = distributions
-    mean = (p_a + p_d) / 2
-    return MetricValue(
-        float(0.5 * (np.sum(p_a * np.log(p_a / mean)) + np.sum(p_d * np.log(p_d / mean))))
-    )
+    return _over_label_distributions(counts, _jensen_shannon)
 
 
 def lp(counts: FacetCounts) -> MetricValue:
@@ -134,11 +141,7 @@ def lp(counts: FacetCounts) -> MetricValue:
     >>> round(lp(example_counts()).value, 6)
     0.353553
     """
-    distributions = _label_distributions(counts)
-    if distributions is None:
-        return MetricValue.failed(_NO_COMMON_OUTCOME)
-    p_a, p_d = distributions
-    return MetricValue(float(np.linalg.norm(p_a - p_d, 2)))
+    return _over_label_distributions(counts, lambda p_a, p_d: np.linalg.norm(p_a - p_d, 2))
 
 
 def tvd(counts: FacetCounts) -> MetricValue:
@@ -152,11 +155,7 @@ def tvd(counts: FacetCounts) -> MetricValue:
     >>> round(tvd(example_counts()).value, 6)
     0.25
     """
-    distributions = _label_distributions(counts)
-    if distributions is None:
-        return MetricValue.failed(_NO_COMMON_OUTCOME)
-    p_a, p_d = distributions
-    return MetricValue(float(0.5 * np.linalg.norm(p_a - p_d, 1)))
+    return _over_label_distributions(counts, lambda p_a, p_d: 0.5 * np.linalg.norm(p_a - p_d, 1))
 
 
 def ks(counts: FacetCounts) -> MetricValue:
@@ -170,11 +169,7 @@ def ks(counts: FacetCounts) -> MetricValue:
     >>> round(ks(example_counts()).value, 6)
     0.25
     """
-    distributions = _label_distributions(counts)
-    if distributions is None:
-        return MetricValue.failed(_NO_COMMON_OUTCOME)
-    p_a, p_d = distributions
-    return MetricValue(float(np.linalg.norm(p_a - p_d, np.inf)))
+    return _over_label_distributions(counts, lambda p_a, p_d: np.linalg.norm(p_a - p_d, np.inf))
 
 
 def cddl(counts: FacetCounts) -> MetricValue:

@@ -10,7 +10,7 @@ import pytest
 
 from biaswatch.analysis import analyze, dataset_from_table, read_dataset
 from biaswatch.analysis.dataset import read_csv
-from biaswatch.config import config_from_dict
+from biaswatch.config import AnalysisConfig, config_from_dict
 from biaswatch.errors import SchemaError
 
 HEADERS = ["a", "b", "label"]
@@ -87,10 +87,8 @@ def test_jsonlines_dataset(tmp_path: Path) -> None:
     assert result.post_training.label == "Target"
 
 
-def test_jsonlines_record_with_a_missing_feature(tmp_path: Path) -> None:
-    path = tmp_path / "x.jsonl"
-    path.write_text('{"features": [1, 2], "label": 1}\n{"features": [1], "label": 0}\n')
-    config = config_from_dict(
+def _minimal_jsonlines_config() -> AnalysisConfig:
+    return config_from_dict(
         {
             "dataset_type": "application/jsonlines",
             "features": "features",
@@ -99,6 +97,12 @@ def test_jsonlines_record_with_a_missing_feature(tmp_path: Path) -> None:
             "facet": [{"name_or_index": 0}],
         }
     )
+
+
+def test_jsonlines_record_with_a_missing_feature(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"features": [1, 2], "label": 1}\n{"features": [1], "label": 0}\n')
+    config = _minimal_jsonlines_config()
     with pytest.raises(SchemaError, match="line 2: expected 2 features, got 1"):
         read_dataset(path, config)
 
@@ -106,15 +110,7 @@ def test_jsonlines_record_with_a_missing_feature(tmp_path: Path) -> None:
 def test_jsonlines_invalid_json(tmp_path: Path) -> None:
     path = tmp_path / "x.jsonl"
     path.write_text('{"features": [1, 2], "label": 1}\n{"features": [1, \n')
-    config = config_from_dict(
-        {
-            "dataset_type": "application/jsonlines",
-            "features": "features",
-            "label": "label",
-            "label_values_or_threshold": [1],
-            "facet": [{"name_or_index": 0}],
-        }
-    )
+    config = _minimal_jsonlines_config()
     with pytest.raises(SchemaError, match="line 2: invalid JSON"):
         read_dataset(path, config)
 
