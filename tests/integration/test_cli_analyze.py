@@ -48,3 +48,22 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(["analyze", "--dataset", "x.csv"]) == 2
     assert "--analysis-config" in capsys.readouterr().err
+
+
+def test_an_output_dir_that_cannot_be_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    folder = example_path("adult")
+    code = run_cli(
+        [
+            "analyze",
+            *("--analysis-config", str(folder / "analysis_config.json")),
+            *("--dataset", str(folder / "validation.jsonl")),
+            *("--output-dir", str(blocker / "out")),
+        ]
+    )
+    assert code == 1
+    assert "cannot write" in capsys.readouterr().err
+    assert blocker.read_text() == "not a folder"
