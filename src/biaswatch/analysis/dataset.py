@@ -17,22 +17,15 @@ from typing import Any
 import jmespath
 import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from biaswatch.analysis.columns import Column
 from biaswatch.config import AnalysisConfig, ColumnRef
 from biaswatch.errors import ConfigError, EmptyWindowError, SchemaError
+from biaswatch.records import NULL_MARKERS, typed_column, values_column
 
 __all__ = ["Dataset", "dataset_from_table", "read_dataset"]
-
-# pandas' default missing-value markers (``read_csv``'s ``na_values``).
-_NULL_MARKERS = [
-    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
-]  # fmt: skip
-_BOOLEANS = pa.array(["True", "False", "TRUE", "FALSE", "true", "false"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +150,7 @@ def read_csv(path: Path, *, headers: list[str] | None) -> pa.Table:
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in names},
-                null_values=_NULL_MARKERS,
+                null_values=NULL_MARKERS,
                 strings_can_be_null=True,
             ),
         )
@@ -179,24 +172,12 @@ def read_csv(path: Path, *, headers: list[str] | None) -> pa.Table:
             line=row.number,
             value=row.text,
         )
-    return pa.table({name: _typed(table.column(name)) for name in names})
+    return pa.table({name: typed_column(table.column(name)) for name in names})
 
 
 def _first_row(path: Path) -> list[str] | None:
     with path.open(newline="", encoding="utf-8") as handle:
         return next(csv.reader(handle), None)
-
-
-def _typed(strings: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Integers, else floats, else booleans, else strings: pandas' order of guesses."""
-    for target in (pa.int64(), pa.float64()):
-        try:
-            return pc.cast(strings, target)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            continue
-    if strings.null_count < len(strings) and pc.all(pc.is_in(strings, _BOOLEANS)).as_py():
-        return pc.equal(pc.utf8_lower(strings), "true")
-    return strings
 
 
 def read_jsonlines(path: Path, config: AnalysisConfig) -> Dataset:
@@ -244,11 +225,13 @@ def read_jsonlines(path: Path, config: AnalysisConfig) -> Dataset:
             field="headers",
             value=headers,
         )
-    columns = {name: _array([row[i] for row in rows]) for i, name in enumerate(headers[:width])}
+    columns = {
+        name: values_column([row[i] for row in rows]) for i, name in enumerate(headers[:width])
+    }
     label = headers[width] if len(headers) > width else str(config.label)
-    columns[label] = _array(extras.pop(str(config.label)))
+    columns[label] = values_column(extras.pop(str(config.label)))
     for name, values in extras.items():
-        columns[name] = _array(values)
+        columns[name] = values_column(values)
     table = pa.table(columns)
     return Dataset(
         table,
@@ -270,10 +253,3 @@ def _records(path: Path) -> Iterator[tuple[int, Any]]:
                 raise SchemaError(
                     f"{path}, line {number}: invalid JSON: {exc.msg}", path=str(path), line=number
                 ) from exc
-
-
-def _array(values: list[Any]) -> pa.Array:
-    try:
-        return pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([None if v is None else str(v) for v in values])

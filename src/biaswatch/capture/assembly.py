@@ -1,0 +1,328 @@
+"""Assembling a window's table: decoded capture rows joined to their ground-truth labels.
+
+Capture sources hand invocations to :class:`WindowAssembler` in two ways. The common shape (one
+CSV record in, one CSV line out, one CSV label) arrives as Arrow columns and is joined with
+vectorised lookups (:meth:`WindowAssembler.add_columns`); anything else arrives one invocation
+at a time with its decoded rows (:meth:`WindowAssembler.add`). Both count everything they cannot
+use. :meth:`WindowAssembler.finish` builds one table: the features, the label, the prediction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from biaswatch.capture.diagnostics import Diagnostics, MalformedLog
+from biaswatch.capture.ground_truth import GroundTruth
+from biaswatch.records import (
+    NULL_MARKERS,
+    Malformed,
+    PayloadDecoder,
+    PayloadFormat,
+    excluded_positions,
+    split_csv_line,
+    text_column,
+    typed_column,
+    values_column,
+)
+
+__all__ = ["TableLayout", "WindowAssembler", "WindowData", "joined_lines"]
+
+
+@dataclass(frozen=True, slots=True)
+class TableLayout:
+    """How a window's columns are named.
+
+    ``headers`` are the analysis config's headers: the feature names, and the label's name
+    among them (usually last). Without them, features are ``feature_0``, ``feature_1``, ….
+    """
+
+    label: str = "label"
+    headers: tuple[str, ...] | None = None
+    exclude_features: str | None = None
+    predicted_label: str = "predicted_label"
+
+    @property
+    def feature_names(self) -> list[str] | None:
+        """The feature columns' names, when the headers give them."""
+        if self.headers is None:
+            return None
+        return [h for h in self.headers if h != self.label]
+
+    def predicted_column(self) -> str:
+        """A name for the predicted-label column that no header uses."""
+        name = self.predicted_label
+        while (self.headers is not None and name in self.headers) or name == self.label:
+            name = f"_{name}"
+        return name
+
+
+@dataclass(frozen=True, slots=True)
+class WindowData:
+    """A window's joined table, the names of its label and prediction columns, what was lost."""
+
+    table: pa.Table
+    label: str
+    predicted_label: str
+    diagnostics: Diagnostics
+
+
+def joined_lines(lines: pa.Array) -> bytes:
+    """The strings of ``lines`` (no nulls) joined with newlines, built from Arrow's buffers."""
+    count = len(lines)
+    if count == 0:
+        return b""
+    lines = lines.cast(pa.large_string()) if lines.type != pa.large_string() else lines
+    _, offsets_buffer, data_buffer = lines.buffers()
+    offsets = np.frombuffer(offsets_buffer, np.int64)[lines.offset : lines.offset + count + 1]
+    start = int(offsets[0])
+    data = np.frombuffer(data_buffer, np.uint8)[start : int(offsets[-1])]
+    newlines = offsets[1:] - start + np.arange(count)
+    out = np.empty(len(data) + count, np.uint8)
+    keep = np.ones(len(out), bool)
+    keep[newlines] = False
+    out[keep] = data
+    out[newlines] = ord("\n")
+    return out.tobytes()
+
+
+@dataclass(slots=True)
+class WindowAssembler:
+    """Collects joined rows; see the module docstring."""
+
+    layout: TableLayout
+    truth: GroundTruth
+    decoder: PayloadDecoder
+    malformed: MalformedLog = field(default_factory=MalformedLog)
+    capture_files: int = 0
+    records_read: int = 0
+    rows_decoded: int = 0
+    rows_outside_window: int = 0
+    rows_without_ground_truth: int = 0
+    width: int | None = None
+    _csv_lines: list[pa.Array] = field(default_factory=list)
+    _csv_predictions: list[pa.Array] = field(default_factory=list)
+    _csv_labels: list[pa.Array] = field(default_factory=list)
+    _rows: list[list[Any]] = field(default_factory=list)
+    _predictions: list[Any] = field(default_factory=list)
+    _labels: list[Any] = field(default_factory=list)
+    _used: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    _pending: list[tuple[str, pa.Array, pa.Array, pa.Array, pa.Array]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        names = self.layout.feature_names
+        self.width = None if names is None else len(names)
+        self._used = np.zeros(len(self.truth.keys), bool)
+
+    # ------------------------------------------------------------ column by column
+
+    def add_columns(
+        self,
+        uri: str,
+        *,
+        keys: pa.Array,
+        lines: pa.Array,
+        csv_rows: pa.Array,
+        predictions: pa.Array,
+    ) -> None:
+        """Add single-record CSV invocations as columns: keys, line numbers, rows, predictions.
+
+        They are joined all at once when the window is finished (one hash lookup in all).
+        """
+        self.rows_decoded += len(keys)
+        self._pending.append((uri, keys, lines, csv_rows, predictions))
+
+    def _join_columns(self) -> None:
+        if not self._pending:
+            return
+        uris = [uri for uri, *_ in self._pending]
+        files = pa.array(
+            np.repeat(np.arange(len(uris)), [len(keys) for _, keys, *_ in self._pending])
+        )
+        keys, lines, rows, predictions = (
+            pa.concat_arrays([part[index] for part in self._pending]) for index in range(1, 5)
+        )
+        self._pending.clear()
+        if self.width is None and len(rows):
+            self.width = len(split_csv_line(rows[0].as_py()))
+        widths = pc.add(pc.count_substring(rows, ","), 1)
+        right = pc.equal(widths, self.width)
+        if not pc.all(right).as_py():
+            wrong = pc.invert(right)
+            for file, line, width in zip(
+                files.filter(wrong).to_pylist(),
+                lines.filter(wrong).to_pylist(),
+                widths.filter(wrong).to_pylist(),
+                strict=True,
+            ):
+                self.malformed.add(
+                    uris[file],
+                    line,
+                    f"a record has {width} features where the window has {self.width}",
+                )
+            self.rows_decoded -= len(keys) - int(pc.sum(right).as_py() or 0)
+            files, keys, lines, rows, predictions = (
+                column.filter(right) for column in (files, keys, lines, rows, predictions)
+            )
+        positions = pc.index_in(keys, value_set=self.truth.keys)
+        found = pc.is_valid(positions)
+        self.rows_without_ground_truth += len(keys) - int(pc.sum(found).as_py() or 0)
+        files, keys, lines, rows, predictions, positions = (
+            column.filter(found) for column in (files, keys, lines, rows, predictions, positions)
+        )
+        data = self.truth.data.take(positions)
+        plain = pc.and_(
+            pc.equal(self.truth.encoding.take(positions), "CSV"),
+            pc.invert(pc.match_substring_regex(data, r"[\n,]")),
+        )
+        self._used[np.asarray(positions.filter(plain).to_numpy(), np.int64)] = True
+        self._csv_lines.append(rows.filter(plain))
+        self._csv_predictions.append(predictions.filter(plain))
+        self._csv_labels.append(pc.utf8_trim_whitespace(data.filter(plain)))
+        if not pc.all(plain).as_py():  # JSON or multi-valued labels: decode them one by one
+            other = pc.invert(plain)
+            self.rows_decoded -= len(keys) - int(pc.sum(plain).as_py() or 0)
+            for file, key, line, row, prediction in zip(
+                *(
+                    column.filter(other).to_pylist()
+                    for column in (files, keys, lines, rows, predictions)
+                ),
+                strict=True,
+            ):
+                self.add(
+                    key=key,
+                    rows=[split_csv_line(row)],
+                    predictions=[prediction],
+                    where=(uris[file], line),
+                )
+
+    # ------------------------------------------------------ invocation by invocation
+
+    def add(
+        self, *, key: str, rows: list[list[Any]], predictions: list[Any], where: tuple[str, int]
+    ) -> None:
+        """Add one invocation: its feature rows and one prediction per row.
+
+        Rows without ground truth are counted and dropped; a shape that does not fit (feature
+        counts, label counts) makes the whole invocation malformed.
+        """
+        count = len(rows)
+        self.rows_decoded += count
+        record = self.truth.record(key)
+        if record is None:
+            self.rows_without_ground_truth += count
+            return
+        try:
+            labels = self.decoder.labels(
+                record.data, PayloadFormat.JSON if record.encoding == "JSON" else PayloadFormat.CSV
+            )
+            if len(labels) != count:
+                raise Malformed(
+                    f"the ground truth of {key!r} holds {len(labels)} labels for {count} records"
+                )
+            for row in rows:
+                if self.width is None:
+                    self.width = len(row)
+                elif len(row) != self.width:
+                    raise Malformed(
+                        f"a record has {len(row)} features where the window has {self.width}"
+                    )
+        except Malformed as exc:
+            self.rows_decoded -= count
+            self.malformed.add(*where, exc.reason)
+            return
+        self._used[self.truth.position(key) or 0] = True
+        self._rows.extend(rows)
+        self._predictions.extend(predictions)
+        self._labels.extend(labels)
+
+    # ------------------------------------------------------------------ the table
+
+    def finish(self) -> WindowData:
+        """Build the window's table and its diagnostics."""
+        self._join_columns()
+        names = self.layout.feature_names or [f"feature_{i}" for i in range(self.width or 0)]
+        columns = self._feature_columns(names)
+        for position in sorted(
+            excluded_positions(self.layout.exclude_features, names=names, width=len(names)),
+            reverse=True,
+        ):
+            del columns[names[position]]
+        predicted = self.layout.predicted_column()
+        columns[self.layout.label] = _outcomes(self._csv_labels, self._labels)
+        columns[predicted] = _outcomes(self._csv_predictions, self._predictions)
+        table = pa.table(columns)
+        truth = self.truth
+        diagnostics = Diagnostics(
+            capture_files=self.capture_files,
+            records_read=self.records_read,
+            malformed_records=self.malformed.count,
+            rows_decoded=self.rows_decoded,
+            rows_outside_window=self.rows_outside_window,
+            rows_without_ground_truth=self.rows_without_ground_truth,
+            ground_truth_files=truth.files,
+            ground_truth_read=truth.read,
+            malformed_ground_truth=truth.malformed.count,
+            duplicate_ground_truth=truth.duplicates,
+            ground_truth_without_capture=int(len(self._used) - self._used.sum()),
+            rows=table.num_rows,
+            malformed_samples=tuple(self.malformed.samples + truth.malformed.samples)[:20],
+        )
+        return WindowData(table, self.layout.label, predicted, diagnostics)
+
+    def _feature_columns(self, names: list[str]) -> dict[str, pa.Array]:
+        parts: dict[str, list[pa.Array]] = {name: [] for name in names}
+        lines = pa.concat_arrays(self._csv_lines) if self._csv_lines else None
+        if lines is not None and len(lines):
+            parsed = pacsv.read_csv(
+                pa.py_buffer(joined_lines(lines)),
+                read_options=pacsv.ReadOptions(column_names=names),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={name: pa.string() for name in names},
+                    null_values=NULL_MARKERS,
+                    strings_can_be_null=True,
+                ),
+            )
+            for name in names:
+                parts[name].append(parsed.column(name).combine_chunks())
+        if self._rows:
+            text = bool(parts[names[0]]) if names else False
+            for position, name in enumerate(names):
+                values = [row[position] for row in self._rows]
+                parts[name].append(
+                    pa.array([None if v is None else str(v) for v in values], pa.string())
+                    if text or all(v is None or isinstance(v, str) for v in values)
+                    else values_column(values)
+                )
+        return {name: _combined(chunks) for name, chunks in parts.items()}
+
+
+def _combined(parts: list[pa.Array]) -> pa.Array:
+    if not parts:
+        return pa.array([], pa.string())
+    column = parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
+    return typed_column(column) if pa.types.is_string(column.type) else column
+
+
+def _outcomes(columns: list[pa.Array], values: list[Any]) -> pa.Array:
+    """Labels or predictions from both paths, typed as one column."""
+    parts = [column for column in columns if len(column)]
+    if values:
+        if all(v is None or isinstance(v, str) for v in values):
+            parts.append(pa.array(values, pa.string()))
+        elif not parts:
+            return values_column(values)
+        else:
+            parts.append(pa.array([None if v is None else str(v) for v in values], pa.string()))
+    if not parts:
+        return pa.array([], pa.int64())
+    kinds = {column.type for column in parts}
+    if len(kinds) > 1:
+        parts = [column.cast(pa.string()) for column in parts]
+    column = parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
+    return text_column(column) if pa.types.is_string(column.type) else column

@@ -1,0 +1,163 @@
+"""The endpoint registry: where each endpoint's captures are, until the metadata store exists.
+
+One JSON file per endpoint, ``<BIASWATCH_HOME>/endpoints/<name>.json``::
+
+    {"endpoint_name": "churn", "variant_name": "AllTraffic",
+     "capture_uri": "s3://bucket/data-capture", "url": null}
+
+``capture_uri`` is the capture root (``DataCaptureConfig.destination_s3_uri``); the captures
+themselves are under ``<capture_uri>/<endpoint>/<variant>/``. Registering again replaces the
+file (atomically): the registration says where an endpoint captures *now*.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+import orjson
+
+from biaswatch.capture.config import biaswatch_home
+from biaswatch.errors import ConfigError
+from biaswatch.storage import exists, join, read_bytes, write_bytes
+
+__all__ = ["RegisteredEndpoint", "check_endpoint_name", "register_endpoint", "registered_endpoint"]
+
+ENDPOINTS_FOLDER = "endpoints"
+# SageMaker's pattern for EndpointName and VariantName.
+_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredEndpoint:
+    """An endpoint's registration: its name, variant, capture root and (optional) URL."""
+
+    endpoint_name: str
+    variant_name: str
+    capture_uri: str
+    url: str | None = None
+
+
+def check_endpoint_name(name: str, *, field: str = "endpoint_name") -> str:
+    """Return ``name`` if it is a valid SageMaker endpoint (or variant) name.
+
+    Parameters
+    ----------
+    name : str
+        Up to 63 letters, digits and hyphens, starting and ending with a letter or digit.
+    field : str, default "endpoint_name"
+        The setting named in the error.
+
+    Raises
+    ------
+    ConfigError
+        If ``name`` does not match ``^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$``.
+
+    Examples
+    --------
+    >>> check_endpoint_name("churn-model-1")
+    'churn-model-1'
+    """
+    if not isinstance(name, str) or _NAME.fullmatch(name) is None:
+        raise ConfigError(
+            f"{field} {name!r} is not a valid name: up to 63 letters, digits and hyphens, "
+            "starting and ending with a letter or digit",
+            field=field,
+            value=name,
+        )
+    return name
+
+
+def _registration_uri(name: str) -> str:
+    return join(biaswatch_home(), ENDPOINTS_FOLDER, f"{check_endpoint_name(name)}.json")
+
+
+def _absolute(uri: str) -> str:
+    """A local path made absolute (a registration is read from other working folders)."""
+    return uri if "://" in uri else os.path.abspath(os.path.expanduser(uri))
+
+
+def register_endpoint(
+    name: str, capture_uri: str, *, variant: str = "AllTraffic", url: str | None = None
+) -> None:
+    """Record where endpoint ``name`` captures, replacing an earlier registration.
+
+    Parameters
+    ----------
+    name : str
+        The endpoint name (SageMaker's rules).
+    capture_uri : str
+        The capture root, as in ``DataCaptureConfig.destination_s3_uri``. A local path is
+        stored absolute.
+    variant : str, default "AllTraffic"
+        The production variant whose captures are monitored.
+    url : str, optional
+        Where the endpoint serves (``http://`` or ``https://``), for jobs that call the model.
+
+    Raises
+    ------
+    ConfigError
+        If the name, variant, capture URI or URL is invalid.
+    StorageError
+        If the registration cannot be written.
+    """
+    check_endpoint_name(name)
+    check_endpoint_name(variant, field="variant")
+    if not isinstance(capture_uri, str) or not capture_uri.strip():
+        raise ConfigError(
+            f"capture_uri must be a non-empty URI, got {capture_uri!r}",
+            field="capture_uri",
+            value=capture_uri,
+        )
+    if url is not None and (
+        not isinstance(url, str) or not url.startswith(("http://", "https://"))
+    ):
+        raise ConfigError(f"url must be an http(s) URL, got {url!r}", field="url", value=url)
+    document = {
+        "endpoint_name": name,
+        "variant_name": variant,
+        "capture_uri": _absolute(capture_uri),
+        "url": url,
+    }
+    write_bytes(_registration_uri(name), orjson.dumps(document, option=orjson.OPT_INDENT_2))
+
+
+def registered_endpoint(name: str) -> RegisteredEndpoint | None:
+    """The registration of endpoint ``name``, or ``None`` if it is not registered.
+
+    Raises
+    ------
+    ConfigError
+        If ``name`` is invalid, or its registration file is not a registration.
+    StorageError
+        If the registration cannot be read.
+    """
+    uri = _registration_uri(name)
+    if not exists(uri):
+        return None
+    try:
+        document = orjson.loads(read_bytes(uri))
+    except orjson.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{uri}: the registration of {name!r} is not valid JSON ({exc.msg})",
+            field="endpoint_name",
+            value=name,
+        ) from exc
+    fields = ("endpoint_name", "variant_name", "capture_uri")
+    if (
+        not isinstance(document, dict)
+        or not all(isinstance(document.get(key), str) for key in fields)
+        or not isinstance(document.get("url"), str | None)
+    ):
+        raise ConfigError(
+            f"{uri}: the registration of {name!r} lacks {', '.join(fields)} or has a bad url",
+            field="endpoint_name",
+            value=name,
+        )
+    return RegisteredEndpoint(
+        endpoint_name=document["endpoint_name"],
+        variant_name=document["variant_name"],
+        capture_uri=document["capture_uri"],
+        url=document.get("url"),
+    )

@@ -1,0 +1,31 @@
+"""Where files live: local folders, ``s3://`` and ``memory://`` through fsspec.
+
+Atomic writes, and the ``yyyy/mm/dd/hh`` hour partitions capture and ground truth use.
+"""
+
+from __future__ import annotations
+
+from biaswatch.storage.files import exists, list_files, read_bytes, write_bytes
+from biaswatch.storage.location import Location, join, locate
+from biaswatch.storage.partitions import (
+    HourFile,
+    hour_folder,
+    hours_between,
+    list_hour_files,
+    start_of_hour,
+)
+
+__all__ = [
+    "HourFile",
+    "Location",
+    "exists",
+    "hour_folder",
+    "hours_between",
+    "join",
+    "list_files",
+    "list_hour_files",
+    "locate",
+    "read_bytes",
+    "start_of_hour",
+    "write_bytes",
+]
