@@ -96,7 +96,6 @@ class WindowAssembler:
     """Collects joined rows; see the module docstring."""
 
     layout: TableLayout
-    truth: GroundTruth
     decoder: PayloadDecoder
     malformed: MalformedLog = field(default_factory=MalformedLog)
     capture_files: int = 0
@@ -113,11 +112,13 @@ class WindowAssembler:
     _labels: list[Any] = field(default_factory=list)
     _used: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     _pending: list[tuple[str, pa.Array, pa.Array, pa.Array, pa.Array]] = field(default_factory=list)
+    _invocations: list[tuple[str, list[list[Any]], list[Any], tuple[str, int]]] = field(
+        default_factory=list
+    )
 
     def __post_init__(self) -> None:
         names = self.layout.feature_names
         self.width = None if names is None else len(names)
-        self._used = np.zeros(len(self.truth.keys), bool)
 
     # ------------------------------------------------------------ column by column
 
@@ -137,7 +138,7 @@ class WindowAssembler:
         self.rows_decoded += len(keys)
         self._pending.append((uri, keys, lines, csv_rows, predictions))
 
-    def _join_columns(self) -> None:
+    def _join_columns(self, truth: GroundTruth) -> None:
         if not self._pending:
             return
         uris = [uri for uri, *_ in self._pending]
@@ -169,15 +170,15 @@ class WindowAssembler:
             files, keys, lines, rows, predictions = (
                 column.filter(right) for column in (files, keys, lines, rows, predictions)
             )
-        positions = pc.index_in(keys, value_set=self.truth.keys)
+        positions = pc.index_in(keys, value_set=truth.keys)
         found = pc.is_valid(positions)
         self.rows_without_ground_truth += len(keys) - int(pc.sum(found).as_py() or 0)
         files, keys, lines, rows, predictions, positions = (
             column.filter(found) for column in (files, keys, lines, rows, predictions, positions)
         )
-        data = self.truth.data.take(positions)
+        data = truth.data.take(positions)
         plain = pc.and_(
-            pc.equal(self.truth.encoding.take(positions), "CSV"),
+            pc.equal(truth.encoding.take(positions), "CSV"),
             pc.invert(pc.match_substring_regex(data, r"[\n,]")),
         )
         self._used[np.asarray(positions.filter(plain).to_numpy(), np.int64)] = True
@@ -206,14 +207,25 @@ class WindowAssembler:
     def add(
         self, *, key: str, rows: list[list[Any]], predictions: list[Any], where: tuple[str, int]
     ) -> None:
-        """Add one invocation: its feature rows and one prediction per row.
+        """Add one invocation: its feature rows and one prediction per row (joined at the end)."""
+        self.rows_decoded += len(rows)
+        self._invocations.append((key, rows, predictions, where))
+
+    def _join_invocation(
+        self,
+        truth: GroundTruth,
+        key: str,
+        rows: list[list[Any]],
+        predictions: list[Any],
+        where: tuple[str, int],
+    ) -> None:
+        """Pair one invocation's rows with their labels.
 
         Rows without ground truth are counted and dropped; a shape that does not fit (feature
         counts, label counts) makes the whole invocation malformed.
         """
         count = len(rows)
-        self.rows_decoded += count
-        record = self.truth.record(key)
+        record = truth.record(key)
         if record is None:
             self.rows_without_ground_truth += count
             return
@@ -236,16 +248,20 @@ class WindowAssembler:
             self.rows_decoded -= count
             self.malformed.add(*where, exc.reason)
             return
-        self._used[self.truth.position(key) or 0] = True
+        self._used[truth.position(key) or 0] = True
         self._rows.extend(rows)
         self._predictions.extend(predictions)
         self._labels.extend(labels)
 
     # ------------------------------------------------------------------ the table
 
-    def finish(self) -> WindowData:
-        """Build the window's table and its diagnostics."""
-        self._join_columns()
+    def finish(self, truth: GroundTruth) -> WindowData:
+        """Join everything added to ``truth``; build the window's table and its diagnostics."""
+        self._used = np.zeros(len(truth.keys), bool)
+        self._join_columns(truth)
+        for invocation in self._invocations:
+            self._join_invocation(truth, *invocation)
+        self._invocations.clear()
         names = self.layout.feature_names or [f"feature_{i}" for i in range(self.width or 0)]
         columns = self._feature_columns(names)
         for position in sorted(
@@ -257,7 +273,6 @@ class WindowAssembler:
         columns[self.layout.label] = _outcomes(self._csv_labels, self._labels)
         columns[predicted] = _outcomes(self._csv_predictions, self._predictions)
         table = pa.table(columns)
-        truth = self.truth
         diagnostics = Diagnostics(
             capture_files=self.capture_files,
             records_read=self.records_read,
@@ -279,17 +294,8 @@ class WindowAssembler:
         parts: dict[str, list[pa.Array]] = {name: [] for name in names}
         lines = pa.concat_arrays(self._csv_lines) if self._csv_lines else None
         if lines is not None and len(lines):
-            parsed = pacsv.read_csv(
-                pa.py_buffer(joined_lines(lines)),
-                read_options=pacsv.ReadOptions(column_names=names),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={name: pa.string() for name in names},
-                    null_values=NULL_MARKERS,
-                    strings_can_be_null=True,
-                ),
-            )
-            for name in names:
-                parts[name].append(parsed.column(name).combine_chunks())
+            for name, column in _parse_csv(joined_lines(lines), names).items():
+                parts[name].append(column)
         if self._rows:
             text = bool(parts[names[0]]) if names else False
             for position, name in enumerate(names):
@@ -300,6 +306,42 @@ class WindowAssembler:
                     else values_column(values)
                 )
         return {name: _combined(chunks) for name, chunks in parts.items()}
+
+
+def _parse_csv(text: bytes, names: list[str]) -> dict[str, pa.Array]:
+    """Parse CSV rows, typed as pandas types them.
+
+    Arrow infers integers, floats and booleans as pandas does; a column it reads as a date or
+    time (pandas would keep the text) is read again as text.
+    """
+
+    def read(types: dict[str, pa.DataType]) -> pa.Table:
+        return pacsv.read_csv(
+            pa.py_buffer(text),
+            read_options=pacsv.ReadOptions(column_names=names),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, null_values=NULL_MARKERS, strings_can_be_null=True
+            ),
+        )
+
+    parsed = read({})
+    as_text = [
+        field.name
+        for field in parsed.schema
+        if not (
+            pa.types.is_integer(field.type)
+            or pa.types.is_floating(field.type)
+            or pa.types.is_string(field.type)
+            or pa.types.is_null(field.type)
+        )
+    ]
+    columns = {name: parsed.column(name).combine_chunks() for name in names}
+    if as_text:
+        reread = read({name: pa.string() for name in as_text})
+        columns.update(
+            {name: typed_column(reread.column(name).combine_chunks()) for name in as_text}
+        )
+    return columns
 
 
 def _combined(parts: list[pa.Array]) -> pa.Array:

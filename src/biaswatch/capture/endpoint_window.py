@@ -8,6 +8,7 @@ one. Malformed records are skipped, counted and sampled in the diagnostics, neve
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pyarrow as pa
@@ -121,16 +122,19 @@ def read_endpoint_window(
     truth under ``ground_truth_uri`` (see :class:`~biaswatch.capture.window.Window`).
     """
     decoder = PayloadDecoder(options or DecodingOptions())
-    truth_hours = window.ground_truth_hours()
-    truth = read_ground_truth(ground_truth_uri, truth_hours[0], truth_hours[-1])
-    assembler = WindowAssembler(layout or TableLayout(), truth, decoder)
-    hours = window.capture_hours()
-    for hour_file in list_hour_files(
-        capture_folder(capture_uri, endpoint, variant), hours[0], hours[-1]
-    ):
-        assembler.capture_files += 1
-        _read_capture_file(hour_file.uri, assembler, window, decoder)
-    return assembler.finish()
+    assembler = WindowAssembler(layout or TableLayout(), decoder)
+    truth_hours, hours = window.ground_truth_hours(), window.capture_hours()
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # Ground truth and capture are read at once: Arrow's readers release the GIL.
+        truth = background.submit(
+            read_ground_truth, ground_truth_uri, truth_hours[0], truth_hours[-1]
+        )
+        for hour_file in list_hour_files(
+            capture_folder(capture_uri, endpoint, variant), hours[0], hours[-1]
+        ):
+            assembler.capture_files += 1
+            _read_capture_file(hour_file.uri, assembler, window, decoder)
+        return assembler.finish(truth.result())
 
 
 def _read_capture_file(

@@ -189,10 +189,12 @@ def read_ground_truth(root: str, first: datetime, last: datetime) -> GroundTruth
 def _latest_positions(keys: pa.Array) -> pa.Array:
     """For each distinct key, in order of first upload, the position of its latest upload."""
     encoded = pc.dictionary_encode(keys)
+    count = len(keys)
+    if len(encoded.dictionary) == count:  # no key uploaded twice
+        return pa.array(np.arange(count, dtype=np.int64))
     codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), np.int64)
-    latest = np.full(len(encoded.dictionary), -1, np.int64)
-    np.maximum.at(latest, codes, np.arange(len(codes), dtype=np.int64))
-    return pa.array(latest)
+    _, first_from_end = np.unique(codes[::-1], return_index=True)
+    return pa.array(count - 1 - first_from_end)
 
 
 def upload_ground_truth(
