@@ -296,15 +296,13 @@ class WindowAssembler:
         if lines is not None and len(lines):
             for name, column in _parse_csv(joined_lines(lines), names).items():
                 parts[name].append(column)
-        if self._rows:
-            text = bool(parts[names[0]]) if names else False
-            for position, name in enumerate(names):
-                values = [row[position] for row in self._rows]
-                parts[name].append(
-                    pa.array([None if v is None else str(v) for v in values], pa.string())
-                    if text or all(v is None or isinstance(v, str) for v in values)
-                    else values_column(values)
-                )
+        for position, name in enumerate(names if self._rows else ()):
+            values = [row[position] for row in self._rows]
+            parts[name].append(
+                pa.array(values, pa.string())
+                if all(v is None or isinstance(v, str) for v in values)
+                else values_column(values)
+            )
         return {name: _combined(chunks) for name, chunks in parts.items()}
 
 
@@ -345,8 +343,11 @@ def _parse_csv(text: bytes, names: list[str]) -> dict[str, pa.Array]:
 
 
 def _combined(parts: list[pa.Array]) -> pa.Array:
+    """One typed column from parts decoded apart (parts of different types meet as text)."""
     if not parts:
         return pa.array([], pa.string())
+    if len({part.type for part in parts}) > 1:
+        parts = [part.cast(pa.string()) for part in parts]
     column = parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
     return typed_column(column) if pa.types.is_string(column.type) else column
 

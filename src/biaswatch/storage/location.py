@@ -61,8 +61,12 @@ def join(base: str, *parts: str) -> str:
 
 def _options(protocol: str) -> dict[str, Any]:
     if protocol in ("s3", "s3a"):
+        # Listings are never cached: new capture files arrive all the time.
+        options: dict[str, Any] = {"use_listings_cache": False}
         endpoint = os.environ.get(ENDPOINT_VARIABLE)
-        return {"client_kwargs": {"endpoint_url": endpoint}} if endpoint else {}
+        if endpoint:
+            options["client_kwargs"] = {"endpoint_url": endpoint}
+        return options
     return {}
 
 
