@@ -16,10 +16,11 @@ from rich.markup import escape
 
 from biaswatch import __version__
 from biaswatch.analysis import analyze, dump_analysis, read_dataset
-from biaswatch.cli._files import write_atomically
+from biaswatch.cli import ground_truth
 from biaswatch.config import parse_analysis_config
 from biaswatch.errors import BiaswatchError, StorageError
 from biaswatch.report import render_report
+from biaswatch.storage import join, write_bytes
 
 __all__ = ["app", "main"]
 
@@ -32,6 +33,9 @@ app = typer.Typer(
 )
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
+
+
+app.add_typer(ground_truth.app, name="ground-truth")
 
 
 def _version(value: bool) -> None:
@@ -64,7 +68,10 @@ def analyze_command(
     ],
     dataset: Annotated[Path, typer.Option("--dataset", help="The dataset to analyse.")],
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", help="Where analysis.json and report.html go.")
+        str,
+        typer.Option(
+            "--output-dir", help="Where analysis.json and report.html go (a folder or URI)."
+        ),
     ],
 ) -> None:
     """Compute Clarify bias metrics for a dataset: writes analysis.json and report.html."""
@@ -72,16 +79,16 @@ def analyze_command(
         _read(analysis_config, "analysis config"), source=str(analysis_config)
     )
     result = analyze(read_dataset(dataset, config), config)
-    write_atomically(output_dir / "analysis.json", dump_analysis(result))
+    write_bytes(join(output_dir, "analysis.json"), dump_analysis(result))
     report = render_report(result, title="Bias analysis", subtitle=f"dataset {dataset}")
-    write_atomically(output_dir / "report.html", report.encode())
+    write_bytes(join(output_dir, "report.html"), report.encode())
     entries = sum(len(f) for stage in result.stages for f in stage.facets.values())
     console.print(
         f"Analysed {result.rows} rows, {entries} facet entries"
         f" ({', '.join(s.stage.value.replace('_', '-') for s in result.stages)})."
     )
-    console.print(f"analysis.json: {output_dir / 'analysis.json'}")
-    console.print(f"report:        {output_dir / 'report.html'}")
+    console.print(f"analysis.json: {join(output_dir, 'analysis.json')}")
+    console.print(f"report:        {join(output_dir, 'report.html')}")
 
 
 def main(argv: list[str] | None = None) -> None:

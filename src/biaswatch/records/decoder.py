@@ -100,11 +100,12 @@ class PayloadDecoder:
         if payload_format is PayloadFormat.JSON_LINES:
             rows = []
             for line in _lines(text):
-                rows.extend(self._json_features(_json(line, "a JSON Lines input record")))
+                rows.extend(self.json_features(_json(line, "a JSON Lines input record")))
             return rows
-        return self._json_features(_json(text, "the JSON input"))
+        return self.json_features(_json(text, "the JSON input"))
 
-    def _json_features(self, document: Any) -> list[list[Any]]:
+    def json_features(self, document: Any) -> list[list[Any]]:
+        """The feature rows of a parsed JSON document."""
         selected = self._features.search(document) if self._features else document
         if selected is None:
             raise Malformed(
@@ -133,10 +134,10 @@ class PayloadDecoder:
             labels = [
                 label
                 for line in _lines(text)
-                for label in self._json_predictions(_json(line, "a JSON Lines output record"))
+                for label in self.json_predictions(_json(line, "a JSON Lines output record"))
             ]
         else:
-            labels = self._json_predictions(_json(text, "the JSON output"))
+            labels = self.json_predictions(_json(text, "the JSON output"))
         if len(labels) != count:
             raise Malformed(f"the output holds {len(labels)} predictions for {count} input records")
         return labels
@@ -160,7 +161,8 @@ class PayloadDecoder:
             )
         return [self._above(row[0]) for row in rows]
 
-    def _json_predictions(self, document: Any) -> list[Any]:
+    def json_predictions(self, document: Any) -> list[Any]:
+        """The predicted labels of a parsed JSON document, one per record."""
         if self._inference is not None:
             labels = self._required(self._inference.search(document), "inference_attribute")
             scores = self._probability.search(document) if self._probability else None

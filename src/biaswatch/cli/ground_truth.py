@@ -1,0 +1,94 @@
+"""``biaswatch ground-truth upload``: send late labels in SageMaker's ground-truth format."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from biaswatch.capture import GroundTruthRecord, parse_ground_truth_line, upload_ground_truth
+from biaswatch.capture.endpoint import parse_inference_time
+from biaswatch.errors import DataError, SchemaError, StorageError
+from biaswatch.records import Malformed
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Ground-truth labels.", no_args_is_help=True)
+console = Console(soft_wrap=True)
+
+
+def _records_from_csv(
+    text: str, *, id_column: str, label_column: str, source: str
+) -> list[GroundTruthRecord]:
+    reader = csv.DictReader(io.StringIO(text))
+    for column, option in ((id_column, "--id-column"), (label_column, "--label-column")):
+        if column not in (reader.fieldnames or []):
+            raise SchemaError(
+                f"{source}: no column {column!r} ({option}); columns are {reader.fieldnames}",
+                field=option,
+                value=column,
+            )
+    records = []
+    for number, row in enumerate(reader, start=2):
+        if not row.get(id_column):
+            raise DataError(f"{source}, line {number}: the id is empty", path=source, line=number)
+        records.append(GroundTruthRecord(row[id_column], row[label_column] or ""))
+    return records
+
+
+def _records_from_jsonl(text: str, *, source: str) -> list[GroundTruthRecord]:
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(parse_ground_truth_line(line))
+        except Malformed as exc:
+            raise DataError(
+                f"{source}, line {number}: {exc.reason}", path=source, line=number
+            ) from exc
+    return records
+
+
+@app.command("upload")
+def upload(
+    ground_truth_uri: Annotated[
+        str, typer.Option("--ground-truth-uri", help="Where ground truth lives (local, s3://).")
+    ],
+    labels: Annotated[
+        Path,
+        typer.Option(
+            "--labels", help="A CSV of ids and labels, or SageMaker ground-truth JSON Lines."
+        ),
+    ],
+    id_column: Annotated[
+        str, typer.Option(help="The CSV column of inference (or event) ids.")
+    ] = "inference_id",
+    label_column: Annotated[str, typer.Option(help="The CSV column of labels.")] = "label",
+    collected_at: Annotated[
+        str | None,
+        typer.Option(help="When the labels were collected (ISO-8601, UTC); default now."),
+    ] = None,
+) -> None:
+    """Upload labels into the hour folder of their collection time; nothing is overwritten."""
+    try:
+        text = labels.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise StorageError(f"cannot read {labels}: {exc.strerror or exc}") from exc
+    source = str(labels)
+    if labels.suffix.lower() in (".jsonl", ".json"):
+        records = _records_from_jsonl(text, source=source)
+    else:
+        records = _records_from_csv(
+            text, id_column=id_column, label_column=label_column, source=source
+        )
+    if not records:
+        raise DataError(f"{source} holds no labels", path=source)
+    moment = parse_inference_time(collected_at) if collected_at else datetime.now(UTC)
+    uri = upload_ground_truth(ground_truth_uri, records, collected_at=moment)
+    console.print(f"Uploaded {len(records)} labels to {uri}")
