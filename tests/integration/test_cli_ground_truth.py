@@ -61,7 +61,7 @@ def test_upload_twice_keeps_both_files(tmp_path: Path) -> None:
 
 def test_upload_json_lines_is_validated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     labels = tmp_path / "labels.jsonl"
-    good = '{"groundTruthData": {"data": "1", "encoding": "CSV"}, "eventMetadata": {"eventId": "x"}}'
+    good = '{"groundTruthData": {"data": "1"}, "eventMetadata": {"eventId": "x"}}'
     labels.write_text(good + '\n{"eventMetadata": {}}\n')
     code = run_cli(
         [
