@@ -9,6 +9,7 @@ use. :meth:`WindowAssembler.finish` builds one table: the features, the label, t
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,7 +105,7 @@ class WindowAssembler:
     rows_outside_window: int = 0
     rows_without_ground_truth: int = 0
     width: int | None = None
-    _csv_lines: list[pa.Array] = field(default_factory=list)
+    _csv_features: list[dict[str, pa.Array]] = field(default_factory=list)
     _csv_predictions: list[pa.Array] = field(default_factory=list)
     _csv_labels: list[pa.Array] = field(default_factory=list)
     _rows: list[list[Any]] = field(default_factory=list)
@@ -149,7 +150,9 @@ class WindowAssembler:
             pa.concat_arrays([part[index] for part in self._pending]) for index in range(1, 5)
         )
         self._pending.clear()
-        if self.width is None and len(rows):
+        if not len(rows):
+            return
+        if self.width is None:
             self.width = len(split_csv_line(rows[0].as_py()))
         widths = pc.add(pc.count_substring(rows, ","), 1)
         right = pc.equal(widths, self.width)
@@ -170,19 +173,24 @@ class WindowAssembler:
             files, keys, lines, rows, predictions = (
                 column.filter(right) for column in (files, keys, lines, rows, predictions)
             )
-        positions = pc.index_in(keys, value_set=truth.keys)
-        found = pc.is_valid(positions)
+        with ThreadPoolExecutor(max_workers=1) as background:
+            # The features are parsed while the rows are joined (Arrow releases the GIL).
+            features = background.submit(_parse_csv, joined_lines(rows), self._feature_names())
+            positions = pc.index_in(keys, value_set=truth.keys)
+            found = pc.is_valid(positions)
+            parsed = features.result()
         self.rows_without_ground_truth += len(keys) - int(pc.sum(found).as_py() or 0)
         files, keys, lines, rows, predictions, positions = (
             column.filter(found) for column in (files, keys, lines, rows, predictions, positions)
         )
+        parsed = {name: column.filter(found) for name, column in parsed.items()}
         data = truth.data.take(positions)
         plain = pc.and_(
             pc.equal(truth.encoding.take(positions), "CSV"),
             pc.invert(pc.match_substring_regex(data, r"[\n,]")),
         )
         self._used[np.asarray(positions.filter(plain).to_numpy(), np.int64)] = True
-        self._csv_lines.append(rows.filter(plain))
+        self._csv_features.append({name: column.filter(plain) for name, column in parsed.items()})
         self._csv_predictions.append(predictions.filter(plain))
         self._csv_labels.append(pc.utf8_trim_whitespace(data.filter(plain)))
         if not pc.all(plain).as_py():  # JSON or multi-valued labels: decode them one by one
@@ -262,7 +270,7 @@ class WindowAssembler:
         for invocation in self._invocations:
             self._join_invocation(truth, *invocation)
         self._invocations.clear()
-        names = self.layout.feature_names or [f"feature_{i}" for i in range(self.width or 0)]
+        names = self._feature_names()
         columns = self._feature_columns(names)
         for position in sorted(
             excluded_positions(self.layout.exclude_features, names=names, width=len(names)),
@@ -290,12 +298,14 @@ class WindowAssembler:
         )
         return WindowData(table, self.layout.label, predicted, diagnostics)
 
+    def _feature_names(self) -> list[str]:
+        return self.layout.feature_names or [f"feature_{i}" for i in range(self.width or 0)]
+
     def _feature_columns(self, names: list[str]) -> dict[str, pa.Array]:
         parts: dict[str, list[pa.Array]] = {name: [] for name in names}
-        lines = pa.concat_arrays(self._csv_lines) if self._csv_lines else None
-        if lines is not None and len(lines):
-            for name, column in _parse_csv(joined_lines(lines), names).items():
-                parts[name].append(column)
+        for parsed in self._csv_features:
+            for name in names:
+                parts[name].append(parsed[name])
         for position, name in enumerate(names if self._rows else ()):
             values = [row[position] for row in self._rows]
             parts[name].append(

@@ -8,7 +8,6 @@ stopped mid-line) is always checked on its own.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,7 +79,7 @@ def read_json_lines(
     if body and b"\n\n" not in body and not body.startswith(b"\n"):
         try:
             parsed = pajson.read_json(
-                io.BytesIO(body),
+                pa.BufferReader(body),
                 parse_options=pajson.ParseOptions(
                     explicit_schema=schema, unexpected_field_behavior="ignore"
                 ),
