@@ -135,7 +135,10 @@ def main() -> None:
     for child in ("biaswatch", "pandas"):
         command = [sys.executable, __file__, "--child", child, "--folder", str(folder)]
         figures = json.loads(subprocess.run(command, check=True, capture_output=True).stdout)
-        label = "biaswatch read_endpoint_window" if child == "biaswatch" else "pandas read_json + merge"
+        label = {
+            "biaswatch": "biaswatch read_endpoint_window",
+            "pandas": "pandas read_json + merge",
+        }[child]
         print(
             f"{label:<28} {figures['seconds']:>8.2f} {figures['rows']:>10,}"
             f" {figures['peak_mib']:>13.0f}"
