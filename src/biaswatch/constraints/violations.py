@@ -1,0 +1,131 @@
+"""SageMaker's bias-drift check: a violation when ``abs(current) > abs(baseline)``.
+
+Both sides are ``analysis.json`` documents (the baseline's is the "constraints"). Metrics are
+matched by section, facet name, entry position within the facet, and metric name, not by the
+entry's ``value_or_threshold`` (a continuous facet's interval changes with the data). A metric
+that is undefined (``value: null``) on either side is skipped. This rule holds for every metric,
+DI included, as the service applies it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "CHECK_TYPE",
+    "SECTIONS",
+    "Violation",
+    "check_bias_drift",
+    "metric_number",
+    "violations_document",
+]
+
+CHECK_TYPE = "bias_drift_check"
+SECTIONS = ("post_training_bias_metrics", "pre_training_bias_metrics")
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One metric that got worse than its baseline."""
+
+    section: str
+    facet: str
+    facet_value: str
+    metric_name: str
+    current: float
+    baseline: float
+
+    @property
+    def description(self) -> str:
+        """The service's wording, with Python ``repr`` numbers and ``Infinity``."""
+        return (
+            f"Metric value {_shown(self.current)} doesn't meet the baseline constraint"
+            f" requirement {_shown(self.baseline)}"
+        )
+
+    def to_json(self) -> dict[str, str]:
+        """The violation as ``constraint_violations.json`` lists it."""
+        return {
+            "facet": self.facet,
+            "facet_value": self.facet_value,
+            "metric_name": self.metric_name,
+            "constraint_check_type": CHECK_TYPE,
+            "description": self.description,
+        }
+
+
+def _shown(number: float) -> str:
+    if math.isinf(number):
+        return "Infinity" if number > 0 else "-Infinity"
+    return repr(number)
+
+
+def metric_number(value: Any) -> float | None:
+    """A metric's value from ``analysis.json`` as a number (``"Infinity"`` → inf), or None.
+
+    Examples
+    --------
+    >>> metric_number("-Infinity"), metric_number(0), metric_number(None)
+    (-inf, 0, None)
+    """
+    if value == "Infinity":
+        return math.inf
+    if value == "-Infinity":
+        return -math.inf
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def _metrics(entry: dict[str, Any]) -> dict[str, float | None]:
+    return {m.get("name", ""): metric_number(m.get("value")) for m in entry.get("metrics", [])}
+
+
+def check_bias_drift(current: dict[str, Any], baseline: dict[str, Any]) -> list[Violation]:
+    """The violations of ``current`` against ``baseline`` (both ``analysis.json`` documents).
+
+    Ordered by metric name (then section and facet, as they come).
+
+    Examples
+    --------
+    >>> def doc(value):
+    ...     entry = {"value_or_threshold": "0", "metrics": [{"name": "DI", "value": value}]}
+    ...     return {"post_training_bias_metrics": {"facets": {"Sex": [entry]}}}
+    >>> [v.description for v in check_bias_drift(doc(1.31746), doc(0.97626))]
+    ["Metric value 1.31746 doesn't meet the baseline constraint requirement 0.97626"]
+    >>> check_bias_drift(doc(0.08312), doc(0.17799))
+    []
+    """
+    found: list[Violation] = []
+    for section in SECTIONS:
+        now = (current.get(section) or {}).get("facets", {})
+        before = (baseline.get(section) or {}).get("facets", {})
+        for facet, entries in now.items():
+            baseline_entries = before.get(facet, [])
+            for position, entry in enumerate(entries):
+                if position >= len(baseline_entries):
+                    break
+                allowed = _metrics(baseline_entries[position])
+                for name, value in _metrics(entry).items():
+                    limit = allowed.get(name)
+                    if value is None or limit is None:
+                        continue
+                    if abs(value) > abs(limit):
+                        found.append(
+                            Violation(
+                                section,
+                                facet,
+                                str(entry.get("value_or_threshold", "")),
+                                name,
+                                value,
+                                limit,
+                            )
+                        )
+    return sorted(found, key=lambda violation: violation.metric_name)
+
+
+def violations_document(violations: list[Violation]) -> dict[str, Any]:
+    """``constraint_violations.json``: ``{"version": "1.0", "violations": […]}``."""
+    return {"version": "1.0", "violations": [violation.to_json() for violation in violations]}
