@@ -18,38 +18,23 @@ changing the import. The differences:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from biaswatch.capture.endpoint import Encoding
+from biaswatch.config.settings import biaswatch_home
 from biaswatch.errors import ConfigError
+from biaswatch.records import media_type
 from biaswatch.storage import join
 
 __all__ = ["DataCaptureConfig", "biaswatch_home"]
 
-HOME_VARIABLE = "BIASWATCH_HOME"
-DEFAULT_HOME = "~/.biaswatch"
 CAPTURE_FOLDER = "data-capture"
 
 REQUEST = "REQUEST"
 RESPONSE = "RESPONSE"
 # The SDK's names and the API's CaptureMode values (the SDK maps REQUEST → Input).
 _CAPTURE_OPTIONS = {"REQUEST": REQUEST, "RESPONSE": RESPONSE, "INPUT": REQUEST, "OUTPUT": RESPONSE}
-
-
-def biaswatch_home() -> str:
-    """The folder biaswatch keeps its state in: ``$BIASWATCH_HOME``, else ``~/.biaswatch``.
-
-    A local path has ``~`` expanded; a URL (``s3://…``) is returned as it is.
-    """
-    home = os.environ.get(HOME_VARIABLE) or DEFAULT_HOME
-    return home if "://" in home else os.path.expanduser(home)
-
-
-def _media_type(content_type: str) -> str:
-    """``text/csv; charset=utf-8`` → ``text/csv``."""
-    return content_type.split(";", 1)[0].strip().lower()
 
 
 def _strings(values: Sequence[str] | None, default: tuple[str, ...], name: str) -> tuple[str, ...]:
@@ -179,8 +164,8 @@ class DataCaptureConfig:
         json_types = _strings(json_content_types, ("application/json",), "json_content_types")
         setattr_(self, "csv_content_types", csv_types)
         setattr_(self, "json_content_types", json_types)
-        setattr_(self, "_csv_media_types", frozenset(map(_media_type, csv_types)))
-        setattr_(self, "_json_media_types", frozenset(map(_media_type, json_types)))
+        setattr_(self, "_csv_media_types", frozenset(map(media_type, csv_types)))
+        setattr_(self, "_json_media_types", frozenset(map(media_type, json_types)))
 
     @property
     def captures_request(self) -> bool:
@@ -199,9 +184,9 @@ class DataCaptureConfig:
         ``CSV`` if it is in ``csv_content_types``, ``JSON`` if in ``json_content_types``, else
         ``BASE64``, as SageMaker does for unlisted types.
         """
-        media_type = _media_type(content_type)
-        if media_type in self._csv_media_types:
+        media = media_type(content_type)
+        if media in self._csv_media_types:
             return Encoding.CSV
-        if media_type in self._json_media_types:
+        if media in self._json_media_types:
             return Encoding.JSON
         return Encoding.BASE64

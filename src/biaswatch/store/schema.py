@@ -1,0 +1,141 @@
+"""The metadata store's tables (SQLAlchemy 2). Migrations in ``migrations/`` create them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "Base",
+    "BaseliningJobRow",
+    "EndpointRow",
+    "ExecutionRow",
+    "MetricPointRow",
+    "ScheduleRow",
+    "UtcDateTime",
+]
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every database.
+
+    SQLite has no time zones: it stores naive UTC, and reading adds UTC back.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Check the time is aware; SQLite gets it as naive UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"{value!r} has no time zone; the store keeps aware UTC times")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return an aware UTC time."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """The declarative base of biaswatch's tables."""
+
+
+class EndpointRow(Base):
+    """A monitored endpoint: where its capture lives, and its URL when it can be called."""
+
+    __tablename__ = "endpoints"
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(63), default="AllTraffic")
+    capture_uri: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class BaseliningJobRow(Base):
+    """A baselining job: its config, output and status."""
+
+    __tablename__ = "baselining_jobs"
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    analysis_config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    output_uri: Mapped[str] = mapped_column(Text)
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ScheduleRow(Base):
+    """A monitoring schedule with its job definition."""
+
+    __tablename__ = "schedules"
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    expression: Mapped[str | None] = mapped_column(String(256))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ExecutionRow(Base):
+    """One execution of a schedule, unique per scheduled time; leased by the worker running it."""
+
+    __tablename__ = "executions"
+    __table_args__ = (
+        UniqueConstraint("schedule_name", "scheduled_time", name="uq_execution_slot"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    schedule_name: Mapped[str] = mapped_column(
+        String(63), ForeignKey("schedules.name", ondelete="CASCADE"), index=True
+    )
+    scheduled_time: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(32))
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    output_uri: Mapped[str | None] = mapped_column(Text)
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class MetricPointRow(Base):
+    """One metric value of one execution, for trends."""
+
+    __tablename__ = "metric_points"
+    __table_args__ = (Index("ix_metric_series", "schedule_name", "metric", "scheduled_time"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    schedule_name: Mapped[str] = mapped_column(
+        String(63), ForeignKey("schedules.name", ondelete="CASCADE")
+    )
+    scheduled_time: Mapped[datetime] = mapped_column(UtcDateTime())
+    stage: Mapped[str] = mapped_column(String(16))
+    facet: Mapped[str] = mapped_column(Text)
+    facet_value: Mapped[str] = mapped_column(Text)
+    metric: Mapped[str] = mapped_column(String(16))
+    value: Mapped[float | None] = mapped_column(Float)
