@@ -1,0 +1,78 @@
+"""A monitoring job definition: what one execution of a bias-drift schedule reads and writes.
+
+The facade (``ModelBiasMonitor``) builds it from SageMaker's arguments; the store keeps it as
+JSON; every execution runs from it. Exactly one of ``endpoint_input`` and
+``batch_transform_input`` is set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["BatchInputDefinition", "EndpointInputDefinition", "MonitoringJobDefinition"]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start_time_offset: str = "-PT1H"
+    end_time_offset: str = "-PT0H"
+    features_attribute: str | None = None
+    inference_attribute: str | None = None
+    probability_attribute: str | None = None
+    probability_threshold_attribute: float | None = None
+    exclude_features_attribute: str | None = None
+
+
+class EndpointInputDefinition(_Input):
+    """A real-time endpoint's capture: ``<capture_uri>/<endpoint>/<variant>/yyyy/mm/dd/hh``."""
+
+    endpoint_name: str
+    capture_uri: str
+    variant_name: str = "AllTraffic"
+
+
+class BatchInputDefinition(_Input):
+    """A batch-transform job's capture: manifests under ``<destination>/output/yyyy/mm/dd/hh``."""
+
+    data_captured_destination_s3_uri: str
+    dataset_format: dict[str, Any] | None = None
+
+
+class MonitoringJobDefinition(BaseModel):
+    """Everything an execution needs; stored as the schedule's definition."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schedule_name: str
+    endpoint_input: EndpointInputDefinition | None = None
+    batch_transform_input: BatchInputDefinition | None = None
+    ground_truth_uri: str
+    output_uri: str
+    analysis_config: dict[str, Any]
+    baseline_constraints_uri: str | None = None
+    ground_truth_lookback: str | None = None
+    cut_at_inference_time: bool = False
+    enable_cloudwatch_metrics: bool = True
+    max_runtime_in_seconds: int | None = Field(default=None, gt=0)
+    post_analytics_processor_script: str | None = None
+    environment: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_input(self) -> MonitoringJobDefinition:
+        if (self.endpoint_input is None) == (self.batch_transform_input is None):
+            raise ValueError(
+                "Need to have either batch_transform_input or endpoint_input to create an"
+                " Amazon Model Monitoring Schedule. Please provide only one of the above"
+                " required inputs"
+            )
+        return self
+
+    @property
+    def data_input(self) -> EndpointInputDefinition | BatchInputDefinition:
+        """The one input that is set."""
+        chosen = self.endpoint_input or self.batch_transform_input
+        assert chosen is not None
+        return chosen

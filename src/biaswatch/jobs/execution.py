@@ -1,0 +1,223 @@
+"""One monitoring execution: window → read and join → analysis → violations → output files.
+
+:func:`run_execution` does the work for a job definition and a scheduled time and returns an
+:class:`ExecutionOutcome` (the status SageMaker would report, and why). It writes, under
+``<output>/<endpoint>/<schedule>/yyyy/mm/dd/hh/`` (batch: no endpoint level),
+``analysis.json``, ``constraint_violations.json`` (when there is a baseline), ``report.html``
+and ``diagnostics.json``. Nothing here records to the store; :mod:`biaswatch.jobs.runner` does.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from biaswatch.analysis import AnalysisResult, analysis_document, analyze, dataset_from_table
+from biaswatch.capture import TableLayout, Window, WindowData, read_endpoint_window
+from biaswatch.capture.batch import read_batch_window
+from biaswatch.config import config_from_dict
+from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
+from biaswatch.constraints import Violation, check_bias_drift, violations_document
+from biaswatch.errors import BiaswatchError
+from biaswatch.records import DecodingOptions
+from biaswatch.report import render_report
+from biaswatch.storage import hour_folder, join, read_bytes, write_bytes
+from biaswatch.store.status import ExecutionStatus
+
+__all__ = ["ExecutionOutcome", "execution_output_uri", "run_execution", "window_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionOutcome:
+    """How an execution ended, what it found, and where its files are."""
+
+    status: ExecutionStatus
+    output_uri: str
+    failure_reason: str | None = None
+    violations: tuple[Violation, ...] = ()
+    analysis: dict[str, Any] | None = None
+    result: AnalysisResult | None = None
+    counts: dict[str, Any] = field(default_factory=dict)
+
+
+def execution_output_uri(definition: MonitoringJobDefinition, scheduled_time: datetime) -> str:
+    """``<output>/<endpoint>/<schedule>/yyyy/mm/dd/hh`` (batch: ``<output>/<schedule>/…``)."""
+    parts = [definition.schedule_name, hour_folder(scheduled_time)]
+    if isinstance(definition.data_input, EndpointInputDefinition):
+        parts.insert(0, definition.data_input.endpoint_name)
+    return join(definition.output_uri, *parts)
+
+
+def window_of(definition: MonitoringJobDefinition, scheduled_time: datetime) -> Window:
+    """The data window of the execution at ``scheduled_time``."""
+    source = definition.data_input
+    return Window.from_offsets(
+        scheduled_time,
+        source.start_time_offset,
+        source.end_time_offset,
+        ground_truth_lookback=definition.ground_truth_lookback,
+        cut_at_inference_time=definition.cut_at_inference_time,
+    )
+
+
+def _label_name(config: dict[str, Any]) -> str:
+    """The label column's name: the ``label`` header, or the last header for a JMESPath label."""
+    label, headers = str(config.get("label") or "label"), config.get("headers")
+    if headers and label not in headers:
+        return str(headers[-1])
+    return label
+
+
+def _read_window(definition: MonitoringJobDefinition, window: Window) -> WindowData:
+    config = definition.analysis_config
+    source = definition.data_input
+    headers = config.get("headers")
+    label = _label_name(config)
+    layout = TableLayout(
+        label=label,
+        headers=tuple(headers) if headers else None,
+        exclude_features=source.exclude_features_attribute,
+    )
+    options = DecodingOptions(
+        features_attribute=source.features_attribute,
+        inference_attribute=source.inference_attribute,
+        probability_attribute=source.probability_attribute,
+        probability_threshold=(
+            source.probability_threshold_attribute
+            if source.probability_threshold_attribute is not None
+            else 0.5
+        ),
+        label_attribute=str(config["label"]) if isinstance(config.get("label"), str) else None,
+    )
+    if isinstance(source, EndpointInputDefinition):
+        return read_endpoint_window(
+            source.capture_uri,
+            definition.ground_truth_uri,
+            window,
+            endpoint=source.endpoint_name,
+            variant=source.variant_name,
+            options=options,
+            layout=layout,
+        )
+    dataset_format = source.dataset_format or {}
+    csv = dataset_format.get("Csv") or dataset_format.get("csv")
+    return read_batch_window(
+        source.data_captured_destination_s3_uri,
+        definition.ground_truth_uri,
+        window,
+        dataset_format="csv" if csv is not None else ("json" if dataset_format else None),
+        csv_header=bool((csv or {}).get("Header", (csv or {}).get("header", False))),
+        options=options,
+        layout=layout,
+    )
+
+
+def _empty_reason(
+    data: WindowData, window: Window, definition: MonitoringJobDefinition
+) -> str | None:
+    """A reason a person can act on when the window has nothing to analyse."""
+    counts = data.diagnostics
+    if counts.records_read == 0:
+        hours = window.capture_hours()
+        return (
+            f"no captured records in {window.describe()}: {counts.capture_files} capture files"
+            f" in the hour folders {hour_folder(hours[0])} to {hour_folder(hours[-1])}"
+        )
+    if counts.rows == 0:
+        return (
+            f"0 of {counts.rows_decoded} captured records have ground truth"
+            f" ({counts.ground_truth_read} labels read from {counts.ground_truth_files} files"
+            f" under {definition.ground_truth_uri}; {counts.malformed_records} capture records"
+            " malformed)"
+        )
+    return None
+
+
+def run_execution(
+    definition: MonitoringJobDefinition, scheduled_time: datetime
+) -> ExecutionOutcome:
+    """Run one execution and write its files; errors become a ``Failed`` outcome with a reason."""
+    output = execution_output_uri(definition, scheduled_time)
+    started = time.perf_counter()
+    window = window_of(definition, scheduled_time)
+    try:
+        data = _read_window(definition, window)
+    except BiaswatchError as exc:
+        return ExecutionOutcome(ExecutionStatus.FAILED, output, f"reading the window failed: {exc}")
+    counts = data.diagnostics.to_json()
+    timings = {"read_seconds": round(time.perf_counter() - started, 3)}
+    reason = _empty_reason(data, window, definition)
+    if reason is not None:
+        _write_diagnostics(output, counts, timings, window, ExecutionStatus.FAILED, reason)
+        return ExecutionOutcome(ExecutionStatus.FAILED, output, reason, counts=counts)
+    try:
+        result, document = _analyse(definition, data)
+        timings["analysis_seconds"] = round(
+            time.perf_counter() - started - timings["read_seconds"], 3
+        )
+        violations: tuple[Violation, ...] = ()
+        write_bytes(join(output, "analysis.json"), _json(document))
+        if definition.baseline_constraints_uri:
+            baseline = orjson.loads(read_bytes(definition.baseline_constraints_uri))
+            violations = tuple(check_bias_drift(document, baseline))
+            write_bytes(
+                join(output, "constraint_violations.json"),
+                _json(violations_document(list(violations))),
+            )
+        subtitle = (
+            f"{definition.schedule_name}, scheduled {scheduled_time.isoformat()},"
+            f" window {window.describe()}"
+        )
+        write_bytes(
+            join(output, "report.html"),
+            render_report(result, title="Bias drift", subtitle=subtitle).encode(),
+        )
+    except (BiaswatchError, orjson.JSONDecodeError) as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        _write_diagnostics(output, counts, timings, window, ExecutionStatus.FAILED, reason)
+        return ExecutionOutcome(ExecutionStatus.FAILED, output, reason, counts=counts)
+    status = ExecutionStatus.COMPLETED_WITH_VIOLATIONS if violations else ExecutionStatus.COMPLETED
+    _write_diagnostics(output, counts, timings, window, status, None)
+    return ExecutionOutcome(status, output, None, violations, document, result, counts)
+
+
+def _analyse(
+    definition: MonitoringJobDefinition, data: WindowData
+) -> tuple[AnalysisResult, dict[str, Any]]:
+    config = {
+        key: value
+        for key, value in definition.analysis_config.items()
+        if key in ("label_values_or_threshold", "facet", "group_variable", "methods")
+    }
+    config.update(label=data.label, predicted_label=data.predicted_label)
+    parsed = config_from_dict(config, source="the monitor's analysis config")
+    result = analyze(
+        dataset_from_table(data.table, parsed, source="the window"), parsed, strict=False
+    )
+    return result, analysis_document(result)
+
+
+def _json(document: dict[str, Any]) -> bytes:
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def _write_diagnostics(
+    output: str,
+    counts: dict[str, Any],
+    timings: dict[str, float],
+    window: Window,
+    status: ExecutionStatus,
+    reason: str | None,
+) -> None:
+    document = {
+        "status": status.value,
+        "failure_reason": reason,
+        "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
+        "records": counts,
+        "timings": timings,
+    }
+    write_bytes(join(output, "diagnostics.json"), _json(document))
