@@ -1,4 +1,4 @@
-"""Jobs: the monitoring execution (and, next, the baselining job), run from their definitions."""
+"""Jobs: the monitoring execution, run in a worker process and recorded in the store."""
 
 from __future__ import annotations
 
@@ -8,5 +8,16 @@ from biaswatch.jobs.execution import (
     run_execution,
     window_of,
 )
+from biaswatch.jobs.runner import execute, metric_points, run_post_analytics
+from biaswatch.jobs.worker import run_in_worker
 
-__all__ = ["ExecutionOutcome", "execution_output_uri", "run_execution", "window_of"]
+__all__ = [
+    "ExecutionOutcome",
+    "execute",
+    "execution_output_uri",
+    "metric_points",
+    "run_execution",
+    "run_in_worker",
+    "run_post_analytics",
+    "window_of",
+]

@@ -1,0 +1,174 @@
+"""Running a schedule's execution for a scheduled time, and recording it in the store.
+
+:func:`execute` is what both a manual run and the scheduler call: it creates (or finds) the
+execution row, claims it (so it runs exactly once), keeps its lease alive while a worker process
+runs it, runs the post-analytics script, records the metric points, and ends the row with
+the outcome's status.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
+from biaswatch.constraints import SECTIONS, metric_number
+from biaswatch.errors import StorageError
+from biaswatch.jobs.execution import ExecutionOutcome, window_of
+from biaswatch.jobs.worker import run_in_worker
+from biaswatch.storage import read_bytes
+from biaswatch.store import ExecutionRow, ExecutionStatus, MetricPoint, Store
+
+__all__ = ["LEASE", "POST_ANALYTICS_TIMEOUT", "execute", "metric_points", "run_post_analytics"]
+
+LEASE = timedelta(minutes=2)
+POST_ANALYTICS_TIMEOUT = 300.0
+Clock = Callable[[], datetime]
+
+
+def metric_points(document: dict[str, Any], scheduled_time: datetime) -> list[MetricPoint]:
+    """An ``analysis.json`` document as metric points (undefined metrics have no value)."""
+    points = []
+    for section in SECTIONS:
+        stage = section.removesuffix("_bias_metrics")
+        for facet, entries in ((document.get(section) or {}).get("facets") or {}).items():
+            for entry in entries:
+                for metric in entry.get("metrics", []):
+                    points.append(
+                        MetricPoint(
+                            scheduled_time,
+                            stage,
+                            facet,
+                            str(entry.get("value_or_threshold", "")),
+                            str(metric.get("name")),
+                            metric_number(metric.get("value")),
+                        )
+                    )
+    return points
+
+
+def run_post_analytics(
+    definition: MonitoringJobDefinition,
+    scheduled_time: datetime,
+    outcome: ExecutionOutcome,
+    *,
+    timeout: float = POST_ANALYTICS_TIMEOUT,
+) -> dict[str, Any]:
+    """Run the schedule's ``postprocess_handler()`` script in a subprocess; report how it went.
+
+    The script sees SageMaker's environment names (``output_path``, ``start_time``,
+    ``end_time``, ``sagemaker_monitoring_schedule_name``, ``sagemaker_endpoint_name``) and the
+    definition's ``environment``. Its failure is reported, never raised.
+    """
+    script = definition.post_analytics_processor_script
+    assert script is not None
+    window = window_of(definition, scheduled_time)
+    environment = (
+        dict(os.environ)
+        | definition.environment
+        | {
+            "output_path": outcome.output_uri,
+            "start_time": window.start.isoformat(),
+            "end_time": window.end.isoformat(),
+            "sagemaker_monitoring_schedule_name": definition.schedule_name,
+            "biaswatch_execution_status": outcome.status.value,
+        }
+    )
+    if isinstance(definition.data_input, EndpointInputDefinition):
+        environment["sagemaker_endpoint_name"] = definition.data_input.endpoint_name
+    try:
+        source = read_bytes(script)
+    except StorageError as exc:
+        return {"status": "Failed", "detail": str(exc)}
+    with tempfile.TemporaryDirectory(prefix="biaswatch-post-") as folder:
+        path = os.path.join(folder, "postprocessor.py")
+        with open(path, "wb") as handle:
+            handle.write(source)
+        call = f"import runpy; runpy.run_path({path!r})['postprocess_handler']()"
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", call],
+                env=environment,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return {"status": "Failed", "detail": f"the script ran longer than {timeout:g} s"}
+    if done.returncode != 0:
+        return {"status": "Failed", "detail": done.stderr.strip()[-2000:]}
+    return {"status": "Completed", "detail": done.stdout.strip()[-2000:]}
+
+
+def _keep_lease(
+    store: Store, execution_id: int, owner: str, clock: Clock, stop: threading.Event
+) -> None:
+    while not stop.wait(LEASE.total_seconds() / 3):
+        store.heartbeat(execution_id, owner=owner, now=clock(), lease=LEASE)
+
+
+def execute(
+    store: Store,
+    definition: MonitoringJobDefinition,
+    scheduled_time: datetime,
+    *,
+    owner: str,
+    clock: Clock,
+) -> ExecutionRow:
+    """Run the execution of ``definition`` at ``scheduled_time`` once, and record it.
+
+    When another worker has claimed it (or it has run already), nothing runs and the existing
+    row is returned.
+    """
+    name = definition.schedule_name
+    row = store.add_execution(name, scheduled_time, now=clock())
+    if not store.claim(row.id, owner=owner, now=clock(), lease=LEASE):
+        current = store.execution(row.id)
+        assert current is not None
+        return current
+    stop = threading.Event()
+    keeper = threading.Thread(
+        target=_keep_lease, args=(store, row.id, owner, clock, stop), daemon=True
+    )
+    keeper.start()
+    try:
+        outcome = run_in_worker(
+            definition,
+            scheduled_time,
+            timeout=(
+                None
+                if definition.max_runtime_in_seconds is None
+                else float(definition.max_runtime_in_seconds)
+            ),
+        )
+        counts = dict(outcome.counts)
+        if outcome.analysis is not None:
+            store.add_metric_points(name, metric_points(outcome.analysis, scheduled_time))
+        if definition.post_analytics_processor_script and outcome.status in (
+            ExecutionStatus.COMPLETED,
+            ExecutionStatus.COMPLETED_WITH_VIOLATIONS,
+        ):
+            counts["post_analytics"] = run_post_analytics(definition, scheduled_time, outcome)
+        counts["violations"] = len(outcome.violations)
+    finally:
+        stop.set()
+        keeper.join()
+    store.finish(
+        row.id,
+        owner=owner,
+        status=outcome.status,
+        now=clock(),
+        failure_reason=outcome.failure_reason,
+        output_uri=outcome.output_uri,
+        counts=counts,
+    )
+    finished = store.execution(row.id)
+    assert finished is not None
+    return finished
