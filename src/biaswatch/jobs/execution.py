@@ -75,7 +75,8 @@ def _label_name(config: dict[str, Any]) -> str:
 def _read_window(definition: MonitoringJobDefinition, window: Window) -> WindowData:
     config = definition.analysis_config
     source = definition.data_input
-    headers = config.get("headers")
+    # The baseline's headers may name its predicted-label column, which captures do not have.
+    headers = [h for h in config.get("headers") or () if h != config.get("predicted_label")]
     label = _label_name(config)
     layout = TableLayout(
         label=label,

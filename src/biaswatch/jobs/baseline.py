@@ -1,0 +1,111 @@
+"""The baselining job: a reference dataset's bias metrics, which become the constraints.
+
+It reads the dataset as Clarify does (CSV, JSON Lines, Parquet), takes predictions from a
+predicted-label column of the dataset or from a Python predictor, computes both stages, and
+writes ``analysis_config.json``, ``analysis.json`` (the constraints) and ``report.html``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from biaswatch.analysis import (
+    AnalysisResult,
+    analysis_document,
+    analyze,
+    dataset_from_table,
+    read_dataset,
+)
+from biaswatch.config import config_from_dict
+from biaswatch.errors import ConfigError
+from biaswatch.report import render_report
+from biaswatch.storage import join, locate, read_bytes, write_bytes
+
+__all__ = ["BaselineOutcome", "Predictor", "run_baselining_job"]
+
+# A predictor takes the feature rows (lists of values) and returns one prediction per row.
+Predictor = Callable[[list[list[Any]]], Sequence[Any]]
+PREDICTION_COLUMN = "predicted_label"
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineOutcome:
+    """Where the baseline's files are, and its result."""
+
+    output_uri: str
+    analysis_uri: str
+    analysis: dict[str, Any]
+    result: AnalysisResult
+
+
+def _local_copy(uri: str, folder: str) -> Path:
+    location = locate(uri)
+    if location.local:
+        return Path(location.path)
+    path = Path(folder) / Path(location.path).name
+    path.write_bytes(read_bytes(uri))
+    return path
+
+
+def run_baselining_job(
+    dataset_uri: str,
+    analysis_config: dict[str, Any],
+    *,
+    output_uri: str,
+    predictor: Predictor | None = None,
+) -> BaselineOutcome:
+    """Compute the baseline of ``dataset_uri`` and write its files under ``output_uri``.
+
+    With ``predictor``, the features (every column but the label) go to it in one call and its
+    answers become the ``predicted_label`` column; otherwise the config's ``predicted_label``
+    names a column of the dataset.
+    """
+    config = config_from_dict(analysis_config, source="the baseline's analysis config")
+    with tempfile.TemporaryDirectory(prefix="biaswatch-baseline-") as folder:
+        dataset = read_dataset(_local_copy(dataset_uri, folder), config)
+    if predictor is not None:
+        features = dataset.table.drop_columns([dataset.label])
+        rows = [list(row.values()) for row in features.to_pylist()]
+        predictions = list(predictor(rows))
+        if len(predictions) != len(rows):
+            raise ConfigError(
+                f"the predictor returned {len(predictions)} predictions for {len(rows)} rows",
+                field="model_config",
+                value=len(predictions),
+            )
+        table = dataset.table.append_column(PREDICTION_COLUMN, pa.array(predictions))
+        # The table's columns are named now (a JSON Lines label path is resolved already).
+        config = config.model_copy(
+            update={
+                "label": dataset.label,
+                "predicted_label": PREDICTION_COLUMN,
+                "probability": None,
+                "dataset_type": "text/csv",
+            }
+        )
+        dataset = dataset_from_table(table, config, source=dataset.source)
+    elif not config.predicts:
+        raise ConfigError(
+            "a baseline needs predictions: name the predicted_label column of the dataset, or"
+            " give a model",
+            field="predicted_label",
+        )
+    result = analyze(dataset, config)
+    document = analysis_document(result)
+    analysis_uri = join(output_uri, "analysis.json")
+    write_bytes(join(output_uri, "analysis_config.json"), _json(analysis_config))
+    write_bytes(analysis_uri, _json(document))
+    report = render_report(result, title="Bias baseline", subtitle=f"dataset {dataset_uri}")
+    write_bytes(join(output_uri, "report.html"), report.encode())
+    return BaselineOutcome(output_uri, analysis_uri, document, result)
+
+
+def _json(document: dict[str, Any]) -> bytes:
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"

@@ -1,0 +1,510 @@
+"""``ModelBiasMonitor``: SageMaker's bias-drift monitor, run by biaswatch.
+
+Same constructor, methods, arguments and validation messages as ``sagemaker.model_monitor``'s,
+so existing code runs after changing its imports. AWS-only arguments (``role``, instance and
+volume settings, ``sagemaker_session``, ``network_config``) are accepted and ignored. Extras:
+``run_execution(scheduled_time=)`` runs one execution now, ``backfill(start=, end=)`` every
+scheduled time in a range; ``statistics=`` and ``post_analytics_processor_script=`` are accepted
+by ``create_monitoring_schedule`` (the script really runs after each execution).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from biaswatch.capture.registry import registered_endpoint
+from biaswatch.clarify import BiasConfig, DataConfig, ModelConfig, ModelPredictedLabelConfig
+from biaswatch.config.monitor import (
+    BatchInputDefinition,
+    EndpointInputDefinition,
+    MonitoringJobDefinition,
+)
+from biaswatch.config.settings import biaswatch_home
+from biaswatch.errors import ConfigError
+from biaswatch.jobs import execute
+from biaswatch.jobs.baseline import run_baselining_job
+from biaswatch.model_monitor.files import Constraints, MonitoringExecution
+from biaswatch.model_monitor.inputs import BatchTransformInput, BiasAnalysisConfig, EndpointInput
+from biaswatch.schedule import NOW, CronSchedule, parse_schedule_expression
+from biaswatch.storage import join, read_bytes
+from biaswatch.store import BaseliningJobRow, JobStatus, ScheduleStatus, Store
+
+__all__ = ["BaseliningJob", "ModelBiasModelMonitor", "ModelBiasMonitor"]
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BaseliningJob:
+    """A finished baselining job: its name, outputs and analysis config."""
+
+    def __init__(
+        self,
+        name: str,
+        output_uri: str,
+        analysis_config: dict[str, Any],
+        attributes: dict[str, Any],
+    ) -> None:
+        self.job_name = name
+        self.output_uri = output_uri
+        self.analysis_config = analysis_config
+        self.attributes = attributes
+
+    def suggested_constraints(self) -> Constraints:
+        """The baseline's ``analysis.json``."""
+        return Constraints.from_s3_uri(join(self.output_uri, "analysis.json"))
+
+
+class ModelBiasMonitor:
+    """Monitor a model's bias drift against a baseline (SageMaker's ``ModelBiasMonitor``)."""
+
+    JOB_DEFINITION_BASE_NAME = "model-bias-job-definition"
+
+    def __init__(
+        self,
+        role: str | None = None,
+        instance_count: int = 1,
+        instance_type: str = "ml.m5.xlarge",
+        volume_size_in_gb: int = 30,
+        volume_kms_key: str | None = None,
+        output_kms_key: str | None = None,
+        max_runtime_in_seconds: int | None = None,
+        base_job_name: str | None = None,
+        sagemaker_session: Any = None,
+        env: dict[str, str] | None = None,
+        tags: list[dict[str, str]] | None = None,
+        network_config: Any = None,
+        *,
+        store: Store | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        log.debug("AWS settings (role, instances, volumes, session, network) are ignored")
+        self.max_runtime_in_seconds = max_runtime_in_seconds
+        self.base_job_name = base_job_name
+        self.env = dict(env or {})
+        self.tags = tags
+        self._store = store
+        self._clock = clock or _now
+        self.latest_baselining_job: BaseliningJob | None = None
+        self.latest_baselining_job_name: str | None = None
+        self.monitoring_schedule_name: str | None = None
+        self.job_definition_name: str | None = None
+
+    @staticmethod
+    def monitoring_type() -> str:
+        """``ModelBias``."""
+        return "ModelBias"
+
+    @property
+    def store(self) -> Store:
+        """The metadata store (opened on first use)."""
+        if self._store is None:
+            self._store = Store.open()
+        return self._store
+
+    # ------------------------------------------------------------------ baseline
+
+    def suggest_baseline(
+        self,
+        data_config: DataConfig,
+        bias_config: BiasConfig,
+        model_config: ModelConfig | None = None,
+        model_predicted_label_config: ModelPredictedLabelConfig | None = None,
+        wait: bool = False,
+        logs: bool = False,
+        job_name: str | None = None,
+        kms_key: str | None = None,
+    ) -> BaseliningJob:
+        """Run the baselining job now (``wait`` is implied) and keep it as the latest."""
+        del wait, logs, kms_key
+        name = (
+            job_name or f"{self.base_job_name or 'baseline-suggestion-job'}-{uuid.uuid4().hex[:12]}"
+        )
+        config: dict[str, Any] = data_config.get_config() | bias_config.get_config()
+        config["methods"] = {
+            "pre_training_bias": {"methods": "all"},
+            "post_training_bias": {"methods": "all"},
+        }
+        attributes: dict[str, Any] = {"features_attribute": data_config.features}
+        if model_predicted_label_config is not None:
+            threshold, predictor_keys = model_predicted_label_config.get_predictor_config()
+            if threshold is not None:
+                config["probability_threshold"] = float(threshold)
+                attributes["probability_threshold_attribute"] = float(threshold)
+            if "label" in predictor_keys:
+                attributes["inference_attribute"] = str(predictor_keys["label"])
+            if "probability" in predictor_keys:
+                attributes["probability_attribute"] = str(predictor_keys["probability"])
+        predictor = model_config.predictor if model_config is not None else None
+        if predictor is None and data_config.predicted_label is None:
+            raise ConfigError(
+                "suggest_baseline needs predictions: a ModelConfig(predictor=…) or a"
+                " DataConfig(predicted_label=…) column",
+                field="model_config",
+            )
+        now = self._clock()
+        outcome = run_baselining_job(
+            data_config.s3_data_input_path,
+            config,
+            output_uri=data_config.s3_output_path,
+            predictor=predictor,
+        )
+        self.store.save_baselining_job(
+            BaseliningJobRow(
+                name=name,
+                status=JobStatus.COMPLETED.value,
+                analysis_config=config,
+                output_uri=data_config.s3_output_path,
+                failure_reason=None,
+                created_at=now,
+                ended_at=self._clock(),
+            )
+        )
+        self.latest_baselining_job = BaseliningJob(
+            name, data_config.s3_output_path, config, attributes
+        )
+        self.latest_baselining_job_name = name
+        del outcome
+        return self.latest_baselining_job
+
+    def suggested_constraints(
+        self, file_name: str = "analysis.json", kms_key: str | None = None
+    ) -> Constraints:
+        """The latest baseline's constraints (its ``analysis.json``)."""
+        del kms_key
+        if self.latest_baselining_job is None:
+            raise ValueError("No suggestion jobs were kicked off.")
+        return Constraints.from_s3_uri(join(self.latest_baselining_job.output_uri, file_name))
+
+    def baseline_statistics(self) -> None:
+        """Bias baselines have no statistics: None (SageMaker raises; the docs pass it on)."""
+        return None
+
+    # ------------------------------------------------------------------ schedules
+
+    def create_monitoring_schedule(
+        self,
+        endpoint_input: str | EndpointInput | None = None,
+        ground_truth_input: str | None = None,
+        analysis_config: str | BiasAnalysisConfig | None = None,
+        output_s3_uri: str | None = None,
+        constraints: Constraints | str | None = None,
+        monitor_schedule_name: str | None = None,
+        schedule_cron_expression: str | None = None,
+        enable_cloudwatch_metrics: bool = True,
+        batch_transform_input: BatchTransformInput | None = None,
+        data_analysis_start_time: str | None = None,
+        data_analysis_end_time: str | None = None,
+        statistics: Any = None,
+        post_analytics_processor_script: str | None = None,
+    ) -> None:
+        """Create the schedule (SageMaker's validations and messages)."""
+        del statistics  # accepted, as the docs pass it; bias monitoring has none
+        if self.job_definition_name is not None or self.monitoring_schedule_name is not None:
+            raise ValueError(
+                "It seems that this object was already used to create an Amazon Model Monitoring"
+                " Schedule. To create another, first delete the existing one using"
+                " my_monitor.delete_monitoring_schedule()."
+            )
+        if not ground_truth_input:
+            raise ValueError("ground_truth_input can not be None.")
+        if (batch_transform_input is not None) ^ (endpoint_input is None):
+            raise ValueError(
+                "Need to have either batch_transform_input or endpoint_input to create an Amazon"
+                " Model Monitoring Schedule. Please provide only one of the above required inputs"
+            )
+        expression = schedule_cron_expression or "cron(0 * ? * * *)"
+        if expression == NOW and (
+            data_analysis_start_time is None or data_analysis_end_time is None
+        ):
+            raise ValueError(
+                "Both data_analysis_start_time and data_analysis_end_time are required for one"
+                " time monitoring schedule "
+            )
+        parse_schedule_expression(expression)  # a bad expression fails here, not at run time
+        name = (
+            monitor_schedule_name
+            or f"{self.base_job_name or 'monitoring-schedule'}-{uuid.uuid4().hex[:12]}"
+        )
+        definition = MonitoringJobDefinition(
+            schedule_name=name,
+            ground_truth_uri=ground_truth_input,
+            output_uri=output_s3_uri or join(biaswatch_home(), "monitoring", name, "results"),
+            analysis_config=self._analysis_config(analysis_config),
+            baseline_constraints_uri=self._constraints_uri(constraints),
+            enable_cloudwatch_metrics=enable_cloudwatch_metrics,
+            max_runtime_in_seconds=self.max_runtime_in_seconds,
+            post_analytics_processor_script=post_analytics_processor_script,
+            environment=self.env,
+            **self._input(
+                endpoint_input,
+                batch_transform_input,
+                data_analysis_start_time,
+                data_analysis_end_time,
+            ),
+        )
+        self.store.create_schedule(
+            name,
+            expression=expression,
+            definition=definition.model_dump(mode="json"),
+            now=self._clock(),
+        )
+        self.monitoring_schedule_name = name
+        self.job_definition_name = f"{self.JOB_DEFINITION_BASE_NAME}-{uuid.uuid4().hex[:12]}"
+
+    def _analysis_config(self, analysis_config: str | BiasAnalysisConfig | None) -> dict[str, Any]:
+        if isinstance(analysis_config, BiasAnalysisConfig):
+            return analysis_config._to_dict()
+        if isinstance(analysis_config, str):
+            document: dict[str, Any] = orjson.loads(read_bytes(analysis_config))
+            return document
+        if self.latest_baselining_job is not None:
+            return dict(self.latest_baselining_job.analysis_config)
+        raise ValueError("analysis_config is mandatory.")
+
+    def _constraints_uri(self, constraints: Constraints | str | None) -> str | None:
+        if isinstance(constraints, Constraints):
+            if constraints.file_s3_uri is None:
+                raise ConfigError(
+                    "constraints must have been read from (or saved to) a file", field="constraints"
+                )
+            return constraints.file_s3_uri
+        if isinstance(constraints, str):
+            return constraints
+        if self.latest_baselining_job is not None:
+            return join(self.latest_baselining_job.output_uri, "analysis.json")
+        return None
+
+    def _input(
+        self,
+        endpoint_input: str | EndpointInput | None,
+        batch_input: BatchTransformInput | None,
+        start: str | None,
+        end: str | None,
+    ) -> dict[str, Any]:
+        backfilled = (
+            dict(self.latest_baselining_job.attributes) if self.latest_baselining_job else {}
+        )
+        if isinstance(endpoint_input, str):
+            endpoint_input = EndpointInput(endpoint_name=endpoint_input)
+        source: EndpointInput | BatchTransformInput = endpoint_input or batch_input  # type: ignore[assignment]
+        attributes = {k: v for k, v in backfilled.items() if v is not None} | source.attributes()
+        if start is not None and end is not None:
+            attributes["start_time_offset"], attributes["end_time_offset"] = start, end
+        if isinstance(source, EndpointInput):
+            return {
+                "endpoint_input": EndpointInputDefinition(
+                    endpoint_name=source.endpoint_name,
+                    capture_uri=self._capture_uri(source.endpoint_name),
+                    **attributes,
+                )
+            }
+        return {
+            "batch_transform_input": BatchInputDefinition(
+                data_captured_destination_s3_uri=source.data_captured_destination_s3_uri,
+                dataset_format=source.dataset_format,
+                **attributes,
+            )
+        }
+
+    def _capture_uri(self, endpoint: str) -> str:
+        row = self.store.endpoint(endpoint)
+        if row is not None:
+            return row.capture_uri
+        registered = registered_endpoint(endpoint)
+        if registered is not None:
+            return registered.capture_uri
+        raise ConfigError(
+            f"endpoint {endpoint!r} is not registered: register it with"
+            f" `biaswatch endpoints register {endpoint} --capture-uri URI`, or capture it with"
+            " biaswatch's CaptureWriter",
+            field="endpoint_name",
+            value=endpoint,
+        )
+
+    def _definition(self) -> MonitoringJobDefinition:
+        if self.monitoring_schedule_name is None:
+            raise ValueError("Nothing to update, please create a schedule first.")
+        row = self.store.schedule(self.monitoring_schedule_name)
+        if row is None:
+            raise ValueError(
+                f"Monitoring schedule {self.monitoring_schedule_name!r} does not exist."
+            )
+        return MonitoringJobDefinition.model_validate(row.definition)
+
+    def describe_schedule(self) -> dict[str, Any]:
+        """The schedule as ``DescribeMonitoringSchedule`` returns it."""
+        definition = self._definition()
+        row = self.store.schedule(definition.schedule_name)
+        assert row is not None
+        executions = self.store.executions(row.name, limit=1)
+        description: dict[str, Any] = {
+            "MonitoringScheduleName": row.name,
+            "MonitoringScheduleStatus": row.status,
+            "MonitoringType": self.monitoring_type(),
+            "CreationTime": row.created_at,
+            "LastModifiedTime": row.updated_at,
+            "MonitoringScheduleConfig": {
+                "ScheduleConfig": {"ScheduleExpression": row.expression},
+                "MonitoringJobDefinitionName": self.job_definition_name,
+                "MonitoringType": self.monitoring_type(),
+            },
+        }
+        if executions:
+            description["LastMonitoringExecutionSummary"] = MonitoringExecution(
+                executions[0]
+            ).describe()
+        return description
+
+    def _set_status(self, status: ScheduleStatus) -> None:
+        definition = self._definition()
+        self.store.update_schedule(definition.schedule_name, now=self._clock(), status=status)
+
+    def start_monitoring_schedule(self) -> None:
+        """Resume the schedule."""
+        self._set_status(ScheduleStatus.SCHEDULED)
+
+    def stop_monitoring_schedule(self) -> None:
+        """Pause the schedule (no execution starts while it is stopped)."""
+        self._set_status(ScheduleStatus.STOPPED)
+
+    def delete_monitoring_schedule(self) -> None:
+        """Delete the schedule, with its executions' records (their output files stay)."""
+        definition = self._definition()
+        self.store.delete_schedule(definition.schedule_name)
+        self.monitoring_schedule_name = None
+        self.job_definition_name = None
+
+    def update_monitoring_schedule(
+        self, schedule_cron_expression: str | None = None, **changes: Any
+    ) -> None:
+        """Change the expression or definition fields; no argument does nothing (as the SDK)."""
+        if schedule_cron_expression is None and not changes:
+            return
+        definition = self._definition()
+        if schedule_cron_expression is not None:
+            parse_schedule_expression(schedule_cron_expression)
+        known = {
+            "ground_truth_input": "ground_truth_uri",
+            "output_s3_uri": "output_uri",
+            "enable_cloudwatch_metrics": "enable_cloudwatch_metrics",
+            "post_analytics_processor_script": "post_analytics_processor_script",
+            "max_runtime_in_seconds": "max_runtime_in_seconds",
+        }
+        unknown = sorted(set(changes) - set(known) - {"constraints", "analysis_config", "env"})
+        if unknown:
+            raise TypeError(f"update_monitoring_schedule() got unexpected arguments {unknown}")
+        update = {known[k]: v for k, v in changes.items() if k in known}
+        if "constraints" in changes:
+            update["baseline_constraints_uri"] = self._constraints_uri(changes["constraints"])
+        if "analysis_config" in changes:
+            update["analysis_config"] = self._analysis_config(changes["analysis_config"])
+        if "env" in changes:
+            update["environment"] = dict(changes["env"] or {})
+        new = MonitoringJobDefinition.model_validate(definition.model_dump() | update)
+        self.store.update_schedule(
+            definition.schedule_name,
+            now=self._clock(),
+            expression=schedule_cron_expression,
+            definition=new.model_dump(mode="json"),
+        )
+
+    # ------------------------------------------------------------------ executions
+
+    def run_execution(self, scheduled_time: datetime | None = None) -> MonitoringExecution:
+        """Run the execution of ``scheduled_time`` (default: the last scheduled time) now."""
+        definition = self._definition()
+        moment = scheduled_time or self._last_scheduled_time()
+        if moment.tzinfo is None:
+            raise ConfigError(
+                "scheduled_time must be an aware datetime (UTC)",
+                field="scheduled_time",
+                value=moment,
+            )
+        owner = f"{socket.gethostname()}:{os.getpid()}:manual"
+        return MonitoringExecution(
+            execute(self.store, definition, moment.astimezone(UTC), owner=owner, clock=self._clock)
+        )
+
+    def _last_scheduled_time(self) -> datetime:
+        row = self.store.schedule(self._definition().schedule_name)
+        assert row is not None
+        schedule = parse_schedule_expression(row.expression or "")
+        now = self._clock()
+        if schedule is None:
+            return now
+        times = schedule.times_between(now - timedelta(days=400), now)
+        return times[-1] if times else now
+
+    def backfill(self, start: datetime, end: datetime) -> list[MonitoringExecution]:
+        """Run every scheduled time in ``[start, end]`` that has not run yet, oldest first."""
+        definition = self._definition()
+        row = self.store.schedule(definition.schedule_name)
+        assert row is not None
+        schedule = parse_schedule_expression(row.expression or "")
+        if not isinstance(schedule, CronSchedule):
+            raise ConfigError(
+                "a one-time (NOW) schedule has no scheduled times to backfill",
+                field="schedule_cron_expression",
+            )
+        times = schedule.times_between(start - timedelta(microseconds=1), end)
+        return [self.run_execution(moment) for moment in times]
+
+    def list_executions(self) -> list[MonitoringExecution]:
+        """The latest 100 executions, oldest first (``[-1]`` is the latest), as the SDK does."""
+        if self.monitoring_schedule_name is None:
+            return []
+        return [
+            MonitoringExecution(row)
+            for row in self.store.executions(self.monitoring_schedule_name, limit=100)
+        ]
+
+    def latest_monitoring_constraint_violations(
+        self, file_name: str = "constraint_violations.json"
+    ) -> Any:
+        """The latest execution's violations, or None (with a warning) when there is none."""
+        executions = self.list_executions()
+        if not executions:
+            log.warning(
+                "No executions found for schedule. monitoring_schedule_name: %s",
+                self.monitoring_schedule_name,
+            )
+            return None
+        return executions[-1].constraint_violations(file_name)
+
+    @classmethod
+    def attach(
+        cls,
+        monitor_schedule_name: str,
+        sagemaker_session: Any = None,
+        *,
+        store: Store | None = None,
+    ) -> ModelBiasMonitor:
+        """A monitor for an existing schedule."""
+        del sagemaker_session
+        monitor = cls(store=store)
+        row = monitor.store.schedule(monitor_schedule_name)
+        if row is None:
+            raise ValueError(f"Monitoring schedule {monitor_schedule_name!r} does not exist.")
+        definition = MonitoringJobDefinition.model_validate(row.definition)
+        monitor.monitoring_schedule_name = row.name
+        monitor.job_definition_name = f"{cls.JOB_DEFINITION_BASE_NAME}-{row.name}"
+        monitor.max_runtime_in_seconds = definition.max_runtime_in_seconds
+        monitor.env = dict(definition.environment)
+        return monitor
+
+
+# The name the SageMaker docs page uses.
+ModelBiasModelMonitor = ModelBiasMonitor
