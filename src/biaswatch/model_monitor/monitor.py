@@ -188,7 +188,7 @@ class ModelBiasMonitor:
             raise ValueError("No suggestion jobs were kicked off.")
         return Constraints.from_s3_uri(join(self.latest_baselining_job.output_uri, file_name))
 
-    def baseline_statistics(self) -> None:
+    def baseline_statistics(self) -> dict[str, Any] | None:
         """Bias baselines have no statistics: None (SageMaker raises; the docs pass it on)."""
         return None
 
