@@ -29,7 +29,7 @@ from biaswatch.config.monitor import (
 )
 from biaswatch.config.settings import biaswatch_home
 from biaswatch.errors import ConfigError
-from biaswatch.jobs import execute
+from biaswatch.jobs import execute, window_of
 from biaswatch.jobs.baseline import run_baselining_job
 from biaswatch.model_monitor.files import Constraints, MonitoringExecution
 from biaswatch.model_monitor.inputs import BatchTransformInput, BiasAnalysisConfig, EndpointInput
@@ -255,6 +255,7 @@ class ModelBiasMonitor:
                 data_analysis_end_time,
             ),
         )
+        window_of(definition, self._clock())  # bad offsets fail here, not at run time
         self.store.create_schedule(
             name,
             expression=expression,
