@@ -1,4 +1,4 @@
-"""Schedules: AWS cron expressions and one-time (``NOW``) runs."""
+"""Schedules: AWS cron expressions, one-time (``NOW``) runs, and the scheduler that runs them."""
 
 from __future__ import annotations
 
@@ -8,5 +8,14 @@ from biaswatch.schedule.cron import (
     CronSchedule,
     parse_schedule_expression,
 )
+from biaswatch.schedule.scheduler import Scheduler, SchedulerOptions, utc_now
 
-__all__ = ["NOW", "CronExpressionGenerator", "CronSchedule", "parse_schedule_expression"]
+__all__ = [
+    "NOW",
+    "CronExpressionGenerator",
+    "CronSchedule",
+    "Scheduler",
+    "SchedulerOptions",
+    "parse_schedule_expression",
+    "utc_now",
+]
