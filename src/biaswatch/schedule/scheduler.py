@@ -67,7 +67,7 @@ class Scheduler:
 
     def due(self, now: datetime) -> list[tuple[MonitoringJobDefinition, datetime]]:
         """The (definition, scheduled time) pairs that have come and have no execution yet."""
-        found = []
+        found: list[tuple[MonitoringJobDefinition, datetime]] = []
         for row in self.store.schedules(status=ScheduleStatus.SCHEDULED):
             try:
                 definition = MonitoringJobDefinition.model_validate(row.definition)
