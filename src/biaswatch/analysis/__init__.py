@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 from biaswatch.analysis.dataset import Dataset, dataset_from_table, read_dataset
-from biaswatch.analysis.document import analysis_document, dump_analysis, json_value
+from biaswatch.analysis.document import (
+    SECTIONS,
+    DocumentMetric,
+    analysis_document,
+    document_metrics,
+    dump_analysis,
+    json_value,
+    metric_number,
+)
 from biaswatch.analysis.engine import analyze, requested_metrics
 from biaswatch.analysis.result import AnalysisResult, FacetResult, MetricResult, StageResult
 
 __all__ = [
+    "SECTIONS",
     "AnalysisResult",
     "Dataset",
+    "DocumentMetric",
     "FacetResult",
     "MetricResult",
     "StageResult",
     "analysis_document",
     "analyze",
     "dataset_from_table",
+    "document_metrics",
     "dump_analysis",
     "json_value",
+    "metric_number",
     "read_dataset",
     "requested_metrics",
 ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -10,9 +12,18 @@ import orjson
 from biaswatch.analysis.result import AnalysisResult, FacetResult, StageResult
 from biaswatch.metrics import MetricValue
 
-__all__ = ["analysis_document", "dump_analysis", "json_value"]
+__all__ = [
+    "SECTIONS",
+    "DocumentMetric",
+    "analysis_document",
+    "document_metrics",
+    "dump_analysis",
+    "json_value",
+    "metric_number",
+]
 
 ANALYSIS_VERSION = "1.0"
+SECTIONS = ("post_training_bias_metrics", "pre_training_bias_metrics")
 
 
 def json_value(value: MetricValue) -> float | str | None:
@@ -58,3 +69,64 @@ def analysis_document(result: AnalysisResult) -> dict[str, Any]:
 def dump_analysis(result: AnalysisResult) -> bytes:
     """``analysis.json`` as bytes (UTF-8, indented, with a final newline)."""
     return orjson.dumps(analysis_document(result), option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def metric_number(value: Any) -> float | None:
+    """A metric's value from ``analysis.json`` as a number (``"Infinity"`` → inf), or None.
+
+    Examples
+    --------
+    >>> metric_number("-Infinity"), metric_number(0), metric_number(None)
+    (-inf, 0, None)
+    """
+    if value == "Infinity":
+        return math.inf
+    if value == "-Infinity":
+        return -math.inf
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMetric:
+    """One metric of an ``analysis.json`` document, with where it sits."""
+
+    stage: str
+    label: str
+    label_value: str
+    facet: str
+    facet_value: str
+    name: str
+    value: float | None
+
+
+def document_metrics(document: dict[str, Any]) -> Iterator[DocumentMetric]:
+    """Every metric of an ``analysis.json`` document, post-training first, as the file lists them.
+
+    ``stage`` is ``"post_training"`` or ``"pre_training"``; undefined metrics have value None.
+
+    Examples
+    --------
+    >>> entry = {"value_or_threshold": "0", "metrics": [{"name": "DI", "value": "Infinity"}]}
+    >>> section = {"label": "y", "label_value_or_threshold": "1", "facets": {"Sex": [entry]}}
+    >>> list(document_metrics({"post_training_bias_metrics": section}))
+    [DocumentMetric(stage='post_training', label='y', label_value='1', facet='Sex', \
+facet_value='0', name='DI', value=inf)]
+    """
+    for section in SECTIONS:
+        content = document.get(section) or {}
+        label = str(content.get("label", ""))
+        label_value = str(content.get("label_value_or_threshold", ""))
+        for facet, entries in (content.get("facets") or {}).items():
+            for entry in entries:
+                for metric in entry.get("metrics", []):
+                    yield DocumentMetric(
+                        section.removesuffix("_bias_metrics"),
+                        label,
+                        label_value,
+                        facet,
+                        str(entry.get("value_or_threshold", "")),
+                        str(metric.get("name")),
+                        metric_number(metric.get("value")),
+                    )

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["DEFAULT_HOME", "HOME_VARIABLE", "biaswatch_home"]
+from biaswatch.errors import ConfigError
+
+__all__ = [
+    "CLOUDWATCH_ENDPOINT_VARIABLE",
+    "CLOUDWATCH_MODES",
+    "CLOUDWATCH_VARIABLE",
+    "DEFAULT_HOME",
+    "HOME_VARIABLE",
+    "PROMETHEUS_TEXTFILE_VARIABLE",
+    "biaswatch_home",
+    "cloudwatch_endpoint_url",
+    "cloudwatch_mode",
+    "prometheus_textfile",
+]
 
 HOME_VARIABLE = "BIASWATCH_HOME"
 DEFAULT_HOME = "~/.biaswatch"
@@ -17,3 +30,34 @@ def biaswatch_home() -> str:
     """
     home = os.environ.get(HOME_VARIABLE) or DEFAULT_HOME
     return home if "://" in home else os.path.expanduser(home)
+
+
+CLOUDWATCH_VARIABLE = "BIASWATCH_CLOUDWATCH"
+CLOUDWATCH_MODES = ("file", "send", "off")
+CLOUDWATCH_ENDPOINT_VARIABLE = "BIASWATCH_CLOUDWATCH_ENDPOINT_URL"
+PROMETHEUS_TEXTFILE_VARIABLE = "BIASWATCH_PROMETHEUS_TEXTFILE"
+
+
+def cloudwatch_mode() -> str:
+    """What happens to an execution's CloudWatch metric data: ``$BIASWATCH_CLOUDWATCH``.
+
+    ``file`` (the default) writes the ``PutMetricData`` request next to the outputs, ``send``
+    also sends it with boto3, ``off`` does neither.
+    """
+    mode = (os.environ.get(CLOUDWATCH_VARIABLE) or "file").strip().lower()
+    if mode not in CLOUDWATCH_MODES:
+        raise ConfigError(
+            f"{CLOUDWATCH_VARIABLE}={os.environ[CLOUDWATCH_VARIABLE]!r} is not one of"
+            f" {', '.join(CLOUDWATCH_MODES)}"
+        )
+    return mode
+
+
+def cloudwatch_endpoint_url() -> str | None:
+    """A CloudWatch-compatible server to send to instead of AWS's (``$…_ENDPOINT_URL``)."""
+    return os.environ.get(CLOUDWATCH_ENDPOINT_VARIABLE) or None
+
+
+def prometheus_textfile() -> str | None:
+    """Where to write the Prometheus text file after each execution, if anywhere."""
+    return os.environ.get(PROMETHEUS_TEXTFILE_VARIABLE) or None

@@ -13,17 +13,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = [
-    "CHECK_TYPE",
-    "SECTIONS",
-    "Violation",
-    "check_bias_drift",
-    "metric_number",
-    "violations_document",
-]
+from biaswatch.analysis import SECTIONS, metric_number
+
+__all__ = ["CHECK_TYPE", "Violation", "check_bias_drift", "violations_document"]
 
 CHECK_TYPE = "bias_drift_check"
-SECTIONS = ("post_training_bias_metrics", "pre_training_bias_metrics")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,23 +54,6 @@ def _shown(number: float) -> str:
     if math.isinf(number):
         return "Infinity" if number > 0 else "-Infinity"
     return repr(number)
-
-
-def metric_number(value: Any) -> float | None:
-    """A metric's value from ``analysis.json`` as a number (``"Infinity"`` → inf), or None.
-
-    Examples
-    --------
-    >>> metric_number("-Infinity"), metric_number(0), metric_number(None)
-    (-inf, 0, None)
-    """
-    if value == "Infinity":
-        return math.inf
-    if value == "-Infinity":
-        return -math.inf
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value
-    return None
 
 
 def _metrics(entry: dict[str, Any]) -> dict[str, float | None]:

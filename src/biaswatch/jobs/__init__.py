@@ -8,6 +8,12 @@ from biaswatch.jobs.execution import (
     run_execution,
     window_of,
 )
+from biaswatch.jobs.publishing import (
+    metrics_registry,
+    publish_cloudwatch,
+    publish_prometheus,
+    schedule_snapshots,
+)
 from biaswatch.jobs.runner import execute, metric_points, run_post_analytics
 from biaswatch.jobs.worker import run_in_worker
 
@@ -16,8 +22,12 @@ __all__ = [
     "execute",
     "execution_output_uri",
     "metric_points",
+    "metrics_registry",
+    "publish_cloudwatch",
+    "publish_prometheus",
     "run_execution",
     "run_in_worker",
     "run_post_analytics",
+    "schedule_snapshots",
     "window_of",
 ]

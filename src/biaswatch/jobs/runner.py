@@ -8,6 +8,7 @@ the outcome's status.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -17,15 +18,18 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from biaswatch.analysis import document_metrics
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
-from biaswatch.constraints import SECTIONS, metric_number
 from biaswatch.errors import StorageError
 from biaswatch.jobs.execution import ExecutionOutcome, window_of
+from biaswatch.jobs.publishing import publish_cloudwatch, publish_prometheus
 from biaswatch.jobs.worker import run_in_worker
 from biaswatch.storage import read_bytes
 from biaswatch.store import ExecutionRow, ExecutionStatus, MetricPoint, Store
 
 __all__ = ["LEASE", "POST_ANALYTICS_TIMEOUT", "execute", "metric_points", "run_post_analytics"]
+
+_log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
 POST_ANALYTICS_TIMEOUT = 300.0
@@ -34,23 +38,10 @@ Clock = Callable[[], datetime]
 
 def metric_points(document: dict[str, Any], scheduled_time: datetime) -> list[MetricPoint]:
     """An ``analysis.json`` document as metric points (undefined metrics have no value)."""
-    points = []
-    for section in SECTIONS:
-        stage = section.removesuffix("_bias_metrics")
-        for facet, entries in ((document.get(section) or {}).get("facets") or {}).items():
-            for entry in entries:
-                for metric in entry.get("metrics", []):
-                    points.append(
-                        MetricPoint(
-                            scheduled_time,
-                            stage,
-                            facet,
-                            str(entry.get("value_or_threshold", "")),
-                            str(metric.get("name")),
-                            metric_number(metric.get("value")),
-                        )
-                    )
-    return points
+    return [
+        MetricPoint(scheduled_time, m.stage, m.facet, m.facet_value, m.name, m.value)
+        for m in document_metrics(document)
+    ]
 
 
 def run_post_analytics(
@@ -151,6 +142,11 @@ def execute(
         counts = dict(outcome.counts)
         if outcome.analysis is not None:
             store.add_metric_points(name, metric_points(outcome.analysis, scheduled_time))
+            published = publish_cloudwatch(
+                definition, scheduled_time, outcome.analysis, outcome.output_uri
+            )
+            if published is not None:
+                counts["cloudwatch"] = published
         if definition.post_analytics_processor_script and outcome.status in (
             ExecutionStatus.COMPLETED,
             ExecutionStatus.COMPLETED_WITH_VIOLATIONS,
@@ -169,6 +165,9 @@ def execute(
         output_uri=outcome.output_uri,
         counts=counts,
     )
+    textfile = publish_prometheus(store)
+    if textfile is not None and textfile["status"] == "Failed":
+        _log.warning("writing the Prometheus text file failed: %s", textfile["detail"])
     finished = store.execution(row.id)
     assert finished is not None
     return finished

@@ -335,6 +335,18 @@ class Store:
         with self.session() as session:
             return list(reversed(list(session.scalars(query))))
 
+    def latest_finished(self, schedule: str) -> ExecutionRow | None:
+        """The schedule's finished execution with the latest scheduled time."""
+        finished = [status.value for status in ExecutionStatus if status.finished]
+        query = (
+            select(ExecutionRow)
+            .where(ExecutionRow.schedule_name == schedule, ExecutionRow.status.in_(finished))
+            .order_by(ExecutionRow.scheduled_time.desc())
+            .limit(1)
+        )
+        with self.session() as session:
+            return session.scalars(query).first()
+
     # ------------------------------------------------------------------ metrics
 
     def add_metric_points(self, schedule: str, points: Iterable[MetricPoint]) -> None:
@@ -355,10 +367,17 @@ class Store:
             session.add_all(rows)
 
     def metric_series(
-        self, schedule: str, *, metric: str | None = None, stages: Sequence[str] | None = None
+        self,
+        schedule: str,
+        *,
+        metric: str | None = None,
+        stages: Sequence[str] | None = None,
+        at: datetime | None = None,
     ) -> list[MetricPoint]:
-        """A schedule's metric values over time (one metric, or all), oldest first."""
+        """A schedule's metric values over time (one metric, or all; one time), oldest first."""
         query = select(MetricPointRow).where(MetricPointRow.schedule_name == schedule)
+        if at is not None:
+            query = query.where(MetricPointRow.scheduled_time == at)
         if metric is not None:
             query = query.where(MetricPointRow.metric == metric)
         if stages is not None:

@@ -1,0 +1,127 @@
+"""Publishing an execution's metrics: CloudWatch-compatible metric data and Prometheus gauges.
+
+Publishing never changes an execution's status: each publisher reports how it went (recorded in
+the execution's counts), and a failure is reported, not raised.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+from prometheus_client import CollectorRegistry
+
+from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
+from biaswatch.config.settings import cloudwatch_endpoint_url, cloudwatch_mode, prometheus_textfile
+from biaswatch.errors import BiaswatchError
+from biaswatch.publish import (
+    BiasMetricsCollector,
+    LatestMetric,
+    ScheduleSnapshot,
+    metric_data_request,
+    send_metric_data,
+    write_textfile,
+)
+from biaswatch.storage import join, write_bytes
+from biaswatch.store import Store
+
+__all__ = [
+    "CLOUDWATCH_FILE",
+    "metrics_registry",
+    "publish_cloudwatch",
+    "publish_prometheus",
+    "schedule_snapshots",
+]
+
+CLOUDWATCH_FILE = "cloudwatch_metrics.json"
+
+
+def _cloudwatch_enabled(definition: MonitoringJobDefinition) -> bool:
+    # SageMaker's switch is an environment entry of the job definition.
+    disabled = definition.environment.get("publish_cloudwatch_metrics", "").lower() == "disabled"
+    return definition.enable_cloudwatch_metrics and not disabled
+
+
+def publish_cloudwatch(
+    definition: MonitoringJobDefinition,
+    scheduled_time: datetime,
+    document: dict[str, Any],
+    output_uri: str,
+) -> dict[str, Any] | None:
+    """Write the execution's ``PutMetricData`` request and, in ``send`` mode, send it.
+
+    Returns a report (``status`` ``Written``, ``Sent`` or ``Failed``, ``metrics``, ``uri``,
+    ``detail``), or None when CloudWatch metrics are off for this schedule or globally.
+    """
+    try:
+        mode = cloudwatch_mode()
+    except BiaswatchError as exc:
+        return {"status": "Failed", "detail": str(exc)}
+    if mode == "off" or not _cloudwatch_enabled(definition):
+        return None
+    source = definition.data_input
+    request = metric_data_request(
+        document,
+        schedule_name=definition.schedule_name,
+        endpoint_name=(
+            source.endpoint_name if isinstance(source, EndpointInputDefinition) else None
+        ),
+        timestamp=scheduled_time,
+    )
+    uri = join(output_uri, CLOUDWATCH_FILE)
+    report: dict[str, Any] = {"status": "Written", "metrics": len(request["MetricData"])}
+    report["uri"] = uri
+    try:
+        write_bytes(uri, orjson.dumps(request, option=orjson.OPT_INDENT_2) + b"\n")
+        if mode == "send":
+            send_metric_data(request, endpoint_url=cloudwatch_endpoint_url())
+            report["status"] = "Sent"
+    except BiaswatchError as exc:
+        report.update(status="Failed", detail=str(exc))
+    return report
+
+
+def schedule_snapshots(store: Store) -> list[ScheduleSnapshot]:
+    """Every schedule's latest finished execution with its metric values."""
+    snapshots = []
+    for schedule in store.schedules():
+        latest = store.latest_finished(schedule.name)
+        if latest is None:
+            continue
+        endpoint = (schedule.definition.get("endpoint_input") or {}).get("endpoint_name")
+        metrics = [
+            LatestMetric(p.stage, p.facet, p.facet_value, p.metric, p.value)
+            for p in store.metric_series(schedule.name, at=latest.scheduled_time)
+            if p.value is not None
+        ]
+        snapshots.append(
+            ScheduleSnapshot(
+                schedule.name,
+                endpoint,
+                latest.status,
+                latest.scheduled_time,
+                int((latest.counts or {}).get("violations", 0)),
+                metrics,
+            )
+        )
+    return snapshots
+
+
+def metrics_registry(store: Store) -> CollectorRegistry:
+    """A Prometheus registry that reads the store's latest executions at every scrape."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(BiasMetricsCollector(lambda: schedule_snapshots(store)))
+    return registry
+
+
+def publish_prometheus(store: Store) -> dict[str, Any] | None:
+    """Rewrite ``$BIASWATCH_PROMETHEUS_TEXTFILE`` from the store, when it is set."""
+    path = prometheus_textfile()
+    if path is None:
+        return None
+    try:
+        write_textfile(path, schedule_snapshots(store))
+    except OSError as exc:
+        return {"status": "Failed", "path": path, "detail": str(exc)}
+    return {"status": "Written", "path": path}

@@ -1,0 +1,107 @@
+"""Bias metrics for Prometheus: each schedule's latest execution as gauges.
+
+:class:`BiasMetricsCollector` turns schedule snapshots (read fresh at every scrape) into
+Prometheus metric families; the scheduler serves them on ``/metrics`` and
+:func:`write_textfile` writes them for node_exporter's textfile collector (atomically, so the
+collector never reads half a file).
+
+Exposed:
+
+- ``biaswatch_bias_metric{schedule, endpoint, stage, facet, facet_value, metric}`` — the value
+  (±Inf as Prometheus' ``+Inf``/``-Inf``; undefined metrics are left out);
+- ``biaswatch_last_execution_violations{schedule, endpoint}``;
+- ``biaswatch_last_execution_scheduled_time_seconds{schedule, endpoint}``;
+- ``biaswatch_last_execution_status{schedule, endpoint, status}`` — 1 for the latest
+  execution's status, 0 for the other finished statuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry, write_to_textfile
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+__all__ = [
+    "FINISHED_STATUSES",
+    "BiasMetricsCollector",
+    "LatestMetric",
+    "ScheduleSnapshot",
+    "write_textfile",
+]
+
+FINISHED_STATUSES = ("Completed", "CompletedWithViolations", "Failed", "Stopped")
+
+
+@dataclass(frozen=True, slots=True)
+class LatestMetric:
+    """One metric value of a schedule's latest execution."""
+
+    stage: str
+    facet: str
+    facet_value: str
+    metric: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSnapshot:
+    """A schedule's latest finished execution, as Prometheus shows it."""
+
+    schedule: str
+    endpoint: str | None
+    status: str
+    scheduled_time: datetime
+    violations: int
+    metrics: Sequence[LatestMetric]
+
+
+class BiasMetricsCollector(Collector):
+    """A Prometheus collector over ``snapshots()``, called at every collection."""
+
+    def __init__(self, snapshots: Callable[[], Iterable[ScheduleSnapshot]]) -> None:
+        self._snapshots = snapshots
+
+    def collect(self) -> Iterator[Metric]:
+        """The metric families of the current snapshots."""
+        keys = ["schedule", "endpoint"]
+        values = GaugeMetricFamily(
+            "biaswatch_bias_metric",
+            "A bias metric of the schedule's latest execution.",
+            labels=[*keys, "stage", "facet", "facet_value", "metric"],
+        )
+        violations = GaugeMetricFamily(
+            "biaswatch_last_execution_violations",
+            "Constraint violations of the schedule's latest execution.",
+            labels=keys,
+        )
+        times = GaugeMetricFamily(
+            "biaswatch_last_execution_scheduled_time_seconds",
+            "Scheduled time of the schedule's latest execution (Unix seconds).",
+            labels=keys,
+        )
+        statuses = GaugeMetricFamily(
+            "biaswatch_last_execution_status",
+            "1 for the status of the schedule's latest execution, 0 for the others.",
+            labels=[*keys, "status"],
+        )
+        for snapshot in self._snapshots():
+            key = [snapshot.schedule, snapshot.endpoint or ""]
+            for m in snapshot.metrics:
+                values.add_metric([*key, m.stage, m.facet, m.facet_value, m.metric], m.value)
+            violations.add_metric(key, snapshot.violations)
+            times.add_metric(key, snapshot.scheduled_time.timestamp())
+            for status in FINISHED_STATUSES:
+                statuses.add_metric([*key, status], float(status == snapshot.status))
+        yield from (values, violations, times, statuses)
+
+
+def write_textfile(path: str, snapshots: Iterable[ScheduleSnapshot]) -> None:
+    """Write the snapshots in Prometheus' text format to ``path`` (atomically)."""
+    frozen = list(snapshots)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(BiasMetricsCollector(lambda: frozen))
+    write_to_textfile(path, registry)
