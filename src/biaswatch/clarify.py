@@ -2,8 +2,9 @@
 
 ``BiasConfig``, ``DataConfig``, ``ModelConfig`` and ``ModelPredictedLabelConfig`` build the
 Clarify analysis config as the SDK does. The differences: ``DataConfig`` may name a
-``predicted_label`` column (then no model is called), and ``ModelConfig`` may take a Python
-``predictor`` callable instead of a SageMaker model.
+``predicted_label`` column (then no model is called), and ``ModelConfig`` calls an HTTP
+inference endpoint (``endpoint_name`` registered in biaswatch with a URL, or ``model_url``) or a
+Python ``predictor`` callable instead of a SageMaker model.
 """
 
 from __future__ import annotations
@@ -168,9 +169,16 @@ class ModelPredictedLabelConfig:
 class ModelConfig:
     """The model that makes the baseline's predictions.
 
-    SageMaker's arguments are accepted; biaswatch calls a Python ``predictor`` (rows of
-    features in, one prediction per row out). A SageMaker model or endpoint cannot be called
-    from here: use ``predictor``, or a ``predicted_label`` column in ``DataConfig``.
+    SageMaker's arguments are accepted. biaswatch calls, in this order of preference:
+
+    - ``predictor``: a Python callable, rows of features in, one prediction per row out;
+    - ``model_url``: any HTTP inference endpoint;
+    - ``endpoint_name``: an endpoint registered in biaswatch with a URL
+      (``biaswatch endpoints register NAME --capture-uri … --url …``).
+
+    Requests are ``content_type`` (CSV, JSON Lines or JSON, shaped by ``content_template`` and
+    ``record_template``) and answers ``accept_type``, sent ``records_per_request`` at a time.
+    A ``model_name`` alone names a SageMaker model, which cannot be called from here.
     """
 
     def __init__(
@@ -190,11 +198,18 @@ class ModelConfig:
         time_series_model_config: Any = None,
         *,
         predictor: Callable[[list[list[Any]]], Sequence[Any]] | None = None,
+        model_url: str | None = None,
+        records_per_request: int = 500,
     ) -> None:
+        del instance_count, instance_type, accelerator_type, endpoint_name_prefix
+        del target_model, time_series_model_config
         self.model_name = model_name
         self.endpoint_name = endpoint_name
+        self.model_url = model_url
         self.accept_type = accept_type
         self.content_type = content_type
+        self.content_template = content_template
+        self.record_template = record_template
+        self.custom_attributes = custom_attributes
         self.predictor = predictor
-        if predictor is None and (model_name or endpoint_name):
-            log.debug("ModelConfig names a SageMaker model/endpoint, which biaswatch cannot call")
+        self.records_per_request = records_per_request

@@ -1,4 +1,4 @@
-"""The endpoint registry: where each endpoint's captures are, until the metadata store exists.
+"""The endpoint registry files: where each endpoint's captures are, written by capture writers.
 
 One JSON file per endpoint, ``<BIASWATCH_HOME>/endpoints/<name>.json``::
 
@@ -7,7 +7,9 @@ One JSON file per endpoint, ``<BIASWATCH_HOME>/endpoints/<name>.json``::
 
 ``capture_uri`` is the capture root (``DataCaptureConfig.destination_s3_uri``); the captures
 themselves are under ``<capture_uri>/<endpoint>/<variant>/``. Registering again replaces the
-file (atomically): the registration says where an endpoint captures *now*.
+file (atomically): the registration says where an endpoint captures *now*. The capture layer
+sits below the metadata store, so a serving process registers here; the jobs layer reads these
+files together with the store's endpoints (the store wins).
 """
 
 from __future__ import annotations
@@ -20,9 +22,15 @@ import orjson
 
 from biaswatch.capture.config import biaswatch_home
 from biaswatch.errors import ConfigError
-from biaswatch.storage import exists, join, read_bytes, write_bytes
+from biaswatch.storage import exists, join, list_files, read_bytes, write_bytes
 
-__all__ = ["RegisteredEndpoint", "check_endpoint_name", "register_endpoint", "registered_endpoint"]
+__all__ = [
+    "RegisteredEndpoint",
+    "check_endpoint_name",
+    "register_endpoint",
+    "registered_endpoint",
+    "registered_endpoint_names",
+]
 
 ENDPOINTS_FOLDER = "endpoints"
 # SageMaker's pattern for EndpointName and VariantName.
@@ -161,3 +169,10 @@ def registered_endpoint(name: str) -> RegisteredEndpoint | None:
         capture_uri=document["capture_uri"],
         url=document.get("url"),
     )
+
+
+def registered_endpoint_names() -> list[str]:
+    """The names of the endpoints with a registration file, sorted."""
+    files = list_files(join(biaswatch_home(), ENDPOINTS_FOLDER))
+    names = (uri.rsplit("/", 1)[-1].removesuffix(".json") for uri in files)
+    return sorted(name for name in names if _NAME.fullmatch(name))

@@ -20,7 +20,6 @@ from typing import Any
 
 import orjson
 
-from biaswatch.capture.registry import registered_endpoint
 from biaswatch.clarify import BiasConfig, DataConfig, ModelConfig, ModelPredictedLabelConfig
 from biaswatch.config.monitor import (
     BatchInputDefinition,
@@ -30,9 +29,12 @@ from biaswatch.config.monitor import (
 from biaswatch.config.settings import biaswatch_home
 from biaswatch.errors import ConfigError
 from biaswatch.jobs import execute, window_of
-from biaswatch.jobs.baseline import run_baselining_job
+from biaswatch.jobs.baseline import Predictor, run_baselining_job
+from biaswatch.jobs.endpoints import find_endpoint
+from biaswatch.jobs.model_endpoint import HttpPredictor
 from biaswatch.model_monitor.files import Constraints, MonitoringExecution
 from biaswatch.model_monitor.inputs import BatchTransformInput, BiasAnalysisConfig, EndpointInput
+from biaswatch.records import DecodingOptions
 from biaswatch.schedule import NOW, CronSchedule, parse_schedule_expression
 from biaswatch.storage import join, read_bytes
 from biaswatch.store import BaseliningJobRow, JobStatus, ScheduleStatus, Store
@@ -147,11 +149,11 @@ class ModelBiasMonitor:
                 attributes["inference_attribute"] = str(predictor_keys["label"])
             if "probability" in predictor_keys:
                 attributes["probability_attribute"] = str(predictor_keys["probability"])
-        predictor = model_config.predictor if model_config is not None else None
+        predictor = self._predictor(model_config, attributes, data_config)
         if predictor is None and data_config.predicted_label is None:
             raise ConfigError(
-                "suggest_baseline needs predictions: a ModelConfig(predictor=…) or a"
-                " DataConfig(predicted_label=…) column",
+                "suggest_baseline needs predictions: a ModelConfig with model_url, a registered"
+                " endpoint_name or a predictor, or a DataConfig(predicted_label=…) column",
                 field="model_config",
             )
         now = self._clock()
@@ -178,6 +180,51 @@ class ModelBiasMonitor:
         self.latest_baselining_job_name = name
         del outcome
         return self.latest_baselining_job
+
+    def _predictor(
+        self,
+        model_config: ModelConfig | None,
+        attributes: dict[str, Any],
+        data_config: DataConfig,
+    ) -> Predictor | None:
+        """What makes the baseline's predictions: a callable, or a model behind a URL."""
+        if model_config is None:
+            return None
+        if model_config.predictor is not None:
+            return model_config.predictor
+        url = model_config.model_url
+        if url is None and model_config.endpoint_name:
+            name = model_config.endpoint_name
+            endpoint = find_endpoint(self.store, name)
+            if endpoint is None or not endpoint.url:
+                raise ConfigError(
+                    f"endpoint {name!r} has no URL in biaswatch to call for predictions; register"
+                    f" it: biaswatch endpoints register {name} --capture-uri URI --url URL",
+                    field="endpoint_name",
+                    value=name,
+                )
+            url = endpoint.url
+        if url is None:
+            return None
+        dataset_type = data_config.dataset_type
+        content_type = model_config.content_type or (
+            dataset_type if dataset_type in ("text/csv", "application/jsonlines") else "text/csv"
+        )
+        custom = model_config.custom_attributes
+        return HttpPredictor(
+            url,
+            content_type=content_type,
+            accept_type=model_config.accept_type,
+            content_template=model_config.content_template,
+            record_template=model_config.record_template or "$features",
+            options=DecodingOptions(
+                inference_attribute=attributes.get("inference_attribute"),
+                probability_attribute=attributes.get("probability_attribute"),
+                probability_threshold=attributes.get("probability_threshold_attribute", 0.5),
+            ),
+            records_per_request=model_config.records_per_request,
+            headers={"X-Amzn-SageMaker-Custom-Attributes": custom} if custom else {},
+        )
 
     def suggested_constraints(
         self, file_name: str = "analysis.json", kms_key: str | None = None
@@ -321,19 +368,16 @@ class ModelBiasMonitor:
         }
 
     def _capture_uri(self, endpoint: str) -> str:
-        row = self.store.endpoint(endpoint)
-        if row is not None:
-            return row.capture_uri
-        registered = registered_endpoint(endpoint)
-        if registered is not None:
-            return registered.capture_uri
-        raise ConfigError(
-            f"endpoint {endpoint!r} is not registered: register it with"
-            f" `biaswatch endpoints register {endpoint} --capture-uri URI`, or capture it with"
-            " biaswatch's CaptureWriter",
-            field="endpoint_name",
-            value=endpoint,
-        )
+        found = find_endpoint(self.store, endpoint)
+        if found is None:
+            raise ConfigError(
+                f"endpoint {endpoint!r} is not registered: register it with"
+                f" `biaswatch endpoints register {endpoint} --capture-uri URI`, or capture it"
+                " with biaswatch's CaptureWriter",
+                field="endpoint_name",
+                value=endpoint,
+            )
+        return found.capture_uri
 
     def _definition(self) -> MonitoringJobDefinition:
         if self.monitoring_schedule_name is None:

@@ -56,6 +56,9 @@ def open_engine(url: str | None = None) -> Engine:
             f"{DATABASE_VARIABLE} = {url!r}: {exc}", field=DATABASE_VARIABLE, value=url
         ) from exc
     if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         event.listen(engine, "connect", _sqlite_pragmas)
     migrate(engine)
     return engine
