@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from biaswatch import __version__
 from biaswatch.analysis import analyze, dump_analysis, read_dataset
-from biaswatch.cli import ground_truth
+from biaswatch.cli import endpoints, executions, ground_truth, schedules
+from biaswatch.cli.baseline import baseline_command
+from biaswatch.cli.common import console, errors
+from biaswatch.cli.scheduler import scheduler_command
 from biaswatch.config import parse_analysis_config
 from biaswatch.errors import BiaswatchError, StorageError
 from biaswatch.report import render_report
@@ -31,11 +33,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
-
-
-app.add_typer(ground_truth.app, name="ground-truth")
 
 
 def _version(value: bool) -> None:
@@ -89,6 +86,15 @@ def analyze_command(
     )
     console.print(f"analysis.json: {join(output_dir, 'analysis.json')}")
     console.print(f"report:        {join(output_dir, 'report.html')}")
+
+
+app.command("baseline")(baseline_command)
+app.add_typer(endpoints.app, name="endpoints")
+app.add_typer(schedules.app, name="schedules")
+app.add_typer(executions.app, name="executions")
+app.command("backfill")(executions.backfill_command)
+app.command("scheduler")(scheduler_command)
+app.add_typer(ground_truth.app, name="ground-truth")
 
 
 def main(argv: list[str] | None = None) -> None:

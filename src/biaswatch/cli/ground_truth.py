@@ -9,17 +9,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from biaswatch.capture import GroundTruthRecord, parse_ground_truth_line, upload_ground_truth
 from biaswatch.capture.endpoint import parse_inference_time
+from biaswatch.cli.common import console
 from biaswatch.errors import DataError, SchemaError, StorageError
 from biaswatch.records import Malformed
 
 __all__ = ["app"]
 
 app = typer.Typer(help="Ground-truth labels.", no_args_is_help=True)
-console = Console(soft_wrap=True)
 
 
 def _records_from_csv(

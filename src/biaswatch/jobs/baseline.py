@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,12 @@ from biaswatch.analysis import (
     read_dataset,
 )
 from biaswatch.config import config_from_dict
-from biaswatch.errors import ConfigError
+from biaswatch.errors import BiaswatchError, ConfigError
 from biaswatch.report import render_report
 from biaswatch.storage import join, locate, read_bytes, write_bytes
+from biaswatch.store import BaseliningJobRow, JobStatus, Store
 
-__all__ = ["BaselineOutcome", "Predictor", "run_baselining_job"]
+__all__ = ["BaselineOutcome", "Predictor", "record_baselining_job", "run_baselining_job"]
 
 # A predictor takes the feature rows (lists of values) and returns one prediction per row.
 Predictor = Callable[[list[list[Any]]], Sequence[Any]]
@@ -105,6 +107,40 @@ def run_baselining_job(
     report = render_report(result, title="Bias baseline", subtitle=f"dataset {dataset_uri}")
     write_bytes(join(output_uri, "report.html"), report.encode())
     return BaselineOutcome(output_uri, analysis_uri, document, result)
+
+
+def record_baselining_job(
+    store: Store,
+    name: str,
+    dataset_uri: str,
+    analysis_config: dict[str, Any],
+    *,
+    output_uri: str,
+    predictor: Predictor | None = None,
+    clock: Callable[[], datetime],
+) -> BaselineOutcome:
+    """Run :func:`run_baselining_job` and record it in the store (``Failed`` with the reason)."""
+    row = BaseliningJobRow(
+        name=name,
+        status=JobStatus.IN_PROGRESS.value,
+        analysis_config=analysis_config,
+        output_uri=output_uri,
+        failure_reason=None,
+        created_at=clock(),
+        ended_at=None,
+    )
+    store.save_baselining_job(row)
+    try:
+        outcome = run_baselining_job(
+            dataset_uri, analysis_config, output_uri=output_uri, predictor=predictor
+        )
+    except BiaswatchError as exc:
+        row.status, row.failure_reason, row.ended_at = JobStatus.FAILED.value, str(exc), clock()
+        store.save_baselining_job(row)
+        raise
+    row.status, row.ended_at = JobStatus.COMPLETED.value, clock()
+    store.save_baselining_job(row)
+    return outcome
 
 
 def _json(document: dict[str, Any]) -> bytes:

@@ -15,9 +15,10 @@ from biaswatch.capture.registry import (
     registered_endpoint,
     registered_endpoint_names,
 )
+from biaswatch.errors import ConfigError
 from biaswatch.store import EndpointRow, Store
 
-__all__ = ["all_endpoints", "find_endpoint", "record_endpoint"]
+__all__ = ["all_endpoints", "endpoint_url", "find_endpoint", "record_endpoint"]
 
 
 def _from_row(row: EndpointRow) -> RegisteredEndpoint:
@@ -58,3 +59,16 @@ def all_endpoints(store: Store) -> list[RegisteredEndpoint]:
             if registered is not None:
                 found[name] = registered
     return [found[name] for name in sorted(found)]
+
+
+def endpoint_url(store: Store, name: str) -> str:
+    """The URL endpoint ``name`` serves at; a config error naming the fix when it has none."""
+    endpoint = find_endpoint(store, name)
+    if endpoint is None or not endpoint.url:
+        raise ConfigError(
+            f"endpoint {name!r} has no URL in biaswatch to call for predictions; register it:"
+            f" biaswatch endpoints register {name} --capture-uri URI --url URL",
+            field="endpoint_name",
+            value=name,
+        )
+    return endpoint.url

@@ -3,12 +3,15 @@
 A worker process keeps one slow or crashing execution from blocking or taking down the
 scheduler. When ``max_runtime_in_seconds`` passes, the worker is stopped and the execution ends
 ``Stopped`` (SageMaker's status for "exceeded max runtime"); a worker that dies ends it
-``Failed`` with the exit code.
+``Failed`` with the exit code. Workers are not daemonic, so that the flip test can spread over
+cores; instead each watches its parent and exits if the parent goes away.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
 from datetime import datetime
 from multiprocessing.connection import Connection
 
@@ -19,7 +22,15 @@ from biaswatch.store.status import ExecutionStatus
 __all__ = ["run_in_worker"]
 
 
+def _exit_with(parent: int) -> None:
+    """End this process when its parent has gone (it is re-parented, and its pid changes)."""
+    while os.getppid() == parent:
+        threading.Event().wait(1.0)
+    os._exit(1)
+
+
 def _work(definition_json: str, scheduled_time: datetime, sender: Connection) -> None:
+    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     definition = MonitoringJobDefinition.model_validate_json(definition_json)
     outcome = run_execution(definition, scheduled_time)
     # The analysis result stays in the worker: the parent needs the document and the verdict.
@@ -50,7 +61,6 @@ def run_in_worker(
         target=_work,
         args=(definition.model_dump_json(), scheduled_time, sender),
         name=f"biaswatch-{definition.schedule_name}",
-        daemon=True,
     )
     worker.start()
     sender.close()

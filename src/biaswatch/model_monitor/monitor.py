@@ -29,15 +29,15 @@ from biaswatch.config.monitor import (
 from biaswatch.config.settings import biaswatch_home
 from biaswatch.errors import ConfigError
 from biaswatch.jobs import execute, window_of
-from biaswatch.jobs.baseline import Predictor, run_baselining_job
-from biaswatch.jobs.endpoints import find_endpoint
+from biaswatch.jobs.baseline import Predictor, record_baselining_job
+from biaswatch.jobs.endpoints import endpoint_url, find_endpoint
 from biaswatch.jobs.model_endpoint import HttpPredictor
 from biaswatch.model_monitor.files import Constraints, MonitoringExecution
 from biaswatch.model_monitor.inputs import BatchTransformInput, BiasAnalysisConfig, EndpointInput
 from biaswatch.records import DecodingOptions
 from biaswatch.schedule import NOW, CronSchedule, parse_schedule_expression
 from biaswatch.storage import join, read_bytes
-from biaswatch.store import BaseliningJobRow, JobStatus, ScheduleStatus, Store
+from biaswatch.store import ScheduleStatus, Store
 
 __all__ = ["BaseliningJob", "ModelBiasModelMonitor", "ModelBiasMonitor"]
 
@@ -156,29 +156,19 @@ class ModelBiasMonitor:
                 " endpoint_name or a predictor, or a DataConfig(predicted_label=…) column",
                 field="model_config",
             )
-        now = self._clock()
-        outcome = run_baselining_job(
+        record_baselining_job(
+            self.store,
+            name,
             data_config.s3_data_input_path,
             config,
             output_uri=data_config.s3_output_path,
             predictor=predictor,
-        )
-        self.store.save_baselining_job(
-            BaseliningJobRow(
-                name=name,
-                status=JobStatus.COMPLETED.value,
-                analysis_config=config,
-                output_uri=data_config.s3_output_path,
-                failure_reason=None,
-                created_at=now,
-                ended_at=self._clock(),
-            )
+            clock=self._clock,
         )
         self.latest_baselining_job = BaseliningJob(
             name, data_config.s3_output_path, config, attributes
         )
         self.latest_baselining_job_name = name
-        del outcome
         return self.latest_baselining_job
 
     def _predictor(
@@ -194,16 +184,7 @@ class ModelBiasMonitor:
             return model_config.predictor
         url = model_config.model_url
         if url is None and model_config.endpoint_name:
-            name = model_config.endpoint_name
-            endpoint = find_endpoint(self.store, name)
-            if endpoint is None or not endpoint.url:
-                raise ConfigError(
-                    f"endpoint {name!r} has no URL in biaswatch to call for predictions; register"
-                    f" it: biaswatch endpoints register {name} --capture-uri URI --url URL",
-                    field="endpoint_name",
-                    value=name,
-                )
-            url = endpoint.url
+            url = endpoint_url(self.store, model_config.endpoint_name)
         if url is None:
             return None
         dataset_type = data_config.dataset_type
@@ -493,8 +474,8 @@ class ModelBiasMonitor:
         times = schedule.times_between(now - timedelta(days=400), now)
         return times[-1] if times else now
 
-    def backfill(self, start: datetime, end: datetime) -> list[MonitoringExecution]:
-        """Run every scheduled time in ``[start, end]`` that has not run yet, oldest first."""
+    def scheduled_times(self, start: datetime, end: datetime) -> list[datetime]:
+        """The schedule's scheduled times in ``[start, end]``, oldest first."""
         definition = self._definition()
         row = self.store.schedule(definition.schedule_name)
         assert row is not None
@@ -504,8 +485,16 @@ class ModelBiasMonitor:
                 "a one-time (NOW) schedule has no scheduled times to backfill",
                 field="schedule_cron_expression",
             )
-        times = schedule.times_between(start - timedelta(microseconds=1), end)
-        return [self.run_execution(moment) for moment in times]
+        for moment, field in ((start, "start"), (end, "end")):
+            if moment.tzinfo is None:
+                raise ConfigError(
+                    f"{field} must be an aware datetime (UTC)", field=field, value=moment
+                )
+        return schedule.times_between(start - timedelta(microseconds=1), end)
+
+    def backfill(self, start: datetime, end: datetime) -> list[MonitoringExecution]:
+        """Run every scheduled time in ``[start, end]`` that has not run yet, oldest first."""
+        return [self.run_execution(moment) for moment in self.scheduled_times(start, end)]
 
     def list_executions(self) -> list[MonitoringExecution]:
         """The latest 100 executions, oldest first (``[-1]`` is the latest), as the SDK does."""
@@ -536,10 +525,11 @@ class ModelBiasMonitor:
         sagemaker_session: Any = None,
         *,
         store: Store | None = None,
+        clock: Clock | None = None,
     ) -> ModelBiasMonitor:
         """A monitor for an existing schedule."""
         del sagemaker_session
-        monitor = cls(store=store)
+        monitor = cls(store=store, clock=clock)
         row = monitor.store.schedule(monitor_schedule_name)
         if row is None:
             raise ValueError(f"Monitoring schedule {monitor_schedule_name!r} does not exist.")

@@ -1,0 +1,5 @@
+"""``python -m biaswatch``: the CLI."""
+
+from biaswatch.cli import main
+
+main()

@@ -1,0 +1,117 @@
+"""``biaswatch baseline``: a baselining job from the command line."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from biaswatch.cli.common import console, open_store
+from biaswatch.errors import ConfigError, StorageError
+from biaswatch.jobs.baseline import Predictor, record_baselining_job
+from biaswatch.jobs.endpoints import endpoint_url
+from biaswatch.jobs.model_endpoint import HttpPredictor
+from biaswatch.records import DecodingOptions
+
+__all__ = ["baseline_command"]
+
+
+def _config(path: Path) -> dict[str, Any]:
+    try:
+        document = orjson.loads(path.read_bytes())
+    except OSError as exc:
+        raise StorageError(f"cannot read the analysis config {path}: {exc.strerror}") from exc
+    except orjson.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not valid JSON: {exc.msg}", field="--analysis-config", value=str(path)
+        ) from exc
+    if not isinstance(document, dict):
+        raise ConfigError(
+            f"{path} must hold a JSON object", field="--analysis-config", value=str(path)
+        )
+    return document
+
+
+def baseline_command(
+    dataset: Annotated[str, typer.Option("--dataset", help="The reference dataset (URI).")],
+    analysis_config: Annotated[
+        Path, typer.Option("--analysis-config", help="Clarify analysis config (JSON).")
+    ],
+    output_uri: Annotated[str, typer.Option("--output-uri", help="Where the baseline's files go.")],
+    name: Annotated[
+        str | None, typer.Option("--name", help="The job's name (default: generated).")
+    ] = None,
+    model_url: Annotated[
+        str | None, typer.Option("--model-url", help="Call this HTTP model for predictions.")
+    ] = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option("--endpoint", help="Call this registered endpoint's URL for predictions."),
+    ] = None,
+    content_type: Annotated[
+        str, typer.Option(help="Request type: text/csv, application/jsonlines, application/json.")
+    ] = "text/csv",
+    accept_type: Annotated[
+        str | None, typer.Option(help="Response type (default: the request's).")
+    ] = None,
+    content_template: Annotated[
+        str | None, typer.Option(help="JSON request template ($features, $records).")
+    ] = None,
+    record_template: Annotated[
+        str, typer.Option(help="JSON record template within $records.")
+    ] = "$features",
+    label_attribute: Annotated[
+        str | None, typer.Option(help="Where the response holds the predicted label.")
+    ] = None,
+    probability_attribute: Annotated[
+        str | None, typer.Option(help="Where the response holds the score.")
+    ] = None,
+    probability_threshold: Annotated[
+        float | None,
+        typer.Option(help="Score above which the label is positive (default: the config's, 0.5)."),
+    ] = None,
+    records_per_request: Annotated[int, typer.Option(help="Records per request.")] = 500,
+) -> None:
+    """Run a baselining job: the dataset's bias metrics become the schedules' constraints.
+
+    Predictions come from the config's predicted_label column, or from a model (--model-url, or
+    --endpoint registered with a URL).
+    """
+    config = _config(analysis_config)
+    if model_url and endpoint:
+        raise ConfigError("give --model-url or --endpoint, not both", field="--endpoint")
+    predictor: Predictor | None = None
+    url = model_url or (endpoint_url(open_store(), endpoint) if endpoint else None)
+    if url is not None:
+        threshold = probability_threshold
+        if threshold is None:
+            threshold = float(config.get("probability_threshold", 0.5))
+        predictor = HttpPredictor(
+            url,
+            content_type=content_type,
+            accept_type=accept_type,
+            content_template=content_template,
+            record_template=record_template,
+            options=DecodingOptions(
+                inference_attribute=label_attribute,
+                probability_attribute=probability_attribute,
+                probability_threshold=threshold,
+            ),
+            records_per_request=records_per_request,
+        )
+    job = name or f"baseline-{uuid.uuid4().hex[:12]}"
+    outcome = record_baselining_job(
+        open_store(),
+        job,
+        dataset,
+        config,
+        output_uri=output_uri,
+        predictor=predictor,
+        clock=lambda: datetime.now(UTC),
+    )
+    console.print(f"Baselining job {job}: {outcome.result.rows} rows analysed.")
+    console.print(f"constraints: {outcome.analysis_uri}")

@@ -1,0 +1,109 @@
+"""``biaswatch executions`` and ``biaswatch backfill``: run and list a schedule's executions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from biaswatch.cli.common import (
+    AsJson,
+    attach,
+    console,
+    exit_code,
+    open_store,
+    parse_time,
+    print_rows,
+)
+from biaswatch.model_monitor import MonitoringExecution
+from biaswatch.store import ExecutionStatus
+
+__all__ = ["app", "backfill_command"]
+
+app = typer.Typer(help="A schedule's executions.", no_args_is_help=True)
+
+Schedule = Annotated[str, typer.Option("--schedule", help="The schedule's name.")]
+
+
+def _summary(execution: MonitoringExecution) -> str:
+    row = execution.row
+    counts = row.counts or {}
+    text = f"{row.scheduled_time.isoformat()}  {row.status}"
+    if row.status == ExecutionStatus.COMPLETED_WITH_VIOLATIONS:
+        text += f" ({counts.get('violations', 0)} violations)"
+    if row.failure_reason:
+        text += f": {row.failure_reason}"
+    return text
+
+
+@app.command("list")
+def list_executions(
+    schedule: Schedule,
+    limit: Annotated[int, typer.Option(help="Show the latest N.")] = 100,
+    as_json: AsJson = False,
+) -> None:
+    """List a schedule's executions, oldest first."""
+    rows = []
+    for row in open_store().executions(schedule, limit=limit):
+        counts = row.counts or {}
+        rows.append(
+            {
+                "scheduled_time": row.scheduled_time.isoformat(),
+                "status": row.status,
+                "violations": counts.get("violations"),
+                "rows": counts.get("rows"),
+                "failure_reason": row.failure_reason,
+                "output": row.output_uri,
+            }
+        )
+    print_rows(rows, as_json=as_json)
+
+
+@app.command("run")
+def run(
+    schedule: Schedule,
+    scheduled_time: Annotated[
+        str, typer.Option("--scheduled-time", help="The slot to run (ISO-8601, UTC).")
+    ],
+) -> None:
+    """Run one execution now and wait for it; exit 0 Completed, 3 with violations, 1 failed."""
+    monitor = attach(open_store(), schedule)
+    execution = monitor.run_execution(parse_time(scheduled_time, "--scheduled-time"))
+    console.print(_summary(execution))
+    console.print(f"output: {execution.output.destination}")
+    raise typer.Exit(exit_code(execution.row.status))
+
+
+def backfill_command(
+    schedule: Schedule,
+    start: Annotated[str, typer.Option("--start", help="First scheduled time (ISO-8601).")],
+    end: Annotated[str, typer.Option("--end", help="Last scheduled time (ISO-8601).")],
+) -> None:
+    """Run every scheduled time from --start to --end that has not run yet, oldest first.
+
+    Exits 3 when any execution found violations, 1 when any failed, else 0.
+    """
+    monitor = attach(open_store(), schedule)
+    times = monitor.scheduled_times(parse_time(start, "--start"), parse_time(end, "--end"))
+    codes = []
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(f"backfill {schedule}", total=len(times))
+        for moment in times:
+            execution = monitor.run_execution(moment)
+            progress.console.print(_summary(execution))
+            codes.append(exit_code(execution.row.status))
+            progress.advance(task)
+    violations = sum(code == 3 for code in codes)
+    failed = sum(code == 1 for code in codes)
+    console.print(
+        f"{len(times)} executions: {len(times) - violations - failed} completed,"
+        f" {violations} with violations, {failed} failed or stopped."
+    )
+    raise typer.Exit(1 if failed else 3 if violations else 0)

@@ -1,0 +1,59 @@
+"""``biaswatch scheduler``: the scheduler daemon, in the foreground."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import timedelta
+from types import FrameType
+from typing import Annotated
+
+import typer
+from prometheus_client import start_http_server
+
+from biaswatch.cli.common import console, open_store
+from biaswatch.jobs import metrics_registry
+from biaswatch.schedule import Scheduler, SchedulerOptions, utc_now
+
+__all__ = ["scheduler_command"]
+
+
+def scheduler_command(
+    poll_interval: Annotated[
+        float, typer.Option(help="Seconds between looks for due executions.")
+    ] = 30.0,
+    catch_up_hours: Annotated[
+        float, typer.Option(help="After downtime, run missed slots this far back.")
+    ] = 24.0,
+    workers: Annotated[int, typer.Option(help="Executions running at once.")] = 2,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus /metrics on this port.")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="The /metrics address.")] = "127.0.0.1",
+) -> None:
+    """Run due executions until SIGTERM or Ctrl-C; running executions finish first."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("biaswatch").setLevel(logging.INFO)
+    store = open_store()
+    scheduler = Scheduler(
+        store,
+        clock=utc_now,
+        options=SchedulerOptions(
+            poll_interval=timedelta(seconds=poll_interval),
+            catch_up=timedelta(hours=catch_up_hours),
+            workers=workers,
+        ),
+    )
+
+    def shut_down(signum: int, _frame: FrameType | None) -> None:
+        console.print(f"{signal.Signals(signum).name}: finishing running executions, then stopping")
+        scheduler.stop()
+
+    signal.signal(signal.SIGTERM, shut_down)
+    signal.signal(signal.SIGINT, shut_down)
+    if metrics_port is not None:
+        server, _ = start_http_server(metrics_port, metrics_host, registry=metrics_registry(store))
+        console.print(f"Prometheus metrics on http://{metrics_host}:{server.server_port}/metrics")
+    console.print(f"Scheduler {scheduler.owner} running ({len(store.schedules())} schedules).")
+    scheduler.run()
+    console.print("Scheduler stopped.")
