@@ -48,6 +48,7 @@ layers: install
 bench: install
 	$(BIN)/python benchmarks/analysis.py
 	$(BIN)/python benchmarks/capture.py
+	$(BIN)/python benchmarks/execution.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) out .pytest_cache .mypy_cache .ruff_cache .hypothesis

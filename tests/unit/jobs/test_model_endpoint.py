@@ -49,9 +49,13 @@ def monitor(tmp_path: Path) -> ModelBiasMonitor:
 
 
 def baseline(
-    tmp_path: Path, dataset: Path, model_config: ModelConfig, **label: Any
+    tmp_path: Path,
+    dataset: Path,
+    model_config: ModelConfig,
+    bias_monitor: ModelBiasMonitor | None = None,
+    **label: Any,
 ) -> dict[str, Any]:
-    job = monitor(tmp_path).suggest_baseline(
+    job = (bias_monitor or monitor(tmp_path)).suggest_baseline(
         data_config=DataConfig(
             s3_data_input_path=str(dataset),
             s3_output_path=str(tmp_path / "baseline"),
@@ -116,19 +120,7 @@ def test_a_registered_endpoint_is_called_at_its_url(
 ) -> None:
     bias_monitor = monitor(tmp_path)
     record_endpoint(bias_monitor.store, "adult", str(tmp_path / "capture"), now=T, url=server.url)
-    bias_monitor.suggest_baseline(
-        data_config=DataConfig(
-            s3_data_input_path=str(dataset),
-            s3_output_path=str(tmp_path / "baseline"),
-            label="Target",
-            headers=HEADERS,
-            dataset_type="text/csv",
-        ),
-        bias_config=BiasConfig(
-            label_values_or_threshold=[1], facet_name="Sex", facet_values_or_threshold=[0]
-        ),
-        model_config=ModelConfig(endpoint_name="adult"),
-    )
+    baseline(tmp_path, dataset, ModelConfig(endpoint_name="adult"), bias_monitor)
     assert server.requests
     written = json.loads((tmp_path / "baseline" / "analysis.json").read_text())
     assert "post_training_bias_metrics" in written
