@@ -73,23 +73,31 @@ class WindowData:
     diagnostics: Diagnostics
 
 
-def joined_lines(lines: pa.Array) -> bytes:
-    """The strings of ``lines`` (no nulls) joined with newlines, built from Arrow's buffers."""
-    count = len(lines)
-    if count == 0:
-        return b""
-    lines = lines.cast(pa.large_string()) if lines.type != pa.large_string() else lines
-    _, offsets_buffer, data_buffer = lines.buffers()
-    offsets = np.frombuffer(offsets_buffer, np.int64)[lines.offset : lines.offset + count + 1]
-    start = int(offsets[0])
-    data = np.frombuffer(data_buffer, np.uint8)[start : int(offsets[-1])]
-    newlines = offsets[1:] - start + np.arange(count)
-    out = np.empty(len(data) + count, np.uint8)
-    keep = np.ones(len(out), bool)
-    keep[newlines] = False
-    out[keep] = data
-    out[newlines] = ord("\n")
-    return out.tobytes()
+def _kept(mask: pa.Array, *columns: pa.Array) -> list[pa.Array]:
+    """The columns' rows where ``mask`` is true (the columns themselves when it is all true)."""
+    if pc.all(mask).as_py() and not mask.null_count:
+        return list(columns)
+    return [column.filter(mask) for column in columns]
+
+
+def joined_lines(lines: pa.Array) -> pa.Buffer:
+    """The strings of ``lines`` (no nulls), each followed by a newline, as one Arrow buffer.
+
+    One kernel appends the newlines; the result's data buffer is then exactly the text.
+
+    Examples
+    --------
+    >>> joined_lines(pa.array(["1,2", "3,4"])).to_pybytes()
+    b'1,2\\n3,4\\n'
+    """
+    if len(lines) == 0:
+        return pa.py_buffer(b"")
+    ended = pc.binary_join_element_wise(lines, "", "\n")
+    _, offsets_buffer, data_buffer = ended.buffers()
+    width = np.int64 if pa.types.is_large_string(ended.type) else np.int32
+    offsets = np.frombuffer(offsets_buffer, width)[ended.offset : ended.offset + len(ended) + 1]
+    start, stop = int(offsets[0]), int(offsets[-1])
+    return data_buffer.slice(start, stop - start)
 
 
 @dataclass(slots=True)
@@ -180,19 +188,20 @@ class WindowAssembler:
             found = pc.is_valid(positions)
             parsed = features.result()
         self.rows_without_ground_truth += len(keys) - int(pc.sum(found).as_py() or 0)
-        files, keys, lines, rows, predictions, positions = (
-            column.filter(found) for column in (files, keys, lines, rows, predictions, positions)
+        files, keys, lines, rows, predictions, positions = _kept(
+            found, files, keys, lines, rows, predictions, positions
         )
-        parsed = {name: column.filter(found) for name, column in parsed.items()}
+        parsed = dict(zip(parsed, _kept(found, *parsed.values()), strict=True))
         data = truth.data.take(positions)
         plain = pc.and_(
             pc.equal(truth.encoding.take(positions), "CSV"),
             pc.invert(pc.match_substring_regex(data, r"[\n,]")),
         )
-        self._used[np.asarray(positions.filter(plain).to_numpy(), np.int64)] = True
-        self._csv_features.append({name: column.filter(plain) for name, column in parsed.items()})
-        self._csv_predictions.append(predictions.filter(plain))
-        self._csv_labels.append(pc.utf8_trim_whitespace(data.filter(plain)))
+        plain_positions, plain_predictions, plain_data = _kept(plain, positions, predictions, data)
+        self._used[np.asarray(plain_positions.to_numpy(), np.int64)] = True
+        self._csv_features.append(dict(zip(parsed, _kept(plain, *parsed.values()), strict=True)))
+        self._csv_predictions.append(plain_predictions)
+        self._csv_labels.append(pc.utf8_trim_whitespace(plain_data))
         if not pc.all(plain).as_py():  # JSON or multi-valued labels: decode them one by one
             other = pc.invert(plain)
             self.rows_decoded -= len(keys) - int(pc.sum(plain).as_py() or 0)
@@ -316,7 +325,7 @@ class WindowAssembler:
         return {name: _combined(chunks) for name, chunks in parts.items()}
 
 
-def _parse_csv(text: bytes, names: list[str]) -> dict[str, pa.Array]:
+def _parse_csv(text: pa.Buffer, names: list[str]) -> dict[str, pa.Array]:
     """Parse CSV rows, typed as pandas types them.
 
     Arrow infers integers, floats and booleans as pandas does; a column it reads as a date or
@@ -325,7 +334,7 @@ def _parse_csv(text: bytes, names: list[str]) -> dict[str, pa.Array]:
 
     def read(types: dict[str, pa.DataType]) -> pa.Table:
         return pacsv.read_csv(
-            pa.py_buffer(text),
+            pa.BufferReader(text),
             read_options=pacsv.ReadOptions(column_names=names),
             convert_options=pacsv.ConvertOptions(
                 column_types=types, null_values=NULL_MARKERS, strings_can_be_null=True
