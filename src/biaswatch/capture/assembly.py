@@ -81,14 +81,14 @@ def _kept(mask: pa.Array, *columns: pa.Array) -> list[pa.Array]:
 
 
 def joined_lines(lines: pa.Array) -> pa.Buffer:
-    """The strings of ``lines`` (no nulls), each followed by a newline, as one Arrow buffer.
+    r"""The strings of ``lines`` (no nulls), each followed by a newline, as one Arrow buffer.
 
     One kernel appends the newlines; the result's data buffer is then exactly the text.
 
     Examples
     --------
     >>> joined_lines(pa.array(["1,2", "3,4"])).to_pybytes()
-    b'1,2\\n3,4\\n'
+    b'1,2\n3,4\n'
     """
     if len(lines) == 0:
         return pa.py_buffer(b"")
