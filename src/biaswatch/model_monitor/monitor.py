@@ -237,8 +237,17 @@ class ModelBiasMonitor:
         data_analysis_end_time: str | None = None,
         statistics: Any = None,
         post_analytics_processor_script: str | None = None,
+        *,
+        cut_at_inference_time: bool = False,
+        ground_truth_lookback: str | None = None,
     ) -> None:
-        """Create the schedule (SageMaker's validations and messages)."""
+        """Create the schedule (SageMaker's validations and messages).
+
+        biaswatch's keyword-only extras: ``cut_at_inference_time`` keeps only records whose
+        inference time is within ``[start, end)`` (SageMaker reads whole hour folders, both
+        ends); ``ground_truth_lookback`` (ISO-8601, e.g. ``"P1D"``) reads ground truth from that
+        long before the window's start.
+        """
         del statistics  # accepted, as the docs pass it; bias monitoring has none
         if self.job_definition_name is not None or self.monitoring_schedule_name is not None:
             raise ValueError(
@@ -273,6 +282,8 @@ class ModelBiasMonitor:
             analysis_config=self._analysis_config(analysis_config),
             baseline_constraints_uri=self._constraints_uri(constraints),
             enable_cloudwatch_metrics=enable_cloudwatch_metrics,
+            cut_at_inference_time=cut_at_inference_time,
+            ground_truth_lookback=ground_truth_lookback,
             max_runtime_in_seconds=self.max_runtime_in_seconds,
             post_analytics_processor_script=post_analytics_processor_script,
             environment=self.env,
