@@ -55,6 +55,11 @@ def biased(features: list[int], value: float) -> float:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, Any]:
+    return make_env(tmp_path)
+
+
+def make_env(tmp_path: Path) -> dict[str, Any]:
+    """A store, a baseline dataset with predictions, and a registered endpoint."""
     store = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
     baseline_csv = tmp_path / "baseline.csv"
     rows = [",".join(map(str, [*f, y, int(score(f) > 0.8)])) for f, y in records()]

@@ -19,6 +19,7 @@ from biaswatch.cli import endpoints, executions, ground_truth, schedules
 from biaswatch.cli.baseline import baseline_command
 from biaswatch.cli.common import console, errors
 from biaswatch.cli.scheduler import scheduler_command
+from biaswatch.cli.server import server_command
 from biaswatch.config import parse_analysis_config
 from biaswatch.errors import BiaswatchError, StorageError
 from biaswatch.report import render_report
@@ -94,6 +95,7 @@ app.add_typer(schedules.app, name="schedules")
 app.add_typer(executions.app, name="executions")
 app.command("backfill")(executions.backfill_command)
 app.command("scheduler")(scheduler_command)
+app.command("server")(server_command)
 app.add_typer(ground_truth.app, name="ground-truth")
 
 

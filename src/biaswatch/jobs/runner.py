@@ -153,6 +153,15 @@ def execute(
         ):
             counts["post_analytics"] = run_post_analytics(definition, scheduled_time, outcome)
         counts["violations"] = len(outcome.violations)
+        counts["violated"] = [
+            {
+                "stage": v.section.removesuffix("_bias_metrics"),
+                "facet": v.facet,
+                "facet_value": v.facet_value,
+                "metric": v.metric_name,
+            }
+            for v in outcome.violations
+        ]
     finally:
         stop.set()
         keeper.join()

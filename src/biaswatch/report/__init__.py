@@ -1,7 +1,8 @@
-"""Reports for people: one analysis rendered as a self-contained ``report.html``."""
+"""Reports for people: ``report.html`` for one analysis, and SVG trend charts over time."""
 
 from __future__ import annotations
 
 from biaswatch.report.html import render_report
+from biaswatch.report.trend import TrendPoint, trend_chart
 
-__all__ = ["render_report"]
+__all__ = ["TrendPoint", "render_report", "trend_chart"]

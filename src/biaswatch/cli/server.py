@@ -1,0 +1,44 @@
+"""``biaswatch server``: the REST API and dashboard, with the scheduler unless told not to."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+
+from biaswatch.cli.common import console, open_store
+from biaswatch.errors import ConfigError
+from biaswatch.schedule import SchedulerOptions
+
+__all__ = ["server_command"]
+
+
+def server_command(
+    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port to listen on.")] = 8000,
+    scheduler: Annotated[
+        bool, typer.Option("--scheduler/--no-scheduler", help="Run the scheduler too.")
+    ] = True,
+    poll_interval: Annotated[
+        float, typer.Option(help="The scheduler's seconds between looks for due executions.")
+    ] = 30.0,
+) -> None:
+    """Serve the REST API (/api, OpenAPI at /api/openapi.json), the dashboard and /metrics.
+
+    Set BIASWATCH_API_TOKEN to require a token (Authorization: Bearer, or ?token= once in a
+    browser).
+    """
+    try:
+        from biaswatch.server import create_app, serve
+    except ImportError as exc:
+        raise ConfigError(
+            f"biaswatch server needs the server extra: pip install 'biaswatch[server]' ({exc})"
+        ) from exc
+    app = create_app(
+        open_store(),
+        run_scheduler=scheduler,
+        scheduler_options=SchedulerOptions(poll_interval=timedelta(seconds=poll_interval)),
+    )
+    console.print(f"Dashboard: http://{host}:{port}/  (API: /api, metrics: /metrics)")
+    serve(app, host=host, port=port)

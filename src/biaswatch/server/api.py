@@ -1,0 +1,142 @@
+"""The REST API over the store: endpoints, schedules, executions, their files, metric series."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from biaswatch import __version__
+from biaswatch.server.queries import (
+    OUTPUT_FILES,
+    execution_file,
+    execution_summary,
+    schedule_series,
+    schedule_summary,
+)
+from biaswatch.store import ExecutionRow, ScheduleRow, Store
+
+__all__ = ["router", "store_of"]
+
+router = APIRouter(prefix="/api")
+
+
+def store_of(request: Request) -> Store:
+    """The store the app was created with."""
+    store: Store = request.app.state.store
+    return store
+
+
+def schedule_or_404(store: Store, name: str) -> ScheduleRow:
+    """The schedule called ``name``; a 404 when there is none."""
+    row = store.schedule(name)
+    if row is None:
+        raise HTTPException(404, f"no monitoring schedule called {name!r}")
+    return row
+
+
+def execution_or_404(store: Store, execution_id: int) -> ExecutionRow:
+    """The execution with that id; a 404 when there is none."""
+    row = store.execution(execution_id)
+    if row is None:
+        raise HTTPException(404, f"no execution {execution_id}")
+    return row
+
+
+@router.get("/health", tags=["service"])
+def health() -> dict[str, str]:
+    """Liveness: always open, even when a token is required."""
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/endpoints", tags=["endpoints"])
+def endpoints(request: Request) -> list[dict[str, Any]]:
+    """The registered endpoints."""
+    return [
+        {"name": e.name, "variant": e.variant, "capture_uri": e.capture_uri, "url": e.url}
+        for e in store_of(request).endpoints()
+    ]
+
+
+@router.get("/schedules", tags=["schedules"])
+def schedules(request: Request) -> list[dict[str, Any]]:
+    """Every schedule with its status and latest execution."""
+    store = store_of(request)
+    return [schedule_summary(store, row) for row in store.schedules()]
+
+
+@router.get("/schedules/{name}", tags=["schedules"])
+def schedule(request: Request, name: str) -> dict[str, Any]:
+    """One schedule, with its job definition."""
+    store = store_of(request)
+    row = schedule_or_404(store, name)
+    return schedule_summary(store, row) | {"definition": row.definition}
+
+
+@router.get("/schedules/{name}/executions", tags=["executions"])
+def schedule_executions(
+    request: Request, name: str, limit: Annotated[int, Query(ge=1, le=10_000)] = 500
+) -> list[dict[str, Any]]:
+    """The schedule's latest executions, oldest first."""
+    store = store_of(request)
+    schedule_or_404(store, name)
+    return [execution_summary(e) for e in store.executions(name, limit=limit)]
+
+
+@router.get("/schedules/{name}/series", tags=["metrics"])
+def series(request: Request, name: str, metric: str | None = None) -> list[dict[str, Any]]:
+    """Each facet entry's metric values over the executions, with baseline and violations."""
+    store = store_of(request)
+    row = schedule_or_404(store, name)
+    return [s.to_json() for s in schedule_series(store, row, metric=metric)]
+
+
+@router.get("/executions/{execution_id}", tags=["executions"])
+def execution(request: Request, execution_id: int) -> dict[str, Any]:
+    """One execution, with its record counts and publishers' reports."""
+    row = execution_or_404(store_of(request), execution_id)
+    return execution_summary(row) | {"counts": row.counts or {}}
+
+
+def _file(request: Request, execution_id: int, kind: str) -> bytes:
+    row = execution_or_404(store_of(request), execution_id)
+    content = execution_file(row, kind)
+    if content is None:
+        raise HTTPException(404, f"execution {execution_id} has no {OUTPUT_FILES[kind]}")
+    return content
+
+
+def _json_file(request: Request, execution_id: int, kind: str) -> Any:
+    return orjson.loads(_file(request, execution_id, kind))
+
+
+@router.get("/executions/{execution_id}/analysis", tags=["executions"])
+def analysis(request: Request, execution_id: int) -> Any:
+    """The execution's ``analysis.json``."""
+    return _json_file(request, execution_id, "analysis")
+
+
+@router.get("/executions/{execution_id}/violations", tags=["executions"])
+def violations(request: Request, execution_id: int) -> Any:
+    """The execution's ``constraint_violations.json`` (404 without a baseline)."""
+    return _json_file(request, execution_id, "violations")
+
+
+@router.get("/executions/{execution_id}/diagnostics", tags=["executions"])
+def diagnostics(request: Request, execution_id: int) -> Any:
+    """The execution's ``diagnostics.json``: record counts, malformed samples, timings."""
+    return _json_file(request, execution_id, "diagnostics")
+
+
+@router.get("/executions/{execution_id}/cloudwatch", tags=["executions"])
+def cloudwatch(request: Request, execution_id: int) -> Any:
+    """The execution's CloudWatch ``PutMetricData`` request."""
+    return _json_file(request, execution_id, "cloudwatch")
+
+
+@router.get("/executions/{execution_id}/report", tags=["executions"], response_class=HTMLResponse)
+def report(request: Request, execution_id: int) -> Response:
+    """The execution's ``report.html``."""
+    return HTMLResponse(_file(request, execution_id, "report"))

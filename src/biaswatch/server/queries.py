@@ -1,0 +1,201 @@
+"""What the API and the dashboard show, read from the store and the executions' files.
+
+Plain dictionaries and dataclasses, so that the JSON API returns them as they are and the pages
+render them; nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from biaswatch.analysis import document_metrics
+from biaswatch.errors import StorageError
+from biaswatch.report import TrendPoint
+from biaswatch.storage import exists, join, read_bytes
+from biaswatch.store import ExecutionRow, ScheduleRow, Store
+
+__all__ = [
+    "OUTPUT_FILES",
+    "Series",
+    "baseline_values",
+    "entry_label",
+    "execution_file",
+    "execution_summary",
+    "schedule_series",
+    "schedule_summary",
+]
+
+OUTPUT_FILES = {
+    "analysis": "analysis.json",
+    "violations": "constraint_violations.json",
+    "diagnostics": "diagnostics.json",
+    "report": "report.html",
+    "cloudwatch": "cloudwatch_metrics.json",
+}
+SeriesKey = tuple[str, str, str, str]  # stage, facet, facet value, metric
+_INTERVAL = re.compile(r"^\((?P<threshold>[^,]+), [^\]]+\]$")
+
+
+def entry_label(facet_value: str) -> str:
+    """A facet entry's label that stays the same from window to window.
+
+    A continuous facet's entry is the interval ``(t, max]``, whose end moves with the data.
+
+    Examples
+    --------
+    >>> entry_label("(40, 90]"), entry_label("Female")
+    ('> 40', 'Female')
+    """
+    found = _INTERVAL.match(facet_value)
+    return f"> {found['threshold']}" if found else facet_value
+
+
+def _input(row: ScheduleRow) -> dict[str, str]:
+    endpoint = row.definition.get("endpoint_input")
+    if endpoint:
+        return {"kind": "endpoint", "name": str(endpoint.get("endpoint_name"))}
+    batch = row.definition.get("batch_transform_input") or {}
+    return {"kind": "batch", "name": str(batch.get("data_captured_destination_s3_uri"))}
+
+
+def execution_summary(row: ExecutionRow) -> dict[str, Any]:
+    """An execution as the API lists it."""
+    counts = row.counts or {}
+    return {
+        "id": row.id,
+        "schedule": row.schedule_name,
+        "scheduled_time": row.scheduled_time.isoformat(),
+        "status": row.status,
+        "failure_reason": row.failure_reason,
+        "violations": counts.get("violations"),
+        "rows": counts.get("rows"),
+        "records_read": counts.get("records_read"),
+        "malformed_records": counts.get("malformed_records"),
+        "started_at": row.started_at.isoformat() if row.started_at else None,
+        "ended_at": row.ended_at.isoformat() if row.ended_at else None,
+        "output_uri": row.output_uri,
+    }
+
+
+def schedule_summary(store: Store, row: ScheduleRow) -> dict[str, Any]:
+    """A schedule with its input, its latest execution and its executions by status."""
+    executions = store.executions(row.name)
+    return {
+        "name": row.name,
+        "status": row.status,
+        "expression": row.expression,
+        "input": _input(row),
+        "baseline": row.definition.get("baseline_constraints_uri"),
+        "output_uri": row.definition.get("output_uri"),
+        "created_at": row.created_at.isoformat(),
+        "executions": dict(Counter(e.status for e in executions)),
+        "last_execution": execution_summary(executions[-1]) if executions else None,
+    }
+
+
+def execution_file(row: ExecutionRow, kind: str) -> bytes | None:
+    """One of the execution's output files (``OUTPUT_FILES``), or None when it has none."""
+    if row.output_uri is None or kind not in OUTPUT_FILES:
+        return None
+    uri = join(row.output_uri, OUTPUT_FILES[kind])
+    try:
+        return read_bytes(uri) if exists(uri) else None
+    except StorageError:
+        return None
+
+
+def baseline_values(row: ScheduleRow) -> dict[SeriesKey, float | None]:
+    """The baseline's metric values by (stage, facet, facet value, metric); empty without one."""
+    uri = row.definition.get("baseline_constraints_uri")
+    if not uri:
+        return {}
+    try:
+        document = orjson.loads(read_bytes(uri))
+    except (StorageError, orjson.JSONDecodeError):
+        return {}
+    return {
+        (m.stage, m.facet, entry_label(m.facet_value), m.name): m.value
+        for m in document_metrics(document)
+    }
+
+
+@dataclass(slots=True)
+class Series:
+    """One facet entry's metric over the schedule's executions."""
+
+    stage: str
+    facet: str
+    facet_value: str
+    metric: str
+    baseline: float | None
+    points: list[TrendPoint] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The series as the API returns it (infinite values as ``"Infinity"`` strings)."""
+
+        def number(value: float | None) -> float | str | None:
+            if value is None or not math.isinf(value):
+                return value
+            return "Infinity" if value > 0 else "-Infinity"
+
+        return {
+            "stage": self.stage,
+            "facet": self.facet,
+            "facet_value": self.facet_value,
+            "metric": self.metric,
+            "baseline": number(self.baseline),
+            "points": [
+                {
+                    "scheduled_time": p.time.isoformat(),
+                    "value": number(p.value),
+                    "violated": p.violated,
+                }
+                for p in self.points
+            ],
+        }
+
+
+def schedule_series(
+    store: Store,
+    row: ScheduleRow,
+    *,
+    metric: str | None = None,
+    link: str | None = None,
+) -> list[Series]:
+    """The schedule's metrics over its executions, each with its baseline and violations.
+
+    ``link`` formats a point's link with the execution's id (``"/executions/{id}"``).
+    """
+    executions = {e.scheduled_time: e for e in store.executions(row.name)}
+    violated: dict[datetime, set[SeriesKey]] = defaultdict(set)
+    for moment, row_of_time in executions.items():
+        for v in (row_of_time.counts or {}).get("violated", []):
+            facet_value = entry_label(v["facet_value"])
+            violated[moment].add((v["stage"], v["facet"], facet_value, v["metric"]))
+    baselines = baseline_values(row)
+    series: dict[SeriesKey, Series] = {}
+    for point in store.metric_series(row.name, metric=metric):
+        key = (point.stage, point.facet, entry_label(point.facet_value), point.metric)
+        line = series.get(key)
+        if line is None:
+            line = series[key] = Series(*key, baseline=baselines.get(key))
+        execution = executions.get(point.scheduled_time)
+        line.points.append(
+            TrendPoint(
+                point.scheduled_time,
+                point.value,
+                key in violated[point.scheduled_time],
+                link=link.format(id=execution.id) if link and execution else None,
+            )
+        )
+    return sorted(
+        series.values(),
+        key=lambda s: (s.stage != "post_training", s.facet, s.facet_value, s.metric),
+    )

@@ -1,0 +1,44 @@
+"""A store with a real schedule and real executions, for the server's tests.
+
+The seed's real-time sample: a baseline, an hourly schedule over an endpoint's capture, biased
+traffic in the 09:00 hour; executions at 10:00 (CompletedWithViolations: the window holds the
+biased traffic) and 07:00 (Failed: no capture). Building it runs two executions in worker
+processes (a few seconds each).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from tests.integration.test_seed_samples import (
+    T,
+    capture_traffic,
+    make_env,
+    monitor_with_baseline,
+    schedule_endpoint,
+)
+
+from biaswatch.clarify import BiasConfig
+from biaswatch.store import Store
+
+BIAS = BiasConfig(
+    label_values_or_threshold=[1], facet_name="Sex", facet_values_or_threshold=[0], group_name="Age"
+)
+SCHEDULE = "bias-schedule"
+
+
+def build_state(folder: Path) -> tuple[Store, dict[str, Any]]:
+    """The store, and the ids of the executions by outcome."""
+    env = make_env(folder)
+    monitor = monitor_with_baseline(env, BIAS)
+    schedule_endpoint(monitor, BIAS, env)
+    capture_traffic(env, bias=True)
+    biased = monitor.run_execution(scheduled_time=T)
+    failed = monitor.run_execution(scheduled_time=T - timedelta(hours=3))
+    return env["store"], {
+        "violations": biased.row.id,
+        "failed": failed.row.id,
+        "times": [T - timedelta(hours=3), T],
+    }
