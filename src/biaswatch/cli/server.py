@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Annotated
 
@@ -35,6 +36,8 @@ def server_command(
         raise ConfigError(
             f"biaswatch server needs the server extra: pip install 'biaswatch[server]' ({exc})"
         ) from exc
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("biaswatch").setLevel(logging.INFO)
     app = create_app(
         open_store(),
         run_scheduler=scheduler,
