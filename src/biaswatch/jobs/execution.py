@@ -16,7 +16,14 @@ from typing import Any
 
 import orjson
 
-from biaswatch.analysis import AnalysisResult, analysis_document, analyze, dataset_from_table
+from biaswatch.analysis import (
+    SECTIONS,
+    AnalysisResult,
+    analysis_document,
+    analyze,
+    dataset_from_table,
+    metric_number,
+)
 from biaswatch.capture import TableLayout, Window, WindowData, read_endpoint_window
 from biaswatch.capture.batch import read_batch_window
 from biaswatch.config import config_from_dict
@@ -24,7 +31,7 @@ from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefin
 from biaswatch.constraints import Violation, check_bias_drift, violations_document
 from biaswatch.errors import BiaswatchError
 from biaswatch.records import DecodingOptions
-from biaswatch.report import render_report
+from biaswatch.report import Comparison, MetricKey, render_report
 from biaswatch.storage import hour_folder, join, read_bytes, write_bytes
 from biaswatch.store.status import ExecutionStatus
 
@@ -161,22 +168,28 @@ def run_execution(
             time.perf_counter() - started - timings["read_seconds"], 3
         )
         violations: tuple[Violation, ...] = ()
+        comparison = None
         write_bytes(join(output, "analysis.json"), _json(document))
         if definition.baseline_constraints_uri:
             baseline = orjson.loads(read_bytes(definition.baseline_constraints_uri))
             violations = tuple(check_bias_drift(document, baseline))
+            comparison = _comparison(document, baseline, violations)
             write_bytes(
                 join(output, "constraint_violations.json"),
                 _json(violations_document(list(violations))),
             )
-        subtitle = (
-            f"{definition.schedule_name}, scheduled {scheduled_time.isoformat()},"
-            f" window {window.describe()}"
+        subtitle = f"{definition.schedule_name}, scheduled {scheduled_time.isoformat()}"
+        report = render_report(
+            result,
+            title="Bias drift",
+            subtitle=subtitle,
+            comparison=comparison,
+            details=_details(window, counts, definition),
+            malformed=[
+                (s["file"], s["line"], s["reason"]) for s in counts.get("malformed_samples", [])
+            ],
         )
-        write_bytes(
-            join(output, "report.html"),
-            render_report(result, title="Bias drift", subtitle=subtitle).encode(),
-        )
+        write_bytes(join(output, "report.html"), report.encode())
     except (BiaswatchError, orjson.JSONDecodeError) as exc:
         reason = f"{type(exc).__name__}: {exc}"
         _write_diagnostics(output, counts, timings, window, ExecutionStatus.FAILED, reason)
@@ -200,6 +213,51 @@ def _analyse(
         dataset_from_table(data.table, parsed, source="the window"), parsed, strict=False
     )
     return result, analysis_document(result)
+
+
+def _positions(document: dict[str, Any]) -> dict[MetricKey, float | None]:
+    """Every metric of an ``analysis.json`` by (stage, facet, entry position, metric)."""
+    found: dict[MetricKey, float | None] = {}
+    for section in SECTIONS:
+        stage = section.removesuffix("_bias_metrics")
+        for facet, entries in ((document.get(section) or {}).get("facets") or {}).items():
+            for position, entry in enumerate(entries):
+                for metric in entry.get("metrics", []):
+                    key = (stage, facet, position, str(metric.get("name")))
+                    found[key] = metric_number(metric.get("value"))
+    return found
+
+
+def _comparison(
+    document: dict[str, Any], baseline: dict[str, Any], violations: tuple[Violation, ...]
+) -> Comparison:
+    """The baseline's values and the violated metrics, keyed as the rule matches them."""
+    positions = {
+        (section.removesuffix("_bias_metrics"), facet, str(entry.get("value_or_threshold"))): i
+        for section in SECTIONS
+        for facet, entries in ((document.get(section) or {}).get("facets") or {}).items()
+        for i, entry in enumerate(entries)
+    }
+    violated = frozenset(
+        (stage, v.facet, positions[(stage, v.facet, v.facet_value)], v.metric_name)
+        for v in violations
+        for stage in [v.section.removesuffix("_bias_metrics")]
+    )
+    return Comparison(_positions(baseline), violated)
+
+
+def _details(
+    window: Window, counts: dict[str, Any], definition: MonitoringJobDefinition
+) -> list[tuple[str, str]]:
+    """The report's summary lines about what was read."""
+    return [
+        ("Window", window.describe()),
+        ("Captured records read", f"{counts.get('records_read', 0):,}"),
+        ("Malformed capture records", f"{counts.get('malformed_records', 0):,}"),
+        ("Rows without ground truth", f"{counts.get('rows_without_ground_truth', 0):,}"),
+        ("Ground-truth labels read", f"{counts.get('ground_truth_read', 0):,}"),
+        ("Baseline", definition.baseline_constraints_uri or "none"),
+    ]
 
 
 def _json(document: dict[str, Any]) -> bytes:

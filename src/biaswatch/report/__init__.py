@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from biaswatch.report.html import render_report
+from biaswatch.report.html import Comparison, MetricKey, render_report
 from biaswatch.report.trend import TrendPoint, trend_chart
 
-__all__ = ["TrendPoint", "render_report", "trend_chart"]
+__all__ = ["Comparison", "MetricKey", "TrendPoint", "render_report", "trend_chart"]

@@ -9,13 +9,27 @@ the same bytes.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from html import escape
 
 from biaswatch.analysis import AnalysisResult, FacetResult, MetricResult, StageResult
 from biaswatch.metrics import Confusion, MetricValue, Stage
 from biaswatch.report.svg import Bar, horizontal_bar_chart
 
-__all__ = ["render_report"]
+__all__ = ["Comparison", "MetricKey", "render_report"]
+
+MetricKey = tuple[str, str, int, str]
+"""(stage, facet, entry position within the facet, metric): how SageMaker matches metrics."""
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A baseline to show the metrics against, and the metrics that violated it."""
+
+    baseline: Mapping[MetricKey, float | None]
+    violated: frozenset[MetricKey] = field(default_factory=frozenset)
+
 
 _STAGE_TITLES = {
     Stage.POST_TRAINING: "Post-training bias metrics",
@@ -49,12 +63,22 @@ table.metrics td.value { text-align: right; font-variant-numeric: tabular-nums;
   white-space: nowrap; }
 td.undefined { color: #767676; font-style: italic; }
 td.error { color: #8a3b12; max-width: 22rem; }
+tr.violated td { background: #fde2e1; color: #8e1b17; font-weight: 600; }
+table.malformed { border-collapse: collapse; font-size: 0.85rem; }
+table.malformed td, table.malformed th { padding: 0.2rem 0.5rem; border-bottom: 1px solid #e6e6e6;
+  text-align: left; }
 svg { max-width: 100%; height: auto; }
 """
 
 
 def render_report(
-    result: AnalysisResult, *, title: str = "Bias analysis", subtitle: str | None = None
+    result: AnalysisResult,
+    *,
+    title: str = "Bias analysis",
+    subtitle: str | None = None,
+    comparison: Comparison | None = None,
+    details: Sequence[tuple[str, str]] = (),
+    malformed: Sequence[tuple[str, int, str]] = (),
 ) -> str:
     """Render an analysis as a complete, self-contained HTML5 document.
 
@@ -71,6 +95,13 @@ def render_report(
         The page's title and top heading.
     subtitle
         An optional line under the heading, e.g. the endpoint and the window analysed.
+    comparison
+        A baseline: its values are shown next to the metrics and marked on the charts, and the
+        violated metrics are highlighted.
+    details
+        More (term, text) lines for the summary, e.g. the window and the record counts.
+    malformed
+        Samples of records that could not be used: (file, line, reason).
 
     Returns
     -------
@@ -98,18 +129,24 @@ def render_report(
     ]
     if subtitle is not None:
         parts.append(f'<p class="subtitle">{escape(subtitle)}</p>')
-    parts.append(_summary(result))
+    parts.append(_summary(result, details, comparison))
     parts.append("</header>")
     parts.append("<main>")
     if not result.stages:
         parts.append("<p>No bias metrics were computed.</p>")
-    parts.extend(_stage_section(stage) for stage in result.stages)
+    parts.extend(_stage_section(stage, comparison) for stage in result.stages)
+    if malformed:
+        parts.append(_malformed_section(malformed))
     parts.extend(["</main>", "</body>", "</html>", ""])
     return "\n".join(parts)
 
 
-def _summary(result: AnalysisResult) -> str:
-    items = [("Rows analysed", f"{result.rows:,}")]
+def _summary(
+    result: AnalysisResult, details: Sequence[tuple[str, str]], comparison: Comparison | None
+) -> str:
+    items = [("Rows analysed", f"{result.rows:,}"), *details]
+    if comparison is not None:
+        items.append(("Violations", str(len(comparison.violated))))
     # Both stages come from one config, so they name the same label; list each distinct one.
     labels = dict.fromkeys((s.label, s.label_value_or_threshold) for s in result.stages)
     for label, positive in labels:
@@ -119,21 +156,46 @@ def _summary(result: AnalysisResult) -> str:
     return f'<dl class="summary">\n{rows}\n</dl>'
 
 
-def _stage_section(stage: StageResult) -> str:
+def _stage_section(stage: StageResult, comparison: Comparison | None) -> str:
     parts = [f'<section class="stage" id="{stage.stage.value}">']
     parts.append(f"<h2>{_STAGE_TITLES[stage.stage]}</h2>")
     for name, entries in stage.facets.items():
         parts.append(f"<h3>Facet {escape(name)}</h3>")
-        parts.extend(_facet_entry(name, entry, stage.stage) for entry in entries)
+        parts.extend(
+            _facet_entry(name, position, entry, stage.stage, comparison)
+            for position, entry in enumerate(entries)
+        )
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def _facet_entry(name: str, entry: FacetResult, stage: Stage) -> str:
+def _facet_entry(
+    name: str, position: int, entry: FacetResult, stage: Stage, comparison: Comparison | None
+) -> str:
     heading = f"{name} = {entry.value_or_threshold}"
+
+    def key(metric: MetricResult) -> MetricKey:
+        return (stage.value, name, position, metric.code.value)
+
+    baseline = comparison.baseline if comparison else {}
+    violated = comparison.violated if comparison else frozenset()
     chart = horizontal_bar_chart(
-        [Bar(m.code.value, m.value.value, _caption(m.value)) for m in entry.metrics],
+        [
+            Bar(
+                m.code.value,
+                m.value.value,
+                _caption(m.value),
+                baseline=baseline.get(key(m)),
+                violated=key(m) in violated,
+            )
+            for m in entry.metrics
+        ],
         title=f"{_STAGE_TITLES[stage]}, {heading}",
+    )
+    table = _metrics_table(
+        entry.metrics,
+        [baseline.get(key(m)) for m in entry.metrics] if comparison else None,
+        [key(m) in violated for m in entry.metrics],
     )
     return "\n".join(
         (
@@ -141,7 +203,7 @@ def _facet_entry(name: str, entry: FacetResult, stage: Stage) -> str:
             f"<h4>{escape(heading)}</h4>",
             _counts_line(entry, stage),
             '<div class="entry-body">',
-            _metrics_table(entry.metrics),
+            table,
             f'<figure class="chart">{chart}</figure>',
             "</div>",
             "</article>",
@@ -170,25 +232,49 @@ def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f} %" if whole else "n/a"
 
 
-def _metrics_table(metrics: tuple[MetricResult, ...]) -> str:
+def _metrics_table(
+    metrics: tuple[MetricResult, ...],
+    baselines: Sequence[float | None] | None,
+    violated: Sequence[bool],
+) -> str:
+    baseline_head = "<th>Baseline</th>" if baselines is not None else ""
     rows = [
         '<table class="metrics">',
-        "<thead><tr><th>Metric</th><th>Description</th><th>Value</th><th>Error</th></tr></thead>",
+        "<thead><tr><th>Metric</th><th>Description</th><th>Value</th>"
+        f"{baseline_head}<th>Error</th></tr></thead>",
         "<tbody>",
     ]
-    for metric in metrics:
+    for index, metric in enumerate(metrics):
         value = metric.value
         if value.value is None:
             value_cell = '<td class="value undefined">undefined</td>'
         else:
             value_cell = f'<td class="value">{_format_number(value.value)}</td>'
+        baseline_cell = ""
+        if baselines is not None:
+            limit = baselines[index]
+            shown = "—" if limit is None else _format_number(limit)
+            baseline_cell = f'<td class="value baseline">{shown}</td>'
         error_cell = f'<td class="error">{escape(value.error)}</td>' if value.error else "<td></td>"
+        row_class = ' class="violated"' if violated[index] else ""
         rows.append(
-            f"<tr><td><code>{escape(metric.code.value)}</code></td>"
-            f"<td>{escape(metric.description)}</td>{value_cell}{error_cell}</tr>"
+            f"<tr{row_class}><td><code>{escape(metric.code.value)}</code></td>"
+            f"<td>{escape(metric.description)}</td>{value_cell}{baseline_cell}{error_cell}</tr>"
         )
     rows.extend(["</tbody>", "</table>"])
     return "\n".join(rows)
+
+
+def _malformed_section(samples: Sequence[tuple[str, int, str]]) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(file)}</td><td>{line}</td><td>{escape(reason)}</td></tr>"
+        for file, line, reason in samples
+    )
+    return (
+        '<section id="malformed"><h2>Records that could not be used (samples)</h2>'
+        '<table class="malformed"><thead><tr><th>File</th><th>Line</th><th>Reason</th></tr>'
+        f"</thead><tbody>{rows}</tbody></table></section>"
+    )
 
 
 def _caption(value: MetricValue) -> str:

@@ -27,6 +27,7 @@ _INFINITY_HEADROOM = 1.25
 _AXIS_LABELS_HEIGHT = 20
 
 _BAR_FILL = "#4c78a8"
+_VIOLATED_FILL = "#d62728"
 _INFINITE_FILL = "#1f3f66"
 _MUTED = "#767676"
 _AXIS = "#333333"
@@ -38,12 +39,15 @@ class Bar:
     """One row of the chart.
 
     ``value`` is ``None`` when undefined. ``caption`` is the tooltip text, e.g. the formatted
-    value or the reason the value is undefined.
+    value or the reason the value is undefined. ``baseline``, when given, is marked on the row;
+    a ``violated`` bar is drawn in red.
     """
 
     label: str
     value: float | None
     caption: str
+    baseline: float | None = None
+    violated: bool = False
 
 
 def horizontal_bar_chart(bars: Sequence[Bar], *, title: str) -> str:
@@ -93,6 +97,13 @@ def horizontal_bar_chart(bars: Sequence[Bar], *, title: str) -> str:
         middle = top + _ROW_HEIGHT / 2
         parts.append(_text(_LABEL_RIGHT, middle, bar.label, anchor="end", fill=_AXIS))
         parts.append(_bar_row(bar, zero=zero, top=top, middle=middle, x_of=x_of))
+        if _is_number(bar.baseline) and math.isfinite(bar.baseline):
+            mark = x_of(bar.baseline)
+            parts.append(
+                f'<line class="baseline-mark" x1="{mark:.1f}" x2="{mark:.1f}" y1="{top + 1:.1f}"'
+                f' y2="{top + _ROW_HEIGHT - 1:.1f}" stroke="{_AXIS}" stroke-width="2">'
+                f"<title>{escape(bar.label)} baseline: {_tick(bar.baseline)}</title></line>"
+            )
     parts.append(_line(zero, zero, _TOP - 2, plot_bottom + 2, _AXIS))
     labels_y = plot_bottom + _AXIS_LABELS_HEIGHT / 2 + 2
     infinite = {bar.value for bar in bars if bar.value is not None and math.isinf(bar.value)}
@@ -109,6 +120,7 @@ def horizontal_bar_chart(bars: Sequence[Bar], *, title: str) -> str:
 
 def _axis_range(bars: Sequence[Bar]) -> tuple[float, float]:
     values = [bar.value for bar in bars if _is_number(bar.value)]
+    values += [b.baseline for b in bars if _is_number(b.baseline) and math.isfinite(b.baseline)]
     finite = [v for v in values if math.isfinite(v)]
     extent = max((abs(v) for v in finite), default=0.0) or 1.0
     low = min([0.0, *finite])
@@ -142,12 +154,12 @@ def _bar_row(
         marker_x, anchor = (end + 4, "start") if bar.value > 0 else (end - 4, "end")
         return "\n".join(
             (
-                _rect(bar, zero, end, top, _INFINITE_FILL),
+                _rect(bar, zero, end, top, _VIOLATED_FILL if bar.violated else _INFINITE_FILL),
                 f'<text class="infinity" x="{marker_x:.1f}" y="{middle:.1f}" '
                 f'text-anchor="{anchor}" dominant-baseline="middle" fill="{_AXIS}">∞</text>',
             )
         )
-    return _rect(bar, zero, x_of(bar.value), top, _BAR_FILL)
+    return _rect(bar, zero, x_of(bar.value), top, _VIOLATED_FILL if bar.violated else _BAR_FILL)
 
 
 def _rect(bar: Bar, start: float, end: float, top: float, fill: str) -> str:

@@ -100,6 +100,13 @@ def test_injected_bias_is_a_violation(base: str) -> None:
         assert exists(f"{outcome.output_uri}/{name}"), name
     document = orjson.loads(read_bytes(f"{outcome.output_uri}/constraint_violations.json"))
     assert {v["metric_name"] for v in document["violations"]} == flagged
+    # The report shows the baseline, highlights each violation, and says what was read.
+    report = read_bytes(f"{outcome.output_uri}/report.html").decode()
+    assert "<th>Baseline</th>" in report
+    assert report.count('<tr class="violated">') == len(outcome.violations)
+    assert report.count('class="baseline-mark"') > 0
+    assert "<dt>Window</dt>" in report
+    assert "<dt>Captured records read</dt><dd>400</dd>" in report
 
 
 def test_the_baseline_data_itself_completes_without_violations(base: str) -> None:

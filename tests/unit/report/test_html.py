@@ -11,7 +11,7 @@ import pytest
 from biaswatch.analysis import AnalysisResult, analyze, read_dataset
 from biaswatch.config import config_from_dict
 from biaswatch.metrics import MetricCode, Stage
-from biaswatch.report import render_report
+from biaswatch.report import Comparison, render_report
 
 SCRIPT_VALUE = "<script>alert(1)</script>"
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
@@ -204,3 +204,26 @@ def test_empty_result_still_renders() -> None:
 @pytest.mark.parametrize("stage", [Stage.PRE_TRAINING, Stage.POST_TRAINING])
 def test_stage_sections_are_anchored(page: str, stage: Stage) -> None:
     assert f'<section class="stage" id="{stage.value}">' in page
+
+
+def test_a_comparison_shows_baselines_highlights_violations_and_details(
+    result: AnalysisResult,
+) -> None:
+    stage = result.stages[0]
+    facet, entries = next(iter(stage.facets.items()))
+    first = entries[0].metrics[0].code.value
+    key = (stage.stage.value, facet, 0, first)
+    page = render_report(
+        result,
+        comparison=Comparison({key: 0.125}, frozenset({key})),
+        details=[("Window", "[09:00, 10:00)")],
+        malformed=[("s3://b/f.jsonl", 7, "not JSON")],
+    )
+    assert page.count('<tr class="violated">') == 1
+    assert '<td class="value baseline">0.125</td>' in page
+    assert page.count('class="baseline-mark"') == 1
+    assert "<dt>Window</dt><dd>[09:00, 10:00)</dd>" in page
+    assert "<dt>Violations</dt><dd>1</dd>" in page
+    assert "<td>s3://b/f.jsonl</td><td>7</td><td>not JSON</td>" in page
+    for element in svg_elements(page):
+        assert element.tag.endswith("svg")
