@@ -51,6 +51,7 @@ def test_the_server_serves_and_shuts_down_cleanly() -> None:
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{base}/api/schedules", timeout=5)
         assert refused.value.code == 401
+        refused.value.close()
         request = urllib.request.Request(
             f"{base}/api/schedules", headers={"Authorization": "Bearer t0ken"}
         )
