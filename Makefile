@@ -5,7 +5,6 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
-OUT ?= out/demo
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: install demo test check lint format typecheck layers bench clean
@@ -21,10 +20,7 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 install: $(VENV)/.installed
 
 demo: install
-	$(BIN)/biaswatch analyze \
-		--analysis-config src/biaswatch/examples/adult/analysis_config.json \
-		--dataset src/biaswatch/examples/adult/validation.jsonl \
-		--output-dir $(OUT)
+	$(BIN)/biaswatch demo
 
 test: check
 	$(BIN)/python -m pytest

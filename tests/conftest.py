@@ -67,3 +67,31 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith(("BIASWATCH_", "AWS_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("BIASWATCH_HOME", str(tmp_path / "biaswatch-home"))
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """``biaswatch demo`` run once, as a user runs it (a process): its folder and its output.
+
+    Shared by the demo's test and the dashboard's browser tests (the demo takes about a minute).
+    """
+    import subprocess
+    import sys
+
+    folder = tmp_path_factory.mktemp("demo") / "run"
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("BIASWATCH_", "AWS_"))
+    }
+    environment |= {"BIASWATCH_HOME": str(folder.parent / "home"), "COLUMNS": "160"}
+    done = subprocess.run(
+        [sys.executable, "-m", "biaswatch", "demo", "--folder", str(folder)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return folder, done.stdout

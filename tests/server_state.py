@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tests.integration.test_seed_samples import (
     T,
     capture_traffic,
@@ -30,13 +31,20 @@ SCHEDULE = "bias-schedule"
 
 
 def build_state(folder: Path) -> tuple[Store, dict[str, Any]]:
-    """The store, and the ids of the executions by outcome."""
-    env = make_env(folder)
-    monitor = monitor_with_baseline(env, BIAS)
-    schedule_endpoint(monitor, BIAS, env)
-    capture_traffic(env, bias=True)
-    biased = monitor.run_execution(scheduled_time=T)
-    failed = monitor.run_execution(scheduled_time=T - timedelta(hours=3))
+    """The store, and the ids of the executions by outcome.
+
+    Module-scoped fixtures call this before the per-test clean environment exists, so it sets
+    its own ``BIASWATCH_HOME`` (the capture writer registers the endpoint there).
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BIASWATCH_HOME", str(folder / "biaswatch-home"))
+        patch.setenv("BIASWATCH_CLOUDWATCH", "file")
+        env = make_env(folder)
+        monitor = monitor_with_baseline(env, BIAS)
+        schedule_endpoint(monitor, BIAS, env)
+        capture_traffic(env, bias=True)
+        biased = monitor.run_execution(scheduled_time=T)
+        failed = monitor.run_execution(scheduled_time=T - timedelta(hours=3))
     return env["store"], {
         "violations": biased.row.id,
         "failed": failed.row.id,

@@ -1,13 +1,14 @@
 """The dashboard in a real browser: Debian's headless Chromium driven by Selenium.
 
-Screenshots of each page are saved under ``test-artifacts/screenshots/``.
+The site is ``biaswatch demo``'s: a day of traffic with bias injected from 16:00, monitored
+hourly. Screenshots of each page are saved under ``test-artifacts/screenshots/``.
 """
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
 
 import pytest
 from selenium import webdriver
@@ -15,10 +16,11 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from tests.conftest import REPO
 from tests.live_server import live_server
-from tests.server_state import SCHEDULE, build_state
 
 from biaswatch.server import create_app
+from biaswatch.store import Store
 
+SCHEDULE = "demo-income-bias"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -49,10 +51,10 @@ def browser() -> Iterator[webdriver.Chrome]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
-    store, ids = build_state(tmp_path_factory.mktemp("dashboard"))
+def site(demo_run: tuple[Path, str]) -> Iterator[tuple[str, Store]]:
+    store = Store.open(f"sqlite:///{demo_run[0] / 'biaswatch.db'}")
     with live_server(create_app(store)) as url:
-        yield url, ids
+        yield url, store
 
 
 def screenshot(browser: webdriver.Chrome, name: str) -> None:
@@ -60,8 +62,8 @@ def screenshot(browser: webdriver.Chrome, name: str) -> None:
     browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
 
 
-def test_the_dashboard_lists_the_schedule(
-    browser: webdriver.Chrome, site: tuple[str, dict[str, Any]]
+def test_the_dashboard_lists_the_demo_schedule(
+    browser: webdriver.Chrome, site: tuple[str, Store]
 ) -> None:
     url, _ = site
     browser.get(url + "/")
@@ -74,45 +76,50 @@ def test_the_dashboard_lists_the_schedule(
 
 
 def test_trend_charts_render_points_baseline_and_violations(
-    browser: webdriver.Chrome, site: tuple[str, dict[str, Any]]
+    browser: webdriver.Chrome, site: tuple[str, Store]
 ) -> None:
     url, _ = site
     browser.get(f"{url}/schedules/{SCHEDULE}")
     screenshot(browser, "schedule")
     charts = browser.find_elements(By.CSS_SELECTOR, "figure.chart")
-    assert len(charts) > 10  # every metric of both stages for Sex = 0
-    dppl = browser.find_element(By.CSS_SELECTOR, "figure.chart[data-metric='DPPL']")
-    svg = dppl.find_element(By.CSS_SELECTOR, "svg.trend")
-    assert svg.size["width"] > 300  # laid out and drawn
-    assert svg.size["height"] > 100
-    markers = svg.find_elements(By.CSS_SELECTOR, "circle.violation")
-    assert len(markers) == 1
-    assert markers[0].size["width"] > 0
-    assert svg.find_elements(By.CSS_SELECTOR, "line.baseline")
-    # Pre-training metrics do not change with predictions: plain points, no violation.
-    ci = browser.find_element(By.CSS_SELECTOR, "figure.chart[data-metric='CI'] svg.trend")
-    assert ci.find_elements(By.CSS_SELECTOR, "circle.point")
-    assert not ci.find_elements(By.CSS_SELECTOR, "circle.violation")
+    assert {c.get_attribute("data-metric") for c in charts} == {"DAR", "DPPL", "RD"}
+    dar = browser.find_element(By.CSS_SELECTOR, "figure.chart[data-metric='DAR'] svg.trend")
+    assert dar.size["width"] > 300  # laid out and drawn
+    assert dar.size["height"] > 100
+    # 24 hourly executions: the 16 before the injected bias are plain points, the 8 after it
+    # (scheduled 17:00 to 00:00) are violation markers.
+    points = dar.find_elements(By.CSS_SELECTOR, "circle.point")
+    markers = dar.find_elements(By.CSS_SELECTOR, "circle.violation")
+    assert (len(points), len(markers)) == (16, 8)
+    assert all(m.size["width"] > 0 for m in markers)
+    assert max(p.location["x"] for p in points) < min(m.location["x"] for m in markers)
+    assert dar.find_elements(By.CSS_SELECTOR, "line.baseline")
     rows = browser.find_elements(By.CSS_SELECTOR, "#executions tr.execution")
-    assert len(rows) == 2
-    assert "no captured records in" in rows[1].text  # the failed one, with its reason
+    assert len(rows) == 24
 
 
 def test_an_execution_page_shows_its_violations(
-    browser: webdriver.Chrome, site: tuple[str, dict[str, Any]]
+    browser: webdriver.Chrome, site: tuple[str, Store]
 ) -> None:
-    url, ids = site
+    url, store = site
     browser.get(f"{url}/schedules/{SCHEDULE}")
-    browser.find_element(By.CSS_SELECTOR, "figure.chart[data-metric='DPPL'] a").click()
-    assert browser.current_url.endswith(f"/executions/{ids['violations']}")
+    marker = browser.find_element(
+        By.CSS_SELECTOR, "figure.chart[data-metric='DAR'] a circle.violation"
+    )
+    marker.find_element(By.XPATH, "..").click()
+    execution_id = int(browser.current_url.rsplit("/", 1)[1])
+    execution = store.execution(execution_id)
+    assert execution is not None
+    assert execution.status == "CompletedWithViolations"
     screenshot(browser, "execution")
     violations = browser.find_elements(By.CSS_SELECTOR, "#violations tr.violation-row")
     metrics = {row.find_elements(By.TAG_NAME, "td")[0].text for row in violations}
-    assert "DPPL" in metrics
+    assert "DAR" in metrics
+    assert len(violations) == (execution.counts or {})["violations"]
     assert "doesn't meet the baseline constraint" in violations[0].text
     flagged = browser.find_elements(By.CSS_SELECTOR, "#metrics tr.violated")
     assert len(flagged) == len(violations)
     frame = browser.find_element(By.CSS_SELECTOR, "iframe[title='report']")
     browser.switch_to.frame(frame)
-    assert browser.find_elements(By.TAG_NAME, "svg")  # the report renders inside
+    assert browser.find_elements(By.CSS_SELECTOR, 'tr[class="violated"]')  # the report, inside
     browser.switch_to.default_content()

@@ -18,6 +18,7 @@ from biaswatch.analysis import analyze, dump_analysis, read_dataset
 from biaswatch.cli import endpoints, executions, ground_truth, schedules
 from biaswatch.cli.baseline import baseline_command
 from biaswatch.cli.common import console, errors
+from biaswatch.cli.demo import demo_command
 from biaswatch.cli.scheduler import scheduler_command
 from biaswatch.cli.server import server_command
 from biaswatch.config import parse_analysis_config
@@ -97,6 +98,7 @@ app.command("backfill")(executions.backfill_command)
 app.command("scheduler")(scheduler_command)
 app.command("server")(server_command)
 app.add_typer(ground_truth.app, name="ground-truth")
+app.command("demo")(demo_command)
 
 
 def main(argv: list[str] | None = None) -> None:

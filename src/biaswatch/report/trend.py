@@ -152,9 +152,10 @@ def trend_chart(points: Sequence[TrendPoint], *, baseline: float | None, title: 
                 f"{shown}</text>"
             )
     if points:
-        for index in sorted({0, count - 1}):
+        ends = {0: "start", count - 1: "end"} if count > 1 else {0: "middle"}
+        for index, anchor in ends.items():
             parts.append(
-                f'<text x="{x(index):.1f}" y="{_BOTTOM + 18}" text-anchor="middle"'
+                f'<text x="{x(index):.1f}" y="{_BOTTOM + 18}" text-anchor="{anchor}"'
                 f' fill="{_TEXT}">{points[index].time.strftime("%Y-%m-%d %H:%M")}</text>'
             )
     parts.append("</svg>")

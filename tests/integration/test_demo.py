@@ -1,0 +1,106 @@
+"""``biaswatch demo`` end to end: a simulated day, violations from the injected hour on."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from httpx import Client
+from tests.conftest import run_cli
+from tests.live_server import live_server
+
+from biaswatch.cli import demo as demo_cli
+from biaswatch.demo import DemoResult, DemoSettings, HourSummary
+from biaswatch.store import Store
+
+ROW = re.compile(r"^│ (\d\d):00-\d\d:00( \*)? +│ +([\d,]+) │ (\w+) +│ (\d+)", re.MULTILINE)
+
+
+def test_the_demo_shows_violations_from_the_injected_hour(demo_run: tuple[Path, str]) -> None:
+    folder, out = demo_run
+
+    printed = {
+        int(hour): (bool(mark), rows, status, int(found))
+        for hour, mark, rows, status, found in ROW.findall(out)
+    }
+    assert sorted(printed) == list(range(24)), out
+    for hour, (biased, rows, status, found) in printed.items():
+        assert rows == "1,000"
+        assert biased == (hour >= 16)
+        assert (status, found > 0) == (
+            ("CompletedWithViolations", True) if hour >= 16 else ("Completed", False)
+        ), out
+    assert "violations in 8 of 8 hours from then, 0 of 16 before" in out
+    database = f"sqlite:///{folder / 'biaswatch.db'}"
+    assert f"BIASWATCH_DATABASE_URL={database}" in out
+
+    store = Store.open(database)
+    executions = store.executions("demo-income-bias")
+    assert len(executions) == 24
+    day = executions[0].scheduled_time - timedelta(hours=1)
+    assert [e.scheduled_time for e in executions] == [
+        day + timedelta(hours=h) for h in range(1, 25)
+    ]
+    violations = {
+        (e.scheduled_time - day).total_seconds() // 3600 - 1: e.counts["violations"]
+        for e in executions
+        if e.counts
+    }
+    assert [hour for hour, found in sorted(violations.items()) if found] == list(range(16, 24))
+    schedule = store.schedule("demo-income-bias")
+    assert schedule is not None
+    assert schedule.status == "Stopped"
+    # Nothing went to the biaswatch home the demo was started with.
+    assert not (folder.parent / "home").exists()
+
+
+def test_the_folder_must_be_new_or_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    assert run_cli(["demo", "--folder", str(tmp_path)]) == 2
+    assert "new or empty folder" in capsys.readouterr().err
+
+
+def test_serve_starts_the_dashboard_on_the_demo_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = f"sqlite:///{tmp_path / 'biaswatch.db'}"
+    Store.open(database)
+    start = datetime(2026, 11, 23, 15, tzinfo=UTC)
+
+    def run_demo(settings: DemoSettings, reporter: Any) -> DemoResult:
+        assert settings.folder == tmp_path
+        return DemoResult(
+            folder=tmp_path,
+            database_url=database,
+            schedule_name="demo-income-bias",
+            endpoint_name="demo-income",
+            bias_start=start + timedelta(hours=1),
+            hours=(
+                HourSummary(start, "Completed", 1000, ()),
+                HourSummary(start + timedelta(hours=1), "CompletedWithViolations", 1000, ("RD",)),
+            ),
+            seconds={"traffic": 1.0, "total": 2.0},
+        )
+
+    served: dict[str, Any] = {}
+
+    def serve(app: Any, *, host: str, port: int) -> None:
+        served.update(app=app, host=host, port=port)
+
+    import biaswatch.server
+
+    monkeypatch.setattr(demo_cli, "run_demo", run_demo)
+    monkeypatch.setattr(biaswatch.server, "serve", serve)
+    assert run_cli(["demo", "--folder", str(tmp_path), "--serve", "--port", "8123"]) == 0
+    out = capsys.readouterr().out
+    assert "Dashboard: http://127.0.0.1:8123/ (serving; Ctrl-C to stop)" in out
+    assert "violations in 1 of 1 hours from then, 0 of 1 before" in out
+    assert (served["host"], served["port"]) == ("127.0.0.1", 8123)
+    with live_server(served["app"]) as url, Client(base_url=url) as client:
+        assert client.get("/api/health").status_code == 200
+        assert client.get("/api/schedules").json() == []  # the (empty) demo store is served
