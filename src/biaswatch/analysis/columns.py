@@ -91,13 +91,20 @@ class Column:
 
     name: str
     data: pa.Array
+    weights: npt.NDArray[np.int64] | None = None
+    """How many rows each value stands for (an aggregated dataset), or None: one each."""
 
     @classmethod
-    def of(cls, name: str, data: pa.Array | pa.ChunkedArray) -> Column:
+    def of(
+        cls,
+        name: str,
+        data: pa.Array | pa.ChunkedArray,
+        weights: npt.NDArray[np.int64] | None = None,
+    ) -> Column:
         """Wrap an Arrow array (its chunks are combined)."""
         if isinstance(data, pa.ChunkedArray):
             data = data.chunk(0) if data.num_chunks == 1 else data.combine_chunks()
-        return cls(name, data)
+        return cls(name, data, weights)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -136,6 +143,9 @@ class Column:
     def uniqueness(self) -> float:
         """Distinct non-missing values over non-missing values (0.0 for an all-missing column)."""
         valid = int(len(self.data) - self.data.null_count)
+        if self.weights is not None:
+            present = np.asarray(pc.is_valid(self.data).to_numpy(zero_copy_only=False), bool)
+            valid = int(self.weights[present].sum())
         if valid == 0:
             return 0.0
         distinct = int(pc.count_distinct(self.data, mode="only_valid").as_py())

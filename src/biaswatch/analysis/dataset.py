@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import jmespath
+import numpy as np
+import numpy.typing as npt
 import orjson
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -37,17 +39,21 @@ class Dataset:
     predicted_label: str | None = None
     probability: str | None = None
     source: str = "dataset"
+    weights: npt.NDArray[np.int64] | None = None
+    """For an aggregated dataset, how many rows each row stands for; None: one each."""
     _columns: dict[str, Column] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def rows(self) -> int:
-        """Number of rows."""
+        """Number of rows (those the aggregated rows stand for)."""
+        if self.weights is not None:
+            return int(self.weights.sum())
         return int(self.table.num_rows)
 
     def column(self, name: str) -> Column:
         """The named column, typed as pandas would type it (built once, then reused)."""
         if name not in self._columns:
-            self._columns[name] = Column.of(name, self.table.column(name))
+            self._columns[name] = Column.of(name, self.table.column(name), self.weights)
         return self._columns[name]
 
     def resolve(self, ref: ColumnRef, *, field: str) -> str:
@@ -74,9 +80,16 @@ def _resolve(names: list[str], ref: ColumnRef, *, field: str) -> str:
 
 
 def dataset_from_table(
-    table: pa.Table, config: AnalysisConfig, *, source: str = "dataset"
+    table: pa.Table,
+    config: AnalysisConfig,
+    *,
+    source: str = "dataset",
+    weights: npt.NDArray[np.int64] | None = None,
 ) -> Dataset:
-    """Wrap a table whose columns are named, resolving the config's label and output columns."""
+    """Wrap a table whose columns are named, resolving the config's label and output columns.
+
+    ``weights`` makes it an aggregated dataset: row *i* stands for ``weights[i]`` rows.
+    """
     names = table.column_names
     _require_unique(names, source)
     if table.num_rows == 0:
@@ -95,6 +108,7 @@ def dataset_from_table(
             else None
         ),
         source=source,
+        weights=weights,
     )
 
 

@@ -69,7 +69,12 @@ def requested_metrics(methods: StageMethods | None, stage: Stage) -> tuple[Metri
 
 
 def analyze(
-    dataset: Dataset, config: AnalysisConfig, *, strict: bool = True, ft_jobs: int | None = -1
+    dataset: Dataset,
+    config: AnalysisConfig,
+    *,
+    strict: bool = True,
+    ft_jobs: int | None = -1,
+    ft_rows: Dataset | None = None,
 ) -> AnalysisResult:
     """Compute the configured bias metrics of ``dataset``, exactly as Clarify would.
 
@@ -77,6 +82,9 @@ def analyze(
     facet values that match no row are an error; without it (monitoring windows, where a small
     hour may lack a group) they give Clarify's per-metric "Facet set is empty" errors.
     ``ft_jobs`` is the number of cores FT's neighbour search may use (the result is the same).
+
+    An aggregated ``dataset`` (with weights) has no feature rows: FT is then computed on
+    ``ft_rows``, rows of the same data (a sample, or all of them), or reported as an error.
     """
     pre = requested_metrics(config.methods.pre_training_bias, Stage.PRE_TRAINING)
     post = requested_metrics(config.methods.post_training_bias, Stage.POST_TRAINING)
@@ -118,13 +126,17 @@ def analyze(
             n_facet_values=axis.n_codes,
             grouped=groups.grouped,
             missing_group=groups.missing,
+            weights=dataset.weights,
         )
         if pre:
             pre_facets[name] = pre_facets.get(name, ()) + _facet_results(axis, tensor, pre)
         if post:
             assert predicted is not None
-            features = _lazy_features(dataset, config, exclude=name)
-            flip = _flip_test(axis, predicted, features, ft_jobs)
+            if dataset.weights is None:
+                features = _lazy_features(dataset, config, exclude=name)
+                flip = _flip_test(axis, predicted, features, ft_jobs)
+            else:
+                flip = _sampled_flip_test(ft_rows, config, index, axis, ft_jobs)
             post_facets[name] = post_facets.get(name, ()) + _facet_results(
                 axis, tensor, post, flip=flip
             )
@@ -173,6 +185,44 @@ def _flip_test(
             predicted=predicted,
             n_jobs=jobs,
         )
+
+    return run
+
+
+def _sampled_flip_test(
+    rows: Dataset | None,
+    config: AnalysisConfig,
+    index: int,
+    axis: FacetAxis,
+    jobs: int | None,
+) -> Callable[[int], MetricValue]:
+    """FT of an aggregated dataset, on ``rows`` of it; entries are matched by their label."""
+    if rows is None:
+        return lambda _: MetricValue.failed("FT needs the feature rows, which were not kept")
+    facet_config = config.facet[index]
+    name = rows.resolve(facet_config.name_or_index, field=f"facet[{index}].name_or_index")
+    sampled = encode_facet(
+        rows.column(name), facet_config, field=f"facet[{index}].value_or_threshold", strict=False
+    )
+    values = config.label_values_or_threshold
+    label = binarize_label(rows.column(rows.label), values, strict=False)
+    if rows.predicted_label is not None:
+        predicted = binarize_predicted(rows.column(rows.predicted_label), values, label)
+    else:
+        assert rows.probability is not None
+        predicted = binarize_scores(
+            rows.column(rows.probability), float(config.probability_threshold)
+        )
+    positions = {entry.value_or_threshold: i for i, entry in enumerate(sampled.entries)}
+    continuous = len(axis.entries) == len(sampled.entries) == 1
+    flip = _flip_test(sampled, predicted, _lazy_features(rows, config, exclude=name), jobs)
+
+    def run(position: int) -> MetricValue:
+        wanted = axis.entries[position].value_or_threshold
+        found = 0 if continuous else positions.get(wanted)
+        if found is None:
+            return MetricValue.failed(f"facet value {wanted} is not in FT's sample of rows")
+        return flip(found)
 
     return run
 

@@ -140,12 +140,14 @@ class CountTensor:
         n_facet_values: int,
         grouped: bool = False,
         missing_group: bool = False,
+        weights: npt.NDArray[np.int64] | None = None,
     ) -> CountTensor:
         """Count rows given per-row codes, in one ``bincount`` pass.
 
         ``group`` and ``facet`` hold codes in ``[0, n_groups)`` and ``[0, n_facet_values)``;
         ``group=None`` puts every row in group 0, ``predicted=None`` counts every row as
-        predicted negative (pre-training analysis needs no predictions).
+        predicted negative (pre-training analysis needs no predictions). ``weights`` counts
+        row *i* ``weights[i]`` times (rows aggregated elsewhere, e.g. by Spark).
         """
         size = n_facet_values * n_groups * 4
         flat = np.zeros(size, dtype=np.int64)
@@ -158,7 +160,12 @@ class CountTensor:
                 code += predicted[rows]
             if group is not None:
                 code += group[rows] * 4
-            counted = np.bincount(code, minlength=size)
+            if weights is None:
+                counted = np.bincount(code, minlength=size)
+            else:
+                # float64 sums of integer weights are exact below 2**53 rows.
+                counted = np.bincount(code, weights=weights[rows], minlength=size)
+                counted = counted.astype(np.int64)
             if counted.size != size:
                 raise ValueError("a facet or group code is out of range")
             flat += counted
