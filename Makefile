@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python benchmarks/analysis.py
 	$(BIN)/python benchmarks/capture.py
 	$(BIN)/python benchmarks/execution.py
+	$(BIN)/python benchmarks/spark.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -13,22 +13,33 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from biaswatch.analysis.dataset import Dataset, dataset_from_table
+from biaswatch.analysis.dataset import Dataset, dataset_from_table, resolve_name
 from biaswatch.config import AnalysisConfig
 
-__all__ = ["aggregate_dataset", "aggregate_table", "analysed_columns"]
+__all__ = ["aggregate_dataset", "aggregate_table", "analysed_columns", "analysed_names"]
 
 ROW = "__biaswatch_row"
 
 
 def analysed_columns(dataset: Dataset, config: AnalysisConfig) -> list[str]:
     """The columns the analysis reads besides FT's features, in the table's order."""
-    wanted = {dataset.label, dataset.predicted_label, dataset.probability}
-    for index, facet in enumerate(config.facet):
-        wanted.add(dataset.resolve(facet.name_or_index, field=f"facet[{index}].name_or_index"))
-    if config.group_variable is not None:
-        wanted.add(dataset.resolve(config.group_variable, field="group_variable"))
-    return [name for name in dataset.table.column_names if name in wanted]
+    return analysed_names(dataset.table.column_names, config)
+
+
+def analysed_names(names: list[str], config: AnalysisConfig) -> list[str]:
+    """Of the column ``names``, those the analysis reads besides FT's features, in order."""
+    refs = [
+        ("label", config.label_column),
+        ("predicted_label", config.predicted_label),
+        ("probability", config.probability),
+        ("group_variable", config.group_variable),
+    ]
+    refs += [
+        (f"facet[{index}].name_or_index", facet.name_or_index)
+        for index, facet in enumerate(config.facet)
+    ]
+    wanted = {resolve_name(names, ref, field=field) for field, ref in refs if ref is not None}
+    return [name for name in names if name in wanted]
 
 
 def aggregate_table(

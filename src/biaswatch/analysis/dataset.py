@@ -26,8 +26,16 @@ from biaswatch.analysis.columns import Column
 from biaswatch.config import AnalysisConfig, ColumnRef
 from biaswatch.errors import ConfigError, EmptyWindowError, SchemaError
 from biaswatch.records import NULL_MARKERS, typed_column, values_column
+from biaswatch.storage import locate
 
-__all__ = ["Dataset", "dataset_from_table", "read_dataset"]
+__all__ = [
+    "Dataset",
+    "dataset_from_table",
+    "read_csv",
+    "read_csv_header",
+    "read_dataset",
+    "resolve_name",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +66,11 @@ class Dataset:
 
     def resolve(self, ref: ColumnRef, *, field: str) -> str:
         """The name of the column that ``ref`` (a header or a 0-based index) designates."""
-        return _resolve(self.table.column_names, ref, field=field)
+        return resolve_name(self.table.column_names, ref, field=field)
 
 
-def _resolve(names: list[str], ref: ColumnRef, *, field: str) -> str:
+def resolve_name(names: list[str], ref: ColumnRef, *, field: str) -> str:
+    """The name of the column that ``ref`` (a header or a 0-based index) designates."""
     if isinstance(ref, int):
         if 0 <= ref < len(names):
             return names[ref]
@@ -96,14 +105,14 @@ def dataset_from_table(
         raise EmptyWindowError(f"{source} has no rows", path=source)
     return Dataset(
         table,
-        label=_resolve(names, config.label_column, field="label"),
+        label=resolve_name(names, config.label_column, field="label"),
         predicted_label=(
-            _resolve(names, config.predicted_label, field="predicted_label")
+            resolve_name(names, config.predicted_label, field="predicted_label")
             if config.predicted_label is not None
             else None
         ),
         probability=(
-            _resolve(names, config.probability, field="probability")
+            resolve_name(names, config.probability, field="probability")
             if config.probability is not None
             else None
         ),
@@ -133,22 +142,32 @@ def read_dataset(path: Path, config: AnalysisConfig) -> Dataset:
     return dataset_from_table(table, config, source=str(path))
 
 
-def read_csv(path: Path, *, headers: list[str] | None) -> pa.Table:
-    """Read a CSV file, with or without a header row, typed as pandas would type it."""
-    first = _first_row(path)
+def read_csv_header(uri: str | Path, *, headers: list[str] | None) -> tuple[list[str], bool]:
+    """A CSV file's column names, and whether its first line is a header row.
+
+    Without ``headers`` the first line names the columns; with them, a first line equal to
+    them is a header row, and any other first line is data.
+    """
+    first = _first_row(uri)
     if first is None:
-        raise EmptyWindowError(f"dataset {str(path)!r} is empty", path=str(path))
+        raise EmptyWindowError(f"dataset {str(uri)!r} is empty", path=str(uri))
     has_header = headers is None or first == headers
     names = first if headers is None else headers
-    _require_unique(names, str(path))
+    _require_unique(names, str(uri))
     if not has_header and len(first) != len(names):
         raise SchemaError(
-            f"{path}, line 1: expected {len(names)} fields (one per header), got {len(first)}",
-            path=str(path),
+            f"{uri}, line 1: expected {len(names)} fields (one per header), got {len(first)}",
+            path=str(uri),
             line=1,
             field="headers",
             value=headers,
         )
+    return names, has_header
+
+
+def read_csv(path: Path, *, headers: list[str] | None) -> pa.Table:
+    """Read a CSV file, with or without a header row, typed as pandas would type it."""
+    names, has_header = read_csv_header(path, headers=headers)
     bad_rows: list[pacsv.InvalidRow] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -189,9 +208,11 @@ def read_csv(path: Path, *, headers: list[str] | None) -> pa.Table:
     return pa.table({name: typed_column(table.column(name)) for name in names})
 
 
-def _first_row(path: Path) -> list[str] | None:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return next(csv.reader(handle), None)
+def _first_row(uri: str | Path) -> list[str] | None:
+    location = locate(str(uri))
+    with location.filesystem.open(location.path, "rb") as raw:
+        line = raw.readline().decode("utf-8")
+    return next(csv.reader([line]), None) if line.strip() else None
 
 
 def read_jsonlines(path: Path, config: AnalysisConfig) -> Dataset:

@@ -7,7 +7,7 @@ JSON; every execution runs from it. Exactly one of ``endpoint_input`` and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -59,6 +59,8 @@ class MonitoringJobDefinition(BaseModel):
     max_runtime_in_seconds: int | None = Field(default=None, gt=0)
     post_analytics_processor_script: str | None = None
     environment: dict[str, str] = Field(default_factory=dict)
+    engine: Literal["local", "spark", "auto"] | None = None
+    """The counting engine; None: ``$BIASWATCH_ENGINE`` (default ``local``)."""
 
     @model_validator(mode="after")
     def _one_input(self) -> MonitoringJobDefinition:

@@ -11,12 +11,18 @@ __all__ = [
     "CLOUDWATCH_MODES",
     "CLOUDWATCH_VARIABLE",
     "DEFAULT_HOME",
+    "DEFAULT_SPARK_THRESHOLD",
+    "ENGINES",
+    "ENGINE_VARIABLE",
     "HOME_VARIABLE",
     "PROMETHEUS_TEXTFILE_VARIABLE",
+    "SPARK_THRESHOLD_VARIABLE",
     "biaswatch_home",
     "cloudwatch_endpoint_url",
     "cloudwatch_mode",
+    "engine_setting",
     "prometheus_textfile",
+    "spark_threshold",
 ]
 
 HOME_VARIABLE = "BIASWATCH_HOME"
@@ -61,3 +67,30 @@ def cloudwatch_endpoint_url() -> str | None:
 def prometheus_textfile() -> str | None:
     """Where to write the Prometheus text file after each execution, if anywhere."""
     return os.environ.get(PROMETHEUS_TEXTFILE_VARIABLE) or None
+
+
+ENGINE_VARIABLE = "BIASWATCH_ENGINE"
+ENGINES = ("local", "spark", "auto")
+SPARK_THRESHOLD_VARIABLE = "BIASWATCH_SPARK_THRESHOLD"
+DEFAULT_SPARK_THRESHOLD = 5_000_000
+
+
+def engine_setting() -> str:
+    """The engine executions use unless their schedule names one: ``$BIASWATCH_ENGINE``."""
+    engine = (os.environ.get(ENGINE_VARIABLE) or "local").strip().lower()
+    if engine not in ENGINES:
+        raise ConfigError(
+            f"{ENGINE_VARIABLE}={os.environ[ENGINE_VARIABLE]!r} is not one of {', '.join(ENGINES)}"
+        )
+    return engine
+
+
+def spark_threshold() -> int:
+    """Records above which ``auto`` uses Spark: ``$BIASWATCH_SPARK_THRESHOLD``."""
+    text = os.environ.get(SPARK_THRESHOLD_VARIABLE) or str(DEFAULT_SPARK_THRESHOLD)
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(
+            f"{SPARK_THRESHOLD_VARIABLE}={text!r} is not a whole number of records"
+        ) from None

@@ -25,6 +25,7 @@ from biaswatch.analysis import (
     read_dataset,
 )
 from biaswatch.config import config_from_dict
+from biaswatch.config.settings import engine_setting
 from biaswatch.errors import BiaswatchError, ConfigError
 from biaswatch.report import render_report
 from biaswatch.storage import join, locate, read_bytes, write_bytes
@@ -62,14 +63,27 @@ def run_baselining_job(
     *,
     output_uri: str,
     predictor: Predictor | None = None,
+    engine: str | None = None,
 ) -> BaselineOutcome:
     """Compute the baseline of ``dataset_uri`` and write its files under ``output_uri``.
 
     With ``predictor``, the features (every column but the label) go to it in one call and its
     answers become the ``predicted_label`` column; otherwise the config's ``predicted_label``
-    names a column of the dataset.
+    names a column of the dataset. ``engine`` (default ``$BIASWATCH_ENGINE``) ``spark`` counts
+    the dataset with Spark; a baseline with a predictor is computed locally.
     """
     config = config_from_dict(analysis_config, source="the baseline's analysis config")
+    if predictor is None and (engine or engine_setting()) == "spark":
+        if not config.predicts:
+            raise ConfigError(
+                "a baseline needs predictions: name the predicted_label column of the dataset,"
+                " or give a model",
+                field="predicted_label",
+            )
+        from biaswatch.spark import analyze_with_spark, spark_session
+
+        result = analyze_with_spark(spark_session(), dataset_uri, config)
+        return _write(result, analysis_config, dataset_uri=dataset_uri, output_uri=output_uri)
     with tempfile.TemporaryDirectory(prefix="biaswatch-baseline-") as folder:
         dataset = read_dataset(_local_copy(dataset_uri, folder), config)
     if predictor is not None:
@@ -99,7 +113,15 @@ def run_baselining_job(
             " give a model",
             field="predicted_label",
         )
-    result = analyze(dataset, config)
+    return _write(
+        analyze(dataset, config), analysis_config, dataset_uri=dataset_uri, output_uri=output_uri
+    )
+
+
+def _write(
+    result: AnalysisResult, analysis_config: dict[str, Any], *, dataset_uri: str, output_uri: str
+) -> BaselineOutcome:
+    """Write the baseline's ``analysis_config.json``, ``analysis.json`` and ``report.html``."""
     document = analysis_document(result)
     analysis_uri = join(output_uri, "analysis.json")
     write_bytes(join(output_uri, "analysis_config.json"), _json(analysis_config))

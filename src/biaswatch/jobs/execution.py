@@ -26,10 +26,11 @@ from biaswatch.analysis import (
 )
 from biaswatch.capture import TableLayout, Window, WindowData, read_endpoint_window
 from biaswatch.capture.batch import read_batch_window
-from biaswatch.config import config_from_dict
+from biaswatch.config import AnalysisConfig, config_from_dict
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
 from biaswatch.constraints import Violation, check_bias_drift, violations_document
-from biaswatch.errors import BiaswatchError
+from biaswatch.errors import BiaswatchError, ConfigError
+from biaswatch.jobs.engine import resolve_engine
 from biaswatch.records import DecodingOptions
 from biaswatch.report import Comparison, MetricKey, render_report
 from biaswatch.storage import hour_folder, join, read_bytes, write_bytes
@@ -79,7 +80,8 @@ def _label_name(config: dict[str, Any]) -> str:
     return label
 
 
-def _read_window(definition: MonitoringJobDefinition, window: Window) -> WindowData:
+def _reading(definition: MonitoringJobDefinition) -> tuple[TableLayout, DecodingOptions]:
+    """How the window's records are decoded, and how its columns are named."""
     config = definition.analysis_config
     source = definition.data_input
     # The baseline's headers may name its predicted-label column, which captures do not have.
@@ -101,6 +103,12 @@ def _read_window(definition: MonitoringJobDefinition, window: Window) -> WindowD
         ),
         label_attribute=str(config["label"]) if isinstance(config.get("label"), str) else None,
     )
+    return layout, options
+
+
+def _read_window(definition: MonitoringJobDefinition, window: Window) -> WindowData:
+    source = definition.data_input
+    layout, options = _reading(definition)
     if isinstance(source, EndpointInputDefinition):
         return read_endpoint_window(
             source.capture_uri,
@@ -125,24 +133,54 @@ def _read_window(definition: MonitoringJobDefinition, window: Window) -> WindowD
 
 
 def _empty_reason(
-    data: WindowData, window: Window, definition: MonitoringJobDefinition
+    counts: dict[str, Any], window: Window, definition: MonitoringJobDefinition
 ) -> str | None:
     """A reason a person can act on when the window has nothing to analyse."""
-    counts = data.diagnostics
-    if counts.records_read == 0:
+    if counts.get("records_read", 0) == 0:
         hours = window.capture_hours()
         return (
-            f"no captured records in {window.describe()}: {counts.capture_files} capture files"
-            f" in the hour folders {hour_folder(hours[0])} to {hour_folder(hours[-1])}"
+            f"no captured records in {window.describe()}: {counts.get('capture_files', 0)}"
+            f" capture files in the hour folders {hour_folder(hours[0])} to"
+            f" {hour_folder(hours[-1])}"
         )
-    if counts.rows == 0:
+    if counts.get("rows", 0) == 0:
         return (
-            f"0 of {counts.rows_decoded} captured records have ground truth"
-            f" ({counts.ground_truth_read} labels read from {counts.ground_truth_files} files"
-            f" under {definition.ground_truth_uri}; {counts.malformed_records} capture records"
-            " malformed)"
+            f"0 of {counts.get('rows_decoded', 0)} captured records have ground truth"
+            f" ({counts.get('ground_truth_read', 0)} labels read from"
+            f" {counts.get('ground_truth_files', 0)} files under {definition.ground_truth_uri};"
+            f" {counts.get('malformed_records', 0)} capture records malformed)"
         )
     return None
+
+
+def _count_with_spark(
+    definition: MonitoringJobDefinition, window: Window
+) -> tuple[AnalysisResult | None, dict[str, Any]]:
+    """The window read, joined and counted by Spark, and analysed from the counts."""
+    from biaswatch.spark import spark_session
+    from biaswatch.spark.window import count_endpoint_window
+
+    source = definition.data_input
+    if not isinstance(source, EndpointInputDefinition):
+        raise ConfigError(
+            "engine 'spark' reads endpoint capture; a batch-transform schedule runs with engine"
+            " 'local'",
+            field="engine",
+            value="spark",
+        )
+    layout, options = _reading(definition)
+    counted = count_endpoint_window(
+        spark_session(),
+        capture_uri=source.capture_uri,
+        ground_truth_uri=definition.ground_truth_uri,
+        window=window,
+        endpoint=source.endpoint_name,
+        variant=source.variant_name,
+        options=options,
+        layout=layout,
+        config=_window_config(definition, layout.label, layout.predicted_column()),
+    )
+    return counted.result, counted.counts
 
 
 def run_execution(
@@ -152,18 +190,27 @@ def run_execution(
     output = execution_output_uri(definition, scheduled_time)
     started = time.perf_counter()
     window = window_of(definition, scheduled_time)
+    data: WindowData | None = None
+    counted: AnalysisResult | None = None
     try:
-        data = _read_window(definition, window)
+        if resolve_engine(definition, window) == "spark":
+            counted, counts = _count_with_spark(definition, window)
+        else:
+            data = _read_window(definition, window)
+            counts = data.diagnostics.to_json()
     except BiaswatchError as exc:
         return ExecutionOutcome(ExecutionStatus.FAILED, output, f"reading the window failed: {exc}")
-    counts = data.diagnostics.to_json()
     timings = {"read_seconds": round(time.perf_counter() - started, 3)}
-    reason = _empty_reason(data, window, definition)
+    reason = _empty_reason(counts, window, definition)
     if reason is not None:
         _write_diagnostics(output, counts, timings, window, ExecutionStatus.FAILED, reason)
         return ExecutionOutcome(ExecutionStatus.FAILED, output, reason, counts=counts)
     try:
-        result, document = _analyse(definition, data)
+        if data is not None:
+            result, document = _analyse(definition, data)
+        else:
+            assert counted is not None
+            result, document = counted, analysis_document(counted)
         timings["analysis_seconds"] = round(
             time.perf_counter() - started - timings["read_seconds"], 3
         )
@@ -199,16 +246,23 @@ def run_execution(
     return ExecutionOutcome(status, output, None, violations, document, result, counts)
 
 
-def _analyse(
-    definition: MonitoringJobDefinition, data: WindowData
-) -> tuple[AnalysisResult, dict[str, Any]]:
+def _window_config(
+    definition: MonitoringJobDefinition, label: str, predicted: str
+) -> AnalysisConfig:
+    """The analysis config of a window's joined table (its label and prediction columns)."""
     config = {
         key: value
         for key, value in definition.analysis_config.items()
         if key in ("label_values_or_threshold", "facet", "group_variable", "methods")
     }
-    config.update(label=data.label, predicted_label=data.predicted_label)
-    parsed = config_from_dict(config, source="the monitor's analysis config")
+    config.update(label=label, predicted_label=predicted)
+    return config_from_dict(config, source="the monitor's analysis config")
+
+
+def _analyse(
+    definition: MonitoringJobDefinition, data: WindowData
+) -> tuple[AnalysisResult, dict[str, Any]]:
+    parsed = _window_config(definition, data.label, data.predicted_label)
     result = analyze(
         dataset_from_table(data.table, parsed, source="the window"), parsed, strict=False
     )

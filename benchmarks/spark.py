@@ -1,0 +1,158 @@
+"""Benchmark: the local and the Spark engine side by side, on 1M and 10M records.
+
+Datasets: CSV files of N rows (sex, age, race, three numeric features, label, prediction),
+analysed with every pre- and post-training metric but FT (facets sex and age > 40, group
+race) — a baselining job. Window: one execution over an hour of 1M captured inferences and
+their labels (``benchmarks/capture.py``'s files), all post-training metrics but FT. Each
+figure comes from a fresh process; the Spark session's start (JVM, about 5 to 15 s, once per
+process) is shown apart. Spark runs ``local[*]`` on this machine.
+
+Usage: ``python benchmarks/spark.py [--sizes 1000000 10000000] [--folder DIR] [--no-window]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CONFIG = {
+    "dataset_type": "text/csv",
+    "label": "label",
+    "label_values_or_threshold": [1],
+    "predicted_label": "prediction",
+    "facet": [
+        {"name_or_index": "sex", "value_or_threshold": [0]},
+        {"name_or_index": "age", "value_or_threshold": [40]},
+    ],
+    "group_variable": "race",
+    "methods": {
+        "pre_training_bias": {"methods": "all"},
+        "post_training_bias": {
+            "methods": ["AD", "CDDPL", "DAR", "DCA", "DCR", "DI", "DPPL", "DRR", "GE", "RD",
+                        "SD", "TE"]
+        },
+    },
+}  # fmt: skip
+
+
+def generate(folder: Path, rows: int) -> Path:
+    """A CSV dataset of ``rows`` rows (written once, then reused)."""
+    path = folder / f"dataset-{rows}.csv"
+    if path.exists():
+        return path
+    rng = np.random.default_rng(7)
+    folder.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        handle.write("sex,age,race,f1,f2,f3,label,prediction\n")
+        for start in range(0, rows, 1_000_000):
+            n = min(1_000_000, rows - start)
+            sex = rng.integers(0, 2, n)
+            columns = [
+                sex,
+                rng.integers(18, 90, n),
+                rng.integers(0, 5, n),
+                rng.integers(0, 100, n),
+                rng.integers(0, 100, n),
+                rng.integers(0, 100, n),
+                rng.integers(0, 2, n),
+                (rng.random(n) < 0.3 + 0.2 * sex).astype(int),
+            ]
+            block = np.column_stack(columns)
+            np.savetxt(handle, block, fmt="%d", delimiter=",")
+    return path
+
+
+def _peak_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run(kind: str, engine: str, path: str) -> dict[str, Any]:
+    """One measurement in this (fresh) process."""
+    import pyarrow as pa
+
+    pa.scalar("warm-up")  # pyarrow's one-time lazy import of pandas
+    startup = 0.0
+    if engine == "spark":
+        from biaswatch.spark import spark_session
+
+        began = time.perf_counter()
+        spark_session("local[*]")
+        startup = time.perf_counter() - began
+    began = time.perf_counter()
+    if kind == "dataset":
+        from biaswatch.jobs.baseline import run_baselining_job
+
+        baseline = run_baselining_job(
+            path, CONFIG, output_uri=tempfile.mkdtemp(prefix="bench-"), engine=engine
+        )
+        rows = baseline.result.rows
+    else:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from benchmarks.capture import SCHEDULED
+        from benchmarks.execution import definition
+
+        from biaswatch.jobs import run_execution
+
+        window = definition(Path(path), ft=False, baseline=None).model_copy(
+            update={"engine": engine, "output_uri": tempfile.mkdtemp(prefix="bench-")}
+        )
+        execution = run_execution(window, SCHEDULED)
+        rows = int(execution.counts.get("rows", 0))
+    seconds = time.perf_counter() - began
+    return {"seconds": seconds, "startup": startup, "rows": rows, "peak_mib": _peak_mib()}
+
+
+def main() -> None:
+    """Generate the data once, then time both engines in fresh processes."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--folder", type=Path, default=None)
+    parser.add_argument("--no-window", action="store_true")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run(*args.child)))
+        return
+    folder = args.folder or Path(tempfile.gettempdir()) / "biaswatch-spark-bench"
+    jobs = [
+        ("dataset", str(generate(folder, size)), f"dataset {size:,} rows") for size in args.sizes
+    ]
+    if not args.no_window:
+        capture = Path(tempfile.gettempdir()) / "biaswatch-capture-bench"
+        command = [sys.executable, str(Path(__file__).parent / "capture.py"), "--folder",
+                   str(capture), "--records", "1000000"]  # fmt: skip
+        if not (capture / "generated-1000000-10").exists():
+            subprocess.run(
+                [*command[:2], "--folder", str(capture)], check=True, capture_output=True
+            )
+        jobs.append(("window", str(capture), "window 1,000,000 captures"))
+    print(f"{'input':<30} {'engine':<7} {'seconds':>8} {'+ start':>8} {'rows':>12} {'peak MiB':>9}")
+    for kind, path, label in jobs:
+        for engine in ("local", "spark"):
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", kind, engine, path],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            figures = json.loads(done.stdout.strip().splitlines()[-1])
+            start = f"{figures['startup']:.1f}" if engine == "spark" else ""
+            print(
+                f"{label:<30} {engine:<7} {figures['seconds']:>8.2f} {start:>8}"
+                f" {figures['rows']:>12,} {figures['peak_mib']:>9.0f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

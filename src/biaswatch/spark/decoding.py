@@ -1,0 +1,164 @@
+"""Decoding capture and ground-truth files on Spark's Python workers, with biaswatch's decoders.
+
+Each task reads whole files through :mod:`biaswatch.storage` (local, ``s3://``) and decodes
+them line by line exactly as the local engine's one-by-one path does, so both engines agree on
+every record. A line that cannot be used becomes a row with its reason (counted and sampled by
+the driver), never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pyarrow as pa
+
+from biaswatch.capture.endpoint import parse_capture_line
+from biaswatch.capture.ground_truth import parse_ground_truth_line
+from biaswatch.capture.window import Window
+from biaswatch.records import DecodingOptions, Malformed, PayloadDecoder, PayloadFormat
+from biaswatch.records.formats import payload_format
+from biaswatch.storage import read_bytes
+
+__all__ = ["OUTSIDE", "capture_schema", "decode_captures", "decode_ground_truth", "truth_schema"]
+
+OUTSIDE = "outside the window"
+_LINE_SPAN = 1_000  # records one invocation may hold, for the row order
+_FILE_SPAN = 1_000_000_000  # lines one file may hold, for the row order
+
+
+def capture_schema(features: list[str], predicted: str) -> pa.Schema:
+    """The rows :func:`decode_captures` yields."""
+    fields = [
+        ("key", pa.string()),
+        ("record", pa.int64()),
+        ("order", pa.int64()),
+        ("problem", pa.string()),
+        ("file", pa.string()),
+        ("line", pa.int64()),
+        (predicted, pa.string()),
+    ]
+    return pa.schema(fields + [(name, pa.string()) for name in features])
+
+
+def truth_schema(label: str) -> pa.Schema:
+    """The rows :func:`decode_ground_truth` yields."""
+    return pa.schema(
+        [
+            ("key", pa.string()),
+            ("record", pa.int64()),
+            ("order", pa.int64()),
+            ("problem", pa.string()),
+            ("file", pa.string()),
+            ("line", pa.int64()),
+            (label, pa.string()),
+        ]
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _lines(uri: str) -> Iterator[tuple[int, bytes]]:
+    for number, line in enumerate(read_bytes(uri).split(b"\n"), start=1):
+        if line.strip():
+            yield number, line
+
+
+def _invocation(line: bytes, decoder: PayloadDecoder) -> tuple[Any, list[list[Any]], list[Any]]:
+    record = parse_capture_line(line)
+    sides = []
+    for side, payload in (("input", record.input), ("output", record.output)):
+        found = payload_format(payload.content_type, encoding=payload.encoding.value)
+        if found is None:
+            raise Malformed(
+                f"cannot tell the format of the {side}: content type"
+                f" {payload.content_type or 'none'}, encoding {payload.encoding.value}"
+            )
+        sides.append((payload.text(), found))
+    rows = decoder.feature_rows(*sides[0])
+    if not rows:
+        raise Malformed("the input holds no record")
+    return record, rows, decoder.predictions(*sides[1], count=len(rows))
+
+
+def decode_captures(
+    batches: Iterator[pa.RecordBatch],
+    *,
+    options: DecodingOptions,
+    window: Window,
+    schema: pa.Schema,
+) -> Iterator[pa.RecordBatch]:
+    """Capture files (``index``, ``uri``) → one row per record, or per unusable line."""
+    decoder = PayloadDecoder(options)
+    names = schema.names
+    width = len(names) - 7
+    for batch in batches:
+        files = zip(batch.column("index").to_pylist(), batch.column("uri").to_pylist(), strict=True)
+        for index, uri in files:
+            rows: list[tuple[Any, ...]] = []
+            for number, line in _lines(uri):
+                base = index * _FILE_SPAN + number * _LINE_SPAN
+                try:
+                    record, features, predictions = _invocation(line, decoder)
+                except Malformed as exc:
+                    rows.append((None, 0, base, exc.reason, uri, number, None, *[None] * width))
+                    continue
+                if not window.keeps(record.inference_time):
+                    rows.append((None, 0, base, OUTSIDE, uri, number, None, *[None] * width))
+                    continue
+                for position, (row, prediction) in enumerate(
+                    zip(features, predictions, strict=True)
+                ):
+                    if len(row) != width:
+                        reason = f"a record has {len(row)} features where the window has {width}"
+                        rows.append((None, 0, base, reason, uri, number, None, *[None] * width))
+                        continue
+                    values = [_text(v) for v in row]
+                    rows.append(
+                        (record.join_key, position, base + position, None, uri, number,
+                         _text(prediction), *values)
+                    )  # fmt: skip
+            columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(list(c), type=f.type) for c, f in zip(columns, schema, strict=True)],
+                schema=schema,
+            )
+
+
+def decode_ground_truth(
+    batches: Iterator[pa.RecordBatch], *, options: DecodingOptions, schema: pa.Schema
+) -> Iterator[pa.RecordBatch]:
+    """Ground-truth files (``index``, ``uri``) → one row per label, or per unusable line."""
+    decoder = PayloadDecoder(options)
+    formats = {"CSV": PayloadFormat.CSV, "JSON": PayloadFormat.JSON}
+    for batch in batches:
+        files = zip(batch.column("index").to_pylist(), batch.column("uri").to_pylist(), strict=True)
+        for index, uri in files:
+            rows: list[tuple[Any, ...]] = []
+            for number, line in _lines(uri):
+                base = index * _FILE_SPAN + number * _LINE_SPAN
+                try:
+                    record = parse_ground_truth_line(line)
+                    labels = decoder.labels(record.data, formats[record.encoding])
+                except Malformed as exc:
+                    rows.append((None, 0, base, exc.reason, uri, number, None))
+                    continue
+                for position, label in enumerate(labels):
+                    rows.append(
+                        (
+                            record.event_id,
+                            position,
+                            base + position,
+                            None,
+                            uri,
+                            number,
+                            _text(label),
+                        )
+                    )
+            columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(list(c), type=f.type) for c, f in zip(columns, schema, strict=True)],
+                schema=schema,
+            )

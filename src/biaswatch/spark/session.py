@@ -1,0 +1,64 @@
+"""The Spark session biaswatch counts with: local, a standalone cluster, or Spark Connect.
+
+``BIASWATCH_SPARK_MASTER`` (or the ``master`` argument) is ``local[*]`` by default, a
+``spark://host:7077`` cluster, or a Spark Connect server ``sc://host:15002``. PySpark is the
+extra ``spark`` and needs Java 17 or later.
+"""
+
+from __future__ import annotations
+
+import os
+import site
+import sys
+from pathlib import Path
+from typing import Any
+
+from biaswatch.errors import ConfigError
+
+__all__ = ["DEFAULT_MASTER", "MASTER_VARIABLE", "spark_session"]
+
+MASTER_VARIABLE = "BIASWATCH_SPARK_MASTER"
+DEFAULT_MASTER = "local[*]"
+
+
+def _share_packages() -> None:
+    """Let local Python workers import biaswatch and this environment's packages.
+
+    Spark starts its workers with the interpreter's real path, which loses a virtual
+    environment; the JVM (started after this) passes ``PYTHONPATH`` on to them.
+    """
+    import biaswatch
+
+    paths = [str(Path(biaswatch.__file__).resolve().parents[1]), *site.getsitepackages()]
+    current = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([*paths, *([current] if current else [])])
+
+
+def spark_session(master: str | None = None) -> Any:
+    """The active Spark session for ``master``, created when there is none."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise ConfigError(
+            "engine 'spark' needs PySpark: pip install 'biaswatch[spark]' (and Java 17+)",
+            field="engine",
+            value="spark",
+        ) from exc
+    master = master or os.environ.get(MASTER_VARIABLE) or DEFAULT_MASTER
+    builder = SparkSession.builder.appName("biaswatch")
+    if master.startswith("sc://"):
+        return builder.remote(master).getOrCreate()
+    if master.startswith("local"):
+        _share_packages()
+    session = (
+        builder.master(master)
+        # Local workers run this interpreter, which has biaswatch; a cluster's executors need
+        # biaswatch installed (their Python is the cluster's, as configured there).
+        .config("spark.pyspark.python", sys.executable if master.startswith("local") else "")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session

@@ -1,0 +1,156 @@
+"""A monitoring window counted by Spark: the Spark engine of monitoring executions.
+
+The driver lists the window's capture and ground-truth files; Spark's Python workers decode
+them (:mod:`biaswatch.spark.decoding`); Spark keeps the latest label of each id, joins the
+records to their labels, and counts the joined rows by the analysed columns. The counts and a
+bounded sample of rows for FT come back, with the window's record accounting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import pyarrow as pa
+
+from biaswatch.analysis import AnalysisResult, Dataset, analyze
+from biaswatch.capture.assembly import TableLayout
+from biaswatch.capture.endpoint import capture_folder
+from biaswatch.capture.window import Window
+from biaswatch.config import AnalysisConfig
+from biaswatch.errors import ConfigError
+from biaswatch.records import DecodingOptions
+from biaswatch.spark.counting import FT_SAMPLE, ORDER, counted_dataset, sampled_rows
+from biaswatch.spark.decoding import (
+    OUTSIDE,
+    capture_schema,
+    decode_captures,
+    decode_ground_truth,
+    truth_schema,
+)
+from biaswatch.storage import list_hour_files
+
+__all__ = ["SparkWindow", "count_endpoint_window"]
+
+_SAMPLES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class SparkWindow:
+    """What Spark counted: the analysis of the joined rows, and the window's accounting."""
+
+    result: AnalysisResult | None
+    counts: dict[str, Any]
+
+
+def _ddl(schema: pa.Schema) -> str:
+    """The Spark DDL of a schema of strings and 64-bit integers."""
+    kinds = {pa.string(): "string", pa.int64(): "long"}
+    return ", ".join(f"`{f.name.replace('`', '``')}` {kinds[f.type]}" for f in schema)
+
+
+def _files(session: Any, uris: list[str]) -> Any:
+    rows = [(index, uri) for index, uri in enumerate(uris)]
+    frame = session.createDataFrame(rows, "index long, uri string")
+    return frame.repartition(max(1, min(len(uris), session.sparkContext.defaultParallelism * 2)))
+
+
+def count_endpoint_window(
+    session: Any,
+    *,
+    capture_uri: str,
+    ground_truth_uri: str,
+    window: Window,
+    endpoint: str,
+    variant: str,
+    options: DecodingOptions,
+    layout: TableLayout,
+    config: AnalysisConfig,
+    ft_sample: int = FT_SAMPLE,
+) -> SparkWindow:
+    """Read, join and count an endpoint's window with Spark; analyse the counts locally.
+
+    ``config`` is the analysis config of the joined table (its label and predicted-label
+    columns are ``layout``'s). ``result`` is None when no row has ground truth.
+    """
+    from pyspark.sql import Window as Over
+    from pyspark.sql import functions as F
+
+    features = layout.feature_names
+    if features is None or layout.exclude_features:
+        raise ConfigError(
+            "engine 'spark' needs the analysis config's headers (and no"
+            " exclude_features_attribute); use engine 'local'",
+            field="engine",
+            value="spark",
+        )
+    predicted = layout.predicted_column()
+    hours, truth_hours = window.capture_hours(), window.ground_truth_hours()
+    captures = [
+        f.uri
+        for f in list_hour_files(
+            capture_folder(capture_uri, endpoint, variant), hours[0], hours[-1]
+        )
+    ]
+    truths = [f.uri for f in list_hour_files(ground_truth_uri, truth_hours[0], truth_hours[-1])]
+    counts: dict[str, Any] = {"capture_files": len(captures), "ground_truth_files": len(truths)}
+    if not captures:
+        return SparkWindow(None, counts | {"records_read": 0, "rows": 0})
+    records_schema = capture_schema(features, predicted)
+    decode = partial(decode_captures, options=options, window=window, schema=records_schema)
+    records = _files(session, captures).mapInArrow(decode, _ddl(records_schema)).cache()
+    labels_schema = truth_schema(layout.label)
+    decode_labels = partial(decode_ground_truth, options=options, schema=labels_schema)
+    labels = _files(session, truths).mapInArrow(decode_labels, _ddl(labels_schema))
+    try:
+        summary = records.groupBy("problem").agg(
+            F.count(F.lit(1)).alias("n"), F.countDistinct("file", "line").alias("lines")
+        )
+        by_problem = {row["problem"]: (row["n"], row["lines"]) for row in summary.collect()}
+        decoded = by_problem.get(None, (0, 0))[0]
+        malformed = sum(lines for p, (_, lines) in by_problem.items() if p not in (None, OUTSIDE))
+        samples = [
+            {"file": r["file"], "line": r["line"], "reason": r["problem"]}
+            for r in records.where(F.col("problem").isNotNull() & (F.col("problem") != OUTSIDE))
+            .orderBy("order")
+            .limit(_SAMPLES)
+            .collect()
+        ]
+        latest = Over.partitionBy("key", "record").orderBy(F.col("order").desc())
+        truth = (
+            labels.where(F.col("problem").isNull())
+            .withColumn("__n", F.row_number().over(latest))
+            .where(F.col("__n") == 1)
+            .select("key", "record", layout.label)
+        )
+        joined = (
+            records.where(F.col("problem").isNull())
+            .join(truth, ["key", "record"])
+            .select(*features, layout.label, predicted, F.col("order").alias(ORDER))
+            .cache()
+        )
+        rows = joined.count()
+        counts |= {
+            "ground_truth_read": labels.where(F.col("problem").isNull()).count(),
+            "records_read": sum(lines for _, lines in by_problem.values()),
+            "malformed_records": malformed,
+            "rows_outside_window": by_problem.get(OUTSIDE, (0, 0))[0],
+            "rows_decoded": decoded,
+            "rows_without_ground_truth": decoded - rows,
+            "rows": rows,
+            "malformed_samples": samples,
+            "engine": "spark",
+        }
+        if rows == 0:
+            return SparkWindow(None, counts)
+        dataset: Dataset = counted_dataset(joined, config, source="the window")
+        sample = None
+        if config.methods.post_training_bias is not None:
+            sample = sampled_rows(joined, config, rows=rows, limit=ft_sample, source="the window")
+            counts["ft_rows"] = sample.rows
+        result = analyze(dataset, config, strict=False, ft_rows=sample)
+        joined.unpersist()
+        return SparkWindow(result, counts)
+    finally:
+        records.unpersist()

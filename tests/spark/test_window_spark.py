@@ -1,0 +1,99 @@
+"""engine=spark on a monitoring window: the local engine's ``analysis.json`` and verdict."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from tests.capture_data import T
+from tests.golden.test_clarify_golden import mismatches
+from tests.unit.jobs.test_execution import baseline, capture_window, definition, rows
+
+from biaswatch.config.monitor import MonitoringJobDefinition
+from biaswatch.jobs import run_execution
+from biaswatch.jobs.engine import estimated_records, resolve_engine
+from biaswatch.jobs.execution import window_of
+from biaswatch.storage import read_bytes
+from biaswatch.store import ExecutionStatus
+
+METHODS = {
+    "methods": {"pre_training_bias": {"methods": "all"}, "post_training_bias": {"methods": "all"}}
+}
+
+
+def both(definition_: MonitoringJobDefinition, tmp_path: Path) -> tuple[Any, Any]:
+    local = run_execution(definition_.model_copy(update={"engine": "local"}), T)
+    spark = run_execution(
+        definition_.model_copy(
+            update={"engine": "spark", "output_uri": str(tmp_path / "spark-reports")}
+        ),
+        T,
+    )
+    return local, spark
+
+
+def test_injected_bias_gives_the_same_analysis_and_violations(tmp_path: Path, spark: Any) -> None:
+    base = str(tmp_path)
+    capture_window(base, rows(400, biased=True, seed=5))
+    config = json.loads(json.dumps(definition(base).analysis_config)) | METHODS
+    chosen = definition(
+        base,
+        analysis_config=config | {"group_variable": "x"},
+        baseline_constraints_uri=baseline(base, rows(600, biased=False)),
+    )
+    local, spark_outcome = both(chosen, tmp_path)
+    assert local.status is ExecutionStatus.COMPLETED_WITH_VIOLATIONS
+    assert spark_outcome.status is local.status
+    assert mismatches(local.analysis, spark_outcome.analysis) == []
+    assert [v.to_json() for v in spark_outcome.violations] == [
+        v.to_json() for v in local.violations
+    ]
+    assert spark_outcome.counts["engine"] == "spark"
+    for key in ("records_read", "rows", "rows_decoded", "rows_without_ground_truth"):
+        assert spark_outcome.counts[key] == local.counts[key], key
+    written = orjson.loads(read_bytes(f"{spark_outcome.output_uri}/analysis.json"))
+    assert written == spark_outcome.analysis
+
+
+def test_malformed_lines_and_missing_labels_are_counted_the_same(
+    tmp_path: Path, spark: Any
+) -> None:
+    base = str(tmp_path)
+    data = rows(200, biased=False)
+    capture_window(base, data)
+    folder = next((tmp_path / "capture").rglob("*.jsonl"))
+    with folder.open("ab") as handle:
+        handle.write(b'not json\n{"captureData": {}}\n')
+    local, spark_outcome = both(definition(base), tmp_path)
+    assert local.status is ExecutionStatus.COMPLETED
+    assert spark_outcome.status is ExecutionStatus.COMPLETED
+    assert spark_outcome.counts["malformed_records"] == local.counts["malformed_records"] == 2
+    assert [s["line"] for s in spark_outcome.counts["malformed_samples"]] == [
+        s["line"] for s in local.counts["malformed_samples"]
+    ]
+    assert mismatches(local.analysis, spark_outcome.analysis) == []
+
+
+def test_an_empty_window_fails_with_the_same_reason(tmp_path: Path, spark: Any) -> None:
+    local, spark_outcome = both(definition(str(tmp_path)), tmp_path)
+    assert spark_outcome.status is ExecutionStatus.FAILED
+    assert spark_outcome.failure_reason == local.failure_reason
+
+
+def test_auto_chooses_spark_above_the_threshold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = str(tmp_path)
+    capture_window(base, rows(300, biased=False))
+    chosen = definition(base, engine="auto")
+    files = [str(p) for p in (tmp_path / "capture").rglob("*.jsonl")]
+    assert 250 <= estimated_records(files) <= 350
+    monkeypatch.setenv("BIASWATCH_SPARK_THRESHOLD", "1000")
+    assert resolve_engine(chosen, window_of(chosen, T)) == "local"
+    monkeypatch.setenv("BIASWATCH_SPARK_THRESHOLD", "100")
+    assert resolve_engine(chosen, window_of(chosen, T)) == "spark"
+    monkeypatch.setenv("BIASWATCH_ENGINE", "spark")
+    assert resolve_engine(definition(base), window_of(chosen, T)) == "spark"
