@@ -168,8 +168,10 @@ def test_baseline_schedule_run_backfill_and_lifecycle(
         (["--cron", "cron(0 * * * *)"], "AWS cron has 6 fields, this has 5"),
         (["--start-offset", "-PT1X"], "-PT1X"),
         (["--cron", "NOW", "--start-offset", "-PT2H"], None),
+        (["--engine", "bogus"], "--engine 'bogus' is not one of local, spark, auto"),
+        (["--engine", "spark"], None),
     ],
-    ids=["both-inputs", "bad-cron", "bad-offset", "now"],
+    ids=["both-inputs", "bad-cron", "bad-offset", "now", "bad-engine", "spark-engine"],
 )
 def test_schedule_creation_errors(
     world: dict[str, Any],

@@ -97,3 +97,17 @@ def test_auto_chooses_spark_above_the_threshold(
     assert resolve_engine(chosen, window_of(chosen, T)) == "spark"
     monkeypatch.setenv("BIASWATCH_ENGINE", "spark")
     assert resolve_engine(definition(base), window_of(chosen, T)) == "spark"
+
+
+def test_a_window_on_s3_is_read_by_the_workers(s3_bucket: str, tmp_path: Path, spark: Any) -> None:
+    capture_window(s3_bucket, rows(300, biased=True, seed=9))
+    chosen = definition(
+        s3_bucket, baseline_constraints_uri=baseline(s3_bucket, rows(300, biased=False))
+    )
+    local = run_execution(chosen.model_copy(update={"engine": "local"}), T)
+    spark_outcome = run_execution(
+        chosen.model_copy(update={"engine": "spark", "output_uri": f"{s3_bucket}/spark-reports"}),
+        T,
+    )
+    assert spark_outcome.status is local.status is ExecutionStatus.COMPLETED_WITH_VIOLATIONS
+    assert mismatches(local.analysis, spark_outcome.analysis) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 import typer
@@ -61,6 +61,9 @@ def create(
         str | None, typer.Option(help="A Python file with postprocess_handler().")
     ] = None,
     cloudwatch: Annotated[bool, typer.Option(help="Publish CloudWatch metric data.")] = True,
+    engine: Annotated[
+        str | None, typer.Option(help="local, spark or auto (default: $BIASWATCH_ENGINE).")
+    ] = None,
 ) -> None:
     """Create a monitoring schedule over an endpoint's or a batch job's capture."""
     store = open_store()
@@ -106,12 +109,21 @@ def create(
             # A one-time (NOW) schedule's window is given by these, as in the SDK.
             data_analysis_start_time=start_offset if cron == "NOW" else None,
             data_analysis_end_time=end_offset if cron == "NOW" else None,
+            engine=_engine(engine),
         )
     except ValueError as exc:  # the SDK's messages are ValueErrors; show them as config errors
         if isinstance(exc, ConfigError):
             raise
         raise ConfigError(str(exc)) from exc
     console.print(f"Created schedule {name} ({cron}).")
+
+
+def _engine(engine: str | None) -> Literal["local", "spark", "auto"] | None:
+    if engine in (None, "local", "spark", "auto"):
+        return engine  # type: ignore[return-value]
+    raise ConfigError(
+        f"--engine {engine!r} is not one of local, spark, auto", field="--engine", value=engine
+    )
 
 
 @app.command("list")

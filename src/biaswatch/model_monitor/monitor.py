@@ -16,7 +16,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
@@ -240,13 +240,15 @@ class ModelBiasMonitor:
         *,
         cut_at_inference_time: bool = False,
         ground_truth_lookback: str | None = None,
+        engine: Literal["local", "spark", "auto"] | None = None,
     ) -> None:
         """Create the schedule (SageMaker's validations and messages).
 
         biaswatch's keyword-only extras: ``cut_at_inference_time`` keeps only records whose
         inference time is within ``[start, end)`` (SageMaker reads whole hour folders, both
         ends); ``ground_truth_lookback`` (ISO-8601, e.g. ``"P1D"``) reads ground truth from that
-        long before the window's start.
+        long before the window's start; ``engine`` counts with ``local``, ``spark`` or ``auto``
+        (default ``$BIASWATCH_ENGINE``).
         """
         del statistics  # accepted, as the docs pass it; bias monitoring has none
         if self.job_definition_name is not None or self.monitoring_schedule_name is not None:
@@ -284,6 +286,7 @@ class ModelBiasMonitor:
             enable_cloudwatch_metrics=enable_cloudwatch_metrics,
             cut_at_inference_time=cut_at_inference_time,
             ground_truth_lookback=ground_truth_lookback,
+            engine=engine,
             max_runtime_in_seconds=self.max_runtime_in_seconds,
             post_analytics_processor_script=post_analytics_processor_script,
             environment=self.env,

@@ -8,6 +8,7 @@ the driver), never an error.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +21,14 @@ from biaswatch.records import DecodingOptions, Malformed, PayloadDecoder, Payloa
 from biaswatch.records.formats import payload_format
 from biaswatch.storage import read_bytes
 
-__all__ = ["OUTSIDE", "capture_schema", "decode_captures", "decode_ground_truth", "truth_schema"]
+__all__ = [
+    "OUTSIDE",
+    "capture_schema",
+    "decode_captures",
+    "decode_ground_truth",
+    "storage_settings",
+    "truth_schema",
+]
 
 OUTSIDE = "outside the window"
 _LINE_SPAN = 1_000  # records one invocation may hold, for the row order
@@ -83,14 +91,21 @@ def _invocation(line: bytes, decoder: PayloadDecoder) -> tuple[Any, list[list[An
     return record, rows, decoder.predictions(*sides[1], count=len(rows))
 
 
+def storage_settings() -> dict[str, str]:
+    """The driver's storage settings (``BIASWATCH_*``, ``AWS_*``), to travel with the tasks."""
+    return {k: v for k, v in os.environ.items() if k.startswith(("BIASWATCH_", "AWS_"))}
+
+
 def decode_captures(
     batches: Iterator[pa.RecordBatch],
     *,
     options: DecodingOptions,
     window: Window,
     schema: pa.Schema,
+    settings: dict[str, str],
 ) -> Iterator[pa.RecordBatch]:
     """Capture files (``index``, ``uri``) → one row per record, or per unusable line."""
+    os.environ.update(settings)  # a worker reads with the driver's storage settings
     decoder = PayloadDecoder(options)
     names = schema.names
     width = len(names) - 7
@@ -128,9 +143,14 @@ def decode_captures(
 
 
 def decode_ground_truth(
-    batches: Iterator[pa.RecordBatch], *, options: DecodingOptions, schema: pa.Schema
+    batches: Iterator[pa.RecordBatch],
+    *,
+    options: DecodingOptions,
+    schema: pa.Schema,
+    settings: dict[str, str],
 ) -> Iterator[pa.RecordBatch]:
     """Ground-truth files (``index``, ``uri``) → one row per label, or per unusable line."""
+    os.environ.update(settings)
     decoder = PayloadDecoder(options)
     formats = {"CSV": PayloadFormat.CSV, "JSON": PayloadFormat.JSON}
     for batch in batches:

@@ -27,6 +27,7 @@ from biaswatch.spark.decoding import (
     capture_schema,
     decode_captures,
     decode_ground_truth,
+    storage_settings,
     truth_schema,
 )
 from biaswatch.storage import list_hour_files
@@ -98,10 +99,15 @@ def count_endpoint_window(
     if not captures:
         return SparkWindow(None, counts | {"records_read": 0, "rows": 0})
     records_schema = capture_schema(features, predicted)
-    decode = partial(decode_captures, options=options, window=window, schema=records_schema)
+    settings = storage_settings()
+    decode = partial(
+        decode_captures, options=options, window=window, schema=records_schema, settings=settings
+    )
     records = _files(session, captures).mapInArrow(decode, _ddl(records_schema)).cache()
     labels_schema = truth_schema(layout.label)
-    decode_labels = partial(decode_ground_truth, options=options, schema=labels_schema)
+    decode_labels = partial(
+        decode_ground_truth, options=options, schema=labels_schema, settings=settings
+    )
     labels = _files(session, truths).mapInArrow(decode_labels, _ddl(labels_schema))
     try:
         summary = records.groupBy("problem").agg(
