@@ -15,7 +15,12 @@ import numpy.typing as npt
 
 from biaswatch.analysis.dataset import Dataset
 from biaswatch.analysis.facets import FacetAxis, encode_facet
-from biaswatch.analysis.outcomes import binarize_label, binarize_predicted, binarize_scores
+from biaswatch.analysis.outcomes import (
+    Outcome,
+    binarize_label,
+    binarize_predicted,
+    binarize_scores,
+)
 from biaswatch.analysis.result import AnalysisResult, FacetResult, MetricResult, StageResult
 from biaswatch.config import AnalysisConfig, StageMethods
 from biaswatch.errors import ConfigError, UnknownMetricError
@@ -96,15 +101,7 @@ def analyze(
         )
     values = config.label_values_or_threshold
     label = binarize_label(dataset.column(dataset.label), values, strict=strict)
-    predicted: BoolArray | None = None
-    if post:
-        if dataset.predicted_label is not None:
-            predicted = binarize_predicted(dataset.column(dataset.predicted_label), values, label)
-        else:
-            assert dataset.probability is not None
-            predicted = binarize_scores(
-                dataset.column(dataset.probability), float(config.probability_threshold)
-            )
+    predicted = _predicted(dataset, config, label) if post else None
     groups = _groups(dataset, config)
 
     pre_facets: dict[str, tuple[FacetResult, ...]] = {}
@@ -151,6 +148,15 @@ def analyze(
         pre_training=stage(Stage.PRE_TRAINING, pre_facets) if pre else None,
         post_training=stage(Stage.POST_TRAINING, post_facets) if post else None,
     )
+
+
+def _predicted(dataset: Dataset, config: AnalysisConfig, label: Outcome) -> BoolArray:
+    """The positive-prediction mask: the predicted label, or the score above the threshold."""
+    if dataset.predicted_label is not None:
+        column = dataset.column(dataset.predicted_label)
+        return binarize_predicted(column, config.label_values_or_threshold, label)
+    assert dataset.probability is not None
+    return binarize_scores(dataset.column(dataset.probability), float(config.probability_threshold))
 
 
 def _facet_results(
@@ -204,15 +210,8 @@ def _sampled_flip_test(
     sampled = encode_facet(
         rows.column(name), facet_config, field=f"facet[{index}].value_or_threshold", strict=False
     )
-    values = config.label_values_or_threshold
-    label = binarize_label(rows.column(rows.label), values, strict=False)
-    if rows.predicted_label is not None:
-        predicted = binarize_predicted(rows.column(rows.predicted_label), values, label)
-    else:
-        assert rows.probability is not None
-        predicted = binarize_scores(
-            rows.column(rows.probability), float(config.probability_threshold)
-        )
+    label = binarize_label(rows.column(rows.label), config.label_values_or_threshold, strict=False)
+    predicted = _predicted(rows, config, label)
     positions = {entry.value_or_threshold: i for i, entry in enumerate(sampled.entries)}
     continuous = len(axis.entries) == len(sampled.entries) == 1
     flip = _flip_test(sampled, predicted, _lazy_features(rows, config, exclude=name), jobs)

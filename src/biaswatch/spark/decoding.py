@@ -35,33 +35,24 @@ _LINE_SPAN = 1_000  # records one invocation may hold, for the row order
 _FILE_SPAN = 1_000_000_000  # lines one file may hold, for the row order
 
 
+_WHERE = [
+    ("key", pa.string()),
+    ("record", pa.int64()),
+    ("order", pa.int64()),
+    ("problem", pa.string()),
+    ("file", pa.string()),
+    ("line", pa.int64()),
+]
+
+
 def capture_schema(features: list[str], predicted: str) -> pa.Schema:
     """The rows :func:`decode_captures` yields."""
-    fields = [
-        ("key", pa.string()),
-        ("record", pa.int64()),
-        ("order", pa.int64()),
-        ("problem", pa.string()),
-        ("file", pa.string()),
-        ("line", pa.int64()),
-        (predicted, pa.string()),
-    ]
-    return pa.schema(fields + [(name, pa.string()) for name in features])
+    return pa.schema([*_WHERE, (predicted, pa.string()), *((n, pa.string()) for n in features)])
 
 
 def truth_schema(label: str) -> pa.Schema:
     """The rows :func:`decode_ground_truth` yields."""
-    return pa.schema(
-        [
-            ("key", pa.string()),
-            ("record", pa.int64()),
-            ("order", pa.int64()),
-            ("problem", pa.string()),
-            ("file", pa.string()),
-            ("line", pa.int64()),
-            (label, pa.string()),
-        ]
-    )
+    return pa.schema([*_WHERE, (label, pa.string())])
 
 
 def _text(value: Any) -> str | None:
