@@ -36,7 +36,15 @@ from biaswatch.records import (
 )
 from biaswatch.storage import hour_folder, join, list_hour_files, read_bytes, write_bytes
 
-__all__ = ["BatchFormat", "detect_batch_format", "read_batch_window", "write_batch_capture"]
+__all__ = [
+    "BatchFormat",
+    "csv_record",
+    "detect_batch_format",
+    "json_record",
+    "manifest_files",
+    "read_batch_window",
+    "write_batch_capture",
+]
 
 BatchFormat = Literal["csv", "json"]
 ID, TIME, OUTPUT = "SageMakerInferenceId", "SageMakerInferenceTime", "SageMakerOutput"
@@ -85,7 +93,7 @@ def write_batch_capture(
     return ids
 
 
-def _manifest_files(uri: str) -> list[str]:
+def manifest_files(uri: str) -> list[str]:
     """The data files a manifest names."""
     try:
         document = orjson.loads(read_bytes(uri))
@@ -136,7 +144,7 @@ def read_batch_window(
         )
         for manifest in list_hour_files(join(destination, "output"), hours[0], hours[-1]):
             try:
-                files = _manifest_files(manifest.uri)
+                files = manifest_files(manifest.uri)
             except Malformed as exc:
                 assembler.malformed.add(manifest.uri, 1, exc.reason)
                 continue
@@ -164,18 +172,19 @@ def _read_output_file(
         try:
             if found == "csv":
                 width = None if names is None else len(names)
-                key, row, predictions = _csv_record(line, decoder, width)
+                key, row, predictions = csv_record(line, decoder, width)
             else:
-                key, row, predictions = _json_record(line, decoder)
+                key, row, predictions = json_record(line, decoder)
         except Malformed as exc:
             assembler.malformed.add(uri, number, exc.reason)
             continue
         assembler.add(key=key, rows=[row], predictions=predictions, where=(uri, number))
 
 
-def _csv_record(
+def csv_record(
     line: str, decoder: PayloadDecoder, width: int | None
 ) -> tuple[str, list[Any], list[Any]]:
+    """One CSV output record: its id, its feature row and its prediction (or Malformed)."""
     fields = split_csv_line(line.rstrip("\r"))
     if len(fields) < 4:
         raise Malformed(
@@ -192,7 +201,8 @@ def _csv_record(
     return key, row, decoder.predictions(output, PayloadFormat.CSV, count=1)
 
 
-def _json_record(line: str, decoder: PayloadDecoder) -> tuple[str, list[Any], list[Any]]:
+def json_record(line: str, decoder: PayloadDecoder) -> tuple[str, list[Any], list[Any]]:
+    """One JSON Lines output record: its id, its feature row and its prediction."""
     try:
         document = orjson.loads(line)
     except orjson.JSONDecodeError as exc:

@@ -25,11 +25,11 @@ from biaswatch.analysis import (
     metric_number,
 )
 from biaswatch.capture import TableLayout, Window, WindowData, read_endpoint_window
-from biaswatch.capture.batch import read_batch_window
+from biaswatch.capture.batch import BatchFormat, read_batch_window
 from biaswatch.config import AnalysisConfig, config_from_dict
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
 from biaswatch.constraints import Violation, check_bias_drift, violations_document
-from biaswatch.errors import BiaswatchError, ConfigError
+from biaswatch.errors import BiaswatchError
 from biaswatch.jobs.engine import resolve_engine
 from biaswatch.records import DecodingOptions
 from biaswatch.report import Comparison, MetricKey, render_report
@@ -119,17 +119,24 @@ def _read_window(definition: MonitoringJobDefinition, window: Window) -> WindowD
             options=options,
             layout=layout,
         )
-    dataset_format = source.dataset_format or {}
-    csv = dataset_format.get("Csv") or dataset_format.get("csv")
+    dataset_format, csv_header = _batch_format(source.dataset_format)
     return read_batch_window(
         source.data_captured_destination_s3_uri,
         definition.ground_truth_uri,
         window,
-        dataset_format="csv" if csv is not None else ("json" if dataset_format else None),
-        csv_header=bool((csv or {}).get("Header", (csv or {}).get("header", False))),
+        dataset_format=dataset_format,
+        csv_header=csv_header,
         options=options,
         layout=layout,
     )
+
+
+def _batch_format(dataset_format: dict[str, Any] | None) -> tuple[BatchFormat | None, bool]:
+    """SageMaker's ``MonitoringDatasetFormat`` as a batch format (None: detect) and header."""
+    given = dataset_format or {}
+    csv = given.get("Csv") or given.get("csv")
+    header = bool((csv or {}).get("Header", (csv or {}).get("header", False)))
+    return ("csv" if csv is not None else ("json" if given else None)), header
 
 
 def _empty_reason(
@@ -158,28 +165,36 @@ def _count_with_spark(
 ) -> tuple[AnalysisResult | None, dict[str, Any]]:
     """The window read, joined and counted by Spark, and analysed from the counts."""
     from biaswatch.spark import spark_session
-    from biaswatch.spark.window import count_endpoint_window
+    from biaswatch.spark.window import count_batch_window, count_endpoint_window
 
     source = definition.data_input
-    if not isinstance(source, EndpointInputDefinition):
-        raise ConfigError(
-            "engine 'spark' reads endpoint capture; a batch-transform schedule runs with engine"
-            " 'local'",
-            field="engine",
-            value="spark",
-        )
     layout, options = _reading(definition)
-    counted = count_endpoint_window(
-        spark_session(),
-        capture_uri=source.capture_uri,
-        ground_truth_uri=definition.ground_truth_uri,
-        window=window,
-        endpoint=source.endpoint_name,
-        variant=source.variant_name,
-        options=options,
-        layout=layout,
-        config=_window_config(definition, layout.label, layout.predicted_column()),
-    )
+    config = _window_config(definition, layout.label, layout.predicted_column())
+    if isinstance(source, EndpointInputDefinition):
+        counted = count_endpoint_window(
+            spark_session(),
+            capture_uri=source.capture_uri,
+            ground_truth_uri=definition.ground_truth_uri,
+            window=window,
+            endpoint=source.endpoint_name,
+            variant=source.variant_name,
+            options=options,
+            layout=layout,
+            config=config,
+        )
+    else:
+        dataset_format, csv_header = _batch_format(source.dataset_format)
+        counted = count_batch_window(
+            spark_session(),
+            destination=source.data_captured_destination_s3_uri,
+            ground_truth_uri=definition.ground_truth_uri,
+            window=window,
+            dataset_format=dataset_format,
+            csv_header=csv_header,
+            options=options,
+            layout=layout,
+            config=config,
+        )
     return counted.result, counted.counts
 
 

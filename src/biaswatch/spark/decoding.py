@@ -14,6 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from biaswatch.capture.batch import csv_record, detect_batch_format, json_record
 from biaswatch.capture.endpoint import parse_capture_line
 from biaswatch.capture.ground_truth import parse_ground_truth_line
 from biaswatch.capture.window import Window
@@ -24,6 +25,7 @@ from biaswatch.storage import read_bytes
 __all__ = [
     "OUTSIDE",
     "capture_schema",
+    "decode_batch_outputs",
     "decode_captures",
     "decode_ground_truth",
     "storage_settings",
@@ -53,6 +55,14 @@ def capture_schema(features: list[str], predicted: str) -> pa.Schema:
 def truth_schema(label: str) -> pa.Schema:
     """The rows :func:`decode_ground_truth` yields."""
     return pa.schema([*_WHERE, (label, pa.string())])
+
+
+def _batch(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.RecordBatch:
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
+    return pa.RecordBatch.from_arrays(
+        [pa.array(list(c), type=f.type) for c, f in zip(columns, schema, strict=True)],
+        schema=schema,
+    )
 
 
 def _text(value: Any) -> str | None:
@@ -126,11 +136,47 @@ def decode_captures(
                         (record.join_key, position, base + position, None, uri, number,
                          _text(prediction), *values)
                     )  # fmt: skip
-            columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
-            yield pa.RecordBatch.from_arrays(
-                [pa.array(list(c), type=f.type) for c, f in zip(columns, schema, strict=True)],
-                schema=schema,
-            )
+            yield _batch(rows, schema)
+
+
+def decode_batch_outputs(
+    batches: Iterator[pa.RecordBatch],
+    *,
+    options: DecodingOptions,
+    schema: pa.Schema,
+    settings: dict[str, str],
+    dataset_format: str | None,
+    csv_header: bool,
+) -> Iterator[pa.RecordBatch]:
+    """Batch-transform output files (``index``, ``uri``) → one row per record (or bad line)."""
+    os.environ.update(settings)
+    decoder = PayloadDecoder(options)
+    width = len(schema.names) - len(_WHERE) - 1
+    for batch in batches:
+        files = zip(batch.column("index").to_pylist(), batch.column("uri").to_pylist(), strict=True)
+        for index, uri in files:
+            rows: list[tuple[Any, ...]] = []
+            lines = read_bytes(uri).decode("utf-8", errors="replace").split("\n")
+            found = dataset_format or detect_batch_format(next((x for x in lines if x.strip()), ""))
+            for number, line in enumerate(lines, start=1):
+                if not line.strip() or (csv_header and found == "csv" and number == 1):
+                    continue
+                order = index * _FILE_SPAN + number * _LINE_SPAN
+                try:
+                    if found == "csv":
+                        key, row, predictions = csv_record(line, decoder, width)
+                    else:
+                        key, row, predictions = json_record(line, decoder)
+                    if len(row) != width:
+                        raise Malformed(
+                            f"a record has {len(row)} features where the window has {width}"
+                        )
+                except Malformed as exc:
+                    rows.append((None, 0, order, exc.reason, uri, number, None, *[None] * width))
+                    continue
+                values = [_text(v) for v in row]
+                rows.append((key, 0, order, None, uri, number, _text(predictions[0]), *values))
+            yield _batch(rows, schema)
 
 
 def decode_ground_truth(
@@ -168,8 +214,4 @@ def decode_ground_truth(
                             _text(label),
                         )
                     )
-            columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
-            yield pa.RecordBatch.from_arrays(
-                [pa.array(list(c), type=f.type) for c, f in zip(columns, schema, strict=True)],
-                schema=schema,
-            )
+            yield _batch(rows, schema)

@@ -16,23 +16,25 @@ import pyarrow as pa
 
 from biaswatch.analysis import AnalysisResult, Dataset, analyze
 from biaswatch.capture.assembly import TableLayout
+from biaswatch.capture.batch import manifest_files
 from biaswatch.capture.endpoint import capture_folder
 from biaswatch.capture.window import Window
 from biaswatch.config import AnalysisConfig
 from biaswatch.errors import ConfigError
-from biaswatch.records import DecodingOptions
+from biaswatch.records import DecodingOptions, Malformed
 from biaswatch.spark.counting import FT_SAMPLE, ORDER, counted_dataset, sampled_rows
 from biaswatch.spark.decoding import (
     OUTSIDE,
     capture_schema,
+    decode_batch_outputs,
     decode_captures,
     decode_ground_truth,
     storage_settings,
     truth_schema,
 )
-from biaswatch.storage import list_hour_files
+from biaswatch.storage import join, list_hour_files
 
-__all__ = ["SparkWindow", "count_endpoint_window"]
+__all__ = ["SparkWindow", "count_batch_window", "count_endpoint_window"]
 
 _SAMPLES = 20
 
@@ -57,6 +59,18 @@ def _files(session: Any, uris: list[str]) -> Any:
     return frame.repartition(max(1, min(len(uris), session.sparkContext.defaultParallelism * 2)))
 
 
+def _columns(layout: TableLayout) -> tuple[list[str], str]:
+    features = layout.feature_names
+    if features is None or layout.exclude_features:
+        raise ConfigError(
+            "engine 'spark' needs the analysis config's headers (and no"
+            " exclude_features_attribute); use engine 'local'",
+            field="engine",
+            value="spark",
+        )
+    return features, layout.predicted_column()
+
+
 def count_endpoint_window(
     session: Any,
     *,
@@ -75,38 +89,90 @@ def count_endpoint_window(
     ``config`` is the analysis config of the joined table (its label and predicted-label
     columns are ``layout``'s). ``result`` is None when no row has ground truth.
     """
+    features, predicted = _columns(layout)
+    hours = window.capture_hours()
+    folder = capture_folder(capture_uri, endpoint, variant)
+    captures = [f.uri for f in list_hour_files(folder, hours[0], hours[-1])]
+    schema = capture_schema(features, predicted)
+    decode = partial(
+        decode_captures, options=options, window=window, schema=schema, settings=storage_settings()
+    )
+    return _count(
+        session, captures, decode, schema, ground_truth_uri, window, options, layout, config,
+        ft_sample, counts={},
+    )  # fmt: skip
+
+
+def count_batch_window(
+    session: Any,
+    *,
+    destination: str,
+    ground_truth_uri: str,
+    window: Window,
+    dataset_format: str | None,
+    csv_header: bool,
+    options: DecodingOptions,
+    layout: TableLayout,
+    config: AnalysisConfig,
+    ft_sample: int = FT_SAMPLE,
+) -> SparkWindow:
+    """Read, join and count a batch-transform job's capture with Spark (see above)."""
+    features, predicted = _columns(layout)
+    hours = window.capture_hours()
+    outputs: list[str] = []
+    bad_manifests: list[dict[str, Any]] = []
+    for manifest in list_hour_files(join(destination, "output"), hours[0], hours[-1]):
+        try:
+            outputs.extend(manifest_files(manifest.uri))
+        except Malformed as exc:
+            bad_manifests.append({"file": manifest.uri, "line": 1, "reason": exc.reason})
+    schema = capture_schema(features, predicted)
+    decode = partial(
+        decode_batch_outputs, options=options, schema=schema, settings=storage_settings(),
+        dataset_format=dataset_format, csv_header=csv_header,
+    )  # fmt: skip
+    counted = _count(
+        session, outputs, decode, schema, ground_truth_uri, window, options, layout, config,
+        ft_sample, counts={},
+    )  # fmt: skip
+    if bad_manifests:
+        counts = counted.counts
+        counts["malformed_records"] = counts.get("malformed_records", 0) + len(bad_manifests)
+        counts["malformed_samples"] = (bad_manifests + counts.get("malformed_samples", []))[
+            :_SAMPLES
+        ]
+    return counted
+
+
+def _count(
+    session: Any,
+    files: list[str],
+    decode: Any,
+    schema: pa.Schema,
+    ground_truth_uri: str,
+    window: Window,
+    options: DecodingOptions,
+    layout: TableLayout,
+    config: AnalysisConfig,
+    ft_sample: int,
+    *,
+    counts: dict[str, Any],
+) -> SparkWindow:
+    """Decode ``files`` with ``decode``, join the records to the labels, count, analyse."""
     from pyspark.sql import Window as Over
     from pyspark.sql import functions as F
 
-    features = layout.feature_names
-    if features is None or layout.exclude_features:
-        raise ConfigError(
-            "engine 'spark' needs the analysis config's headers (and no"
-            " exclude_features_attribute); use engine 'local'",
-            field="engine",
-            value="spark",
-        )
-    predicted = layout.predicted_column()
-    hours, truth_hours = window.capture_hours(), window.ground_truth_hours()
-    captures = [
-        f.uri
-        for f in list_hour_files(
-            capture_folder(capture_uri, endpoint, variant), hours[0], hours[-1]
-        )
-    ]
+    # The decoded rows: six location fields, the prediction, then the features.
+    predicted, features = schema.names[6], list(schema.names[7:])
+    truth_hours = window.ground_truth_hours()
     truths = [f.uri for f in list_hour_files(ground_truth_uri, truth_hours[0], truth_hours[-1])]
-    counts: dict[str, Any] = {"capture_files": len(captures), "ground_truth_files": len(truths)}
-    if not captures:
+    counts |= {"capture_files": len(files), "ground_truth_files": len(truths)}
+    if not files:
         return SparkWindow(None, counts | {"records_read": 0, "rows": 0})
-    records_schema = capture_schema(features, predicted)
-    settings = storage_settings()
-    decode = partial(
-        decode_captures, options=options, window=window, schema=records_schema, settings=settings
-    )
-    records = _files(session, captures).mapInArrow(decode, _ddl(records_schema)).cache()
+    records = _files(session, files).mapInArrow(decode, _ddl(schema)).cache()
     labels_schema = truth_schema(layout.label)
     decode_labels = partial(
-        decode_ground_truth, options=options, schema=labels_schema, settings=settings
+        decode_ground_truth, options=options, schema=labels_schema, settings=storage_settings()
     )
     labels = _files(session, truths).mapInArrow(decode_labels, _ddl(labels_schema))
     try:
