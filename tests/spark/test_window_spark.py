@@ -162,3 +162,15 @@ def test_a_batch_transform_window(tmp_path: Path, spark: Any) -> None:
     assert mismatches(local.analysis, spark_outcome.analysis) == []
     for key in ("records_read", "rows", "malformed_records"):
         assert spark_outcome.counts[key] == local.counts[key], key
+
+
+def test_spark_connect_without_its_client_is_a_config_error() -> None:
+    import importlib.util
+
+    from biaswatch.errors import ConfigError
+    from biaswatch.spark import spark_session
+
+    if importlib.util.find_spec("grpc") is not None:
+        pytest.skip("Spark Connect's client is installed here")
+    with pytest.raises(ConfigError, match="Spark Connect needs pip install 'pyspark\\[connect\\]'"):
+        spark_session("sc://127.0.0.1:15002")

@@ -7,6 +7,7 @@ extra ``spark`` and needs Java 17 or later.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import site
 import sys
@@ -47,6 +48,13 @@ def spark_session(master: str | None = None) -> Any:
     master = master or os.environ.get(MASTER_VARIABLE) or DEFAULT_MASTER
     builder = SparkSession.builder.appName("biaswatch")
     if master.startswith("sc://"):
+        # PySpark exits the process when Spark Connect's dependencies are missing: check first.
+        if importlib.util.find_spec("grpc") is None:
+            raise ConfigError(
+                f"{MASTER_VARIABLE}={master!r}: Spark Connect needs pip install 'pyspark[connect]'",
+                field=MASTER_VARIABLE,
+                value=master,
+            )
         return builder.remote(master).getOrCreate()
     if master.startswith("local"):
         _share_packages()
