@@ -12,7 +12,7 @@ from biaswatch.analysis.document import (
     json_value,
     metric_number,
 )
-from biaswatch.analysis.engine import analyze, requested_metrics
+from biaswatch.analysis.engine import IntervalOptions, analyze, requested_metrics, with_intervals
 from biaswatch.analysis.result import AnalysisResult, FacetResult, MetricResult, StageResult
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "Dataset",
     "DocumentMetric",
     "FacetResult",
+    "IntervalOptions",
     "MetricResult",
     "StageResult",
     "analysis_document",
@@ -32,4 +33,5 @@ __all__ = [
     "metric_number",
     "read_dataset",
     "requested_metrics",
+    "with_intervals",
 ]

@@ -58,12 +58,53 @@ def _section(stage: StageResult) -> dict[str, Any]:
     }
 
 
+EXTENSION = "biaswatch"
+"""The top-level key of biaswatch's additions to ``analysis.json`` (SageMaker ignores it)."""
+
+
 def analysis_document(result: AnalysisResult) -> dict[str, Any]:
-    """The ``analysis.json`` document: version, then post- and pre-training sections."""
+    """The ``analysis.json`` document: version, then post- and pre-training sections.
+
+    Confidence intervals, when computed, go under the extension key ``biaswatch``:
+    ``{"confidence_intervals": {"level", "resamples", "<section>": {facet: [{
+    "value_or_threshold", "metrics": {code: [lower, upper]}}]}}}``.
+    """
     document: dict[str, Any] = {"version": ANALYSIS_VERSION}
     for stage in result.stages:
         document[f"{stage.stage.value}_bias_metrics"] = _section(stage)
+    if result.interval_level is not None:
+        document[EXTENSION] = {"confidence_intervals": _intervals(result)}
     return document
+
+
+def _bound(value: float) -> float | str:
+    shown = json_value(MetricValue(value))
+    assert shown is not None
+    return shown
+
+
+def _intervals(result: AnalysisResult) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "level": result.interval_level,
+        "resamples": result.interval_resamples,
+        "method": "percentile bootstrap over the count tensor",
+    }
+    for stage in result.stages:
+        found[f"{stage.stage.value}_bias_metrics"] = {
+            name: [
+                {
+                    "value_or_threshold": facet.value_or_threshold,
+                    "metrics": {
+                        m.code.value: [_bound(m.interval.lower), _bound(m.interval.upper)]
+                        for m in facet.metrics
+                        if m.interval is not None
+                    },
+                }
+                for facet in entries
+            ]
+            for name, entries in stage.facets.items()
+        }
+    return found
 
 
 def dump_analysis(result: AnalysisResult) -> bytes:

@@ -7,7 +7,7 @@ derived from the counts. FT is fitted on the feature rows, as Clarify does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -35,8 +35,9 @@ from biaswatch.metrics import (
     ft,
     metrics_of,
 )
+from biaswatch.metrics.bootstrap import DEFAULT_LEVEL, DEFAULT_RESAMPLES, bootstrap_intervals
 
-__all__ = ["analyze", "requested_metrics"]
+__all__ = ["IntervalOptions", "analyze", "requested_metrics", "with_intervals"]
 
 BoolArray = npt.NDArray[np.bool_]
 Features = npt.NDArray[np.float64] | None
@@ -80,6 +81,7 @@ def analyze(
     strict: bool = True,
     ft_jobs: int | None = -1,
     ft_rows: Dataset | None = None,
+    intervals: IntervalOptions | None = None,
 ) -> AnalysisResult:
     """Compute the configured bias metrics of ``dataset``, exactly as Clarify would.
 
@@ -90,6 +92,7 @@ def analyze(
 
     An aggregated ``dataset`` (with weights) has no feature rows: FT is then computed on
     ``ft_rows``, rows of the same data (a sample, or all of them), or reported as an error.
+    ``intervals`` adds a bootstrap confidence interval to every count-based metric.
     """
     pre = requested_metrics(config.methods.pre_training_bias, Stage.PRE_TRAINING)
     post = requested_metrics(config.methods.post_training_bias, Stage.POST_TRAINING)
@@ -143,10 +146,54 @@ def analyze(
     def stage(kind: Stage, facets: dict[str, tuple[FacetResult, ...]]) -> StageResult:
         return StageResult(kind, dataset.label, label_values, facets)
 
-    return AnalysisResult(
+    result = AnalysisResult(
         rows=dataset.rows,
         pre_training=stage(Stage.PRE_TRAINING, pre_facets) if pre else None,
         post_training=stage(Stage.POST_TRAINING, post_facets) if post else None,
+    )
+    return with_intervals(result, intervals) if intervals is not None else result
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalOptions:
+    """Bootstrap confidence intervals: the level and the number of resamples."""
+
+    level: float = DEFAULT_LEVEL
+    resamples: int = DEFAULT_RESAMPLES
+    seed: int = 0
+
+
+def with_intervals(result: AnalysisResult, options: IntervalOptions) -> AnalysisResult:
+    """``result`` with a bootstrap interval on each count-based metric (FT has none)."""
+
+    def entry(facet: FacetResult) -> FacetResult:
+        kernels = {
+            m.code: kernel
+            for m in facet.metrics
+            if (kernel := REGISTRY[m.code].kernel) is not None and m.value.defined
+        }
+        found = bootstrap_intervals(
+            facet.counts,
+            kernels,
+            resamples=options.resamples,
+            level=options.level,
+            seed=options.seed,
+        )
+        metrics = tuple(replace(m, interval=found.get(m.code)) for m in facet.metrics)
+        return replace(facet, metrics=metrics)
+
+    def stage(part: StageResult | None) -> StageResult | None:
+        if part is None:
+            return None
+        facets = {name: tuple(entry(f) for f in entries) for name, entries in part.facets.items()}
+        return replace(part, facets=facets)
+
+    return replace(
+        result,
+        pre_training=stage(result.pre_training),
+        post_training=stage(result.post_training),
+        interval_level=options.level,
+        interval_resamples=options.resamples,
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from biaswatch.metrics import FacetCounts, MetricCode, MetricValue, Stage
+from biaswatch.metrics.bootstrap import Interval
 
 __all__ = ["AnalysisResult", "FacetResult", "MetricResult", "StageResult"]
 
@@ -17,6 +18,8 @@ class MetricResult:
     code: MetricCode
     description: str
     value: MetricValue
+    interval: Interval | None = None
+    """A bootstrap confidence interval, when the analysis asked for them (opt-in)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,9 @@ class AnalysisResult:
     rows: int
     pre_training: StageResult | None
     post_training: StageResult | None
+    interval_level: float | None = None
+    """The confidence level of the metrics' intervals, None when none were computed."""
+    interval_resamples: int | None = None
 
     @property
     def stages(self) -> tuple[StageResult, ...]:

@@ -61,6 +61,9 @@ class MonitoringJobDefinition(BaseModel):
     environment: dict[str, str] = Field(default_factory=dict)
     engine: Literal["local", "spark", "auto"] | None = None
     """The counting engine; None: ``$BIASWATCH_ENGINE`` (default ``local``)."""
+    confidence_level: float | None = Field(default=None, gt=0, lt=1)
+    """Opt-in: bootstrap confidence intervals at this level (``analysis.json`` extension)."""
+    bootstrap_resamples: int = Field(default=1000, ge=100)
 
     @model_validator(mode="after")
     def _one_input(self) -> MonitoringJobDefinition:

@@ -19,10 +19,12 @@ import orjson
 from biaswatch.analysis import (
     SECTIONS,
     AnalysisResult,
+    IntervalOptions,
     analysis_document,
     analyze,
     dataset_from_table,
     metric_number,
+    with_intervals,
 )
 from biaswatch.capture import TableLayout, Window, WindowData, read_endpoint_window
 from biaswatch.capture.batch import BatchFormat, read_batch_window
@@ -222,10 +224,14 @@ def run_execution(
         return ExecutionOutcome(ExecutionStatus.FAILED, output, reason, counts=counts)
     try:
         if data is not None:
-            result, document = _analyse(definition, data)
+            result = _analyse(definition, data)
         else:
             assert counted is not None
-            result, document = counted, analysis_document(counted)
+            result = counted
+        if definition.confidence_level is not None:
+            options = IntervalOptions(definition.confidence_level, definition.bootstrap_resamples)
+            result = with_intervals(result, options)
+        document = analysis_document(result)
         timings["analysis_seconds"] = round(
             time.perf_counter() - started - timings["read_seconds"], 3
         )
@@ -274,14 +280,11 @@ def _window_config(
     return config_from_dict(config, source="the monitor's analysis config")
 
 
-def _analyse(
-    definition: MonitoringJobDefinition, data: WindowData
-) -> tuple[AnalysisResult, dict[str, Any]]:
+def _analyse(definition: MonitoringJobDefinition, data: WindowData) -> AnalysisResult:
     parsed = _window_config(definition, data.label, data.predicted_label)
-    result = analyze(
+    return analyze(
         dataset_from_table(data.table, parsed, source="the window"), parsed, strict=False
     )
-    return result, analysis_document(result)
 
 
 def _positions(document: dict[str, Any]) -> dict[MetricKey, float | None]:

@@ -134,7 +134,8 @@ def render_report(
     parts.append("<main>")
     if not result.stages:
         parts.append("<p>No bias metrics were computed.</p>")
-    parts.extend(_stage_section(stage, comparison) for stage in result.stages)
+    level = result.interval_level
+    parts.extend(_stage_section(stage, comparison, level) for stage in result.stages)
     if malformed:
         parts.append(_malformed_section(malformed))
     parts.extend(["</main>", "</body>", "</html>", ""])
@@ -156,13 +157,13 @@ def _summary(
     return f'<dl class="summary">\n{rows}\n</dl>'
 
 
-def _stage_section(stage: StageResult, comparison: Comparison | None) -> str:
+def _stage_section(stage: StageResult, comparison: Comparison | None, level: float | None) -> str:
     parts = [f'<section class="stage" id="{stage.stage.value}">']
     parts.append(f"<h2>{_STAGE_TITLES[stage.stage]}</h2>")
     for name, entries in stage.facets.items():
         parts.append(f"<h3>Facet {escape(name)}</h3>")
         parts.extend(
-            _facet_entry(name, position, entry, stage.stage, comparison)
+            _facet_entry(name, position, entry, stage.stage, comparison, level)
             for position, entry in enumerate(entries)
         )
     parts.append("</section>")
@@ -170,7 +171,12 @@ def _stage_section(stage: StageResult, comparison: Comparison | None) -> str:
 
 
 def _facet_entry(
-    name: str, position: int, entry: FacetResult, stage: Stage, comparison: Comparison | None
+    name: str,
+    position: int,
+    entry: FacetResult,
+    stage: Stage,
+    comparison: Comparison | None,
+    level: float | None,
 ) -> str:
     heading = f"{name} = {entry.value_or_threshold}"
 
@@ -196,6 +202,7 @@ def _facet_entry(
         entry.metrics,
         [baseline.get(key(m)) for m in entry.metrics] if comparison else None,
         [key(m) in violated for m in entry.metrics],
+        level,
     )
     return "\n".join(
         (
@@ -236,8 +243,11 @@ def _metrics_table(
     metrics: tuple[MetricResult, ...],
     baselines: Sequence[float | None] | None,
     violated: Sequence[bool],
+    level: float | None = None,
 ) -> str:
     baseline_head = "<th>Baseline</th>" if baselines is not None else ""
+    if level is not None:
+        baseline_head += f"<th>{level:.0%} interval</th>"
     rows = [
         '<table class="metrics">',
         "<thead><tr><th>Metric</th><th>Description</th><th>Value</th>"
@@ -255,6 +265,14 @@ def _metrics_table(
             limit = baselines[index]
             shown = "—" if limit is None else _format_number(limit)
             baseline_cell = f'<td class="value baseline">{shown}</td>'
+        if level is not None:
+            interval = metric.interval
+            shown = (
+                "—"
+                if interval is None
+                else f"[{_format_number(interval.lower)}, {_format_number(interval.upper)}]"
+            )
+            baseline_cell += f'<td class="value interval">{shown}</td>'
         error_cell = f'<td class="error">{escape(value.error)}</td>' if value.error else "<td></td>"
         row_class = ' class="violated"' if violated[index] else ""
         rows.append(

@@ -155,3 +155,28 @@ def test_an_unreadable_baseline_fails(base: str) -> None:
 def test_the_definition_needs_exactly_one_input(base: str) -> None:
     with pytest.raises(ValueError, match="either batch_transform_input or endpoint_input"):
         definition(base, endpoint_input=None)
+
+
+def test_confidence_intervals_are_an_extension_that_changes_nothing_else(base: str) -> None:
+    capture_window(base, rows(400, biased=True, seed=5))
+    plain = run_execution(definition(base), T)
+    with_intervals = run_execution(
+        definition(base, output_uri=f"{base}/ci", confidence_level=0.9, bootstrap_resamples=200),
+        T,
+    )
+    assert plain.analysis is not None
+    assert with_intervals.analysis is not None
+    extension = with_intervals.analysis.pop("biaswatch")["confidence_intervals"]
+    assert with_intervals.analysis == plain.analysis  # SageMaker's part is untouched
+    assert (extension["level"], extension["resamples"]) == (0.9, 200)
+    entry = extension["post_training_bias_metrics"]["sex"][0]
+    lower, upper = entry["metrics"]["DPPL"]
+    value = next(
+        m["value"]
+        for m in plain.analysis["post_training_bias_metrics"]["facets"]["sex"][0]["metrics"]
+        if m["name"] == "DPPL"
+    )
+    assert lower <= value <= upper
+    assert "FT" not in entry["metrics"]  # FT is not a count-based metric
+    report = read_bytes(f"{with_intervals.output_uri}/report.html").decode()
+    assert "<th>90% interval</th>" in report
