@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from biaswatch.config.rules import ViolationRules
+
 __all__ = ["BatchInputDefinition", "EndpointInputDefinition", "MonitoringJobDefinition"]
 
 
@@ -64,6 +66,8 @@ class MonitoringJobDefinition(BaseModel):
     confidence_level: float | None = Field(default=None, gt=0, lt=1)
     """Opt-in: bootstrap confidence intervals at this level (``analysis.json`` extension)."""
     bootstrap_resamples: int = Field(default=1000, ge=100)
+    violation_rules: ViolationRules = Field(default_factory=ViolationRules)
+    """Opt-in alert rules; the default is SageMaker's ``abs(current) > abs(baseline)``."""
 
     @model_validator(mode="after")
     def _one_input(self) -> MonitoringJobDefinition:

@@ -10,10 +10,14 @@ DI included, as the service applies it.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from biaswatch.analysis import SECTIONS, metric_number
+from biaswatch.analysis.document import EXTENSION
+from biaswatch.config.rules import ViolationRules, ideal_value
+from biaswatch.errors import ConfigError
 
 __all__ = ["CHECK_TYPE", "Violation", "check_bias_drift", "violations_document"]
 
@@ -60,10 +64,19 @@ def _metrics(entry: dict[str, Any]) -> dict[str, float | None]:
     return {m.get("name", ""): metric_number(m.get("value")) for m in entry.get("metrics", [])}
 
 
-def check_bias_drift(current: dict[str, Any], baseline: dict[str, Any]) -> list[Violation]:
+def check_bias_drift(
+    current: dict[str, Any],
+    baseline: dict[str, Any],
+    rules: ViolationRules | None = None,
+    *,
+    facet_sizes: Mapping[tuple[str, str, int], int] | None = None,
+) -> list[Violation]:
     """The violations of ``current`` against ``baseline`` (both ``analysis.json`` documents).
 
-    Ordered by metric name (then section and facet, as they come).
+    Ordered by metric name (then section and facet, as they come). ``rules`` default to
+    SageMaker's; the ``significant`` rule reads the current document's confidence intervals
+    (its ``biaswatch`` extension), and ``min_facet_size`` needs ``facet_sizes`` (rows in *d*
+    by section, facet and entry position).
 
     Examples
     --------
@@ -74,7 +87,18 @@ def check_bias_drift(current: dict[str, Any], baseline: dict[str, Any]) -> list[
     ["Metric value 1.31746 doesn't meet the baseline constraint requirement 0.97626"]
     >>> check_bias_drift(doc(0.08312), doc(0.17799))
     []
+    >>> len(check_bias_drift(doc(0.08312), doc(0.97626), ViolationRules(rule="ideal")))
+    1
     """
+    rules = rules or ViolationRules()
+    intervals = ((current.get(EXTENSION) or {}).get("confidence_intervals")) or {}
+    if rules.rule == "significant" and not intervals:
+        raise ConfigError(
+            "the 'significant' rule needs confidence intervals: set the schedule's"
+            " confidence_level",
+            field="violation_rules.rule",
+            value="significant",
+        )
     found: list[Violation] = []
     for section in SECTIONS:
         now = (current.get(section) or {}).get("facets", {})
@@ -84,12 +108,16 @@ def check_bias_drift(current: dict[str, Any], baseline: dict[str, Any]) -> list[
             for position, entry in enumerate(entries):
                 if position >= len(baseline_entries):
                     break
+                size = (facet_sizes or {}).get((section, facet, position))
+                if size is not None and size < rules.min_facet_size:
+                    continue
+                bounds = _bounds(intervals, section, facet, position)
                 allowed = _metrics(baseline_entries[position])
                 for name, value in _metrics(entry).items():
                     limit = allowed.get(name)
                     if value is None or limit is None:
                         continue
-                    if abs(value) > abs(limit):
+                    if _violates(rules, name, value, limit, bounds.get(name)):
                         found.append(
                             Violation(
                                 section,
@@ -101,6 +129,38 @@ def check_bias_drift(current: dict[str, Any], baseline: dict[str, Any]) -> list[
                             )
                         )
     return sorted(found, key=lambda violation: violation.metric_name)
+
+
+def _bounds(
+    intervals: dict[str, Any], section: str, facet: str, position: int
+) -> dict[str, tuple[float, float]]:
+    entries = (intervals.get(section) or {}).get(facet) or []
+    if position >= len(entries):
+        return {}
+    return {
+        name: (float(metric_number(low) or 0.0), float(metric_number(high) or 0.0))
+        for name, (low, high) in entries[position].get("metrics", {}).items()
+    }
+
+
+def _violates(
+    rules: ViolationRules,
+    name: str,
+    value: float,
+    limit: float,
+    bounds: tuple[float, float] | None,
+) -> bool:
+    tolerance = rules.tolerances.get(name, 0.0)
+    if rules.rule == "sagemaker":
+        return abs(value) > abs(limit) + tolerance
+    ideal = ideal_value(name)
+    allowed = abs(limit - ideal) + tolerance
+    if rules.rule == "ideal":
+        return abs(value - ideal) > allowed
+    if bounds is None:  # no interval (an undefined resample set): never significant
+        return False
+    low, high = bounds
+    return low > ideal + allowed or high < ideal - allowed
 
 
 def violations_document(violations: list[Violation]) -> dict[str, Any]:

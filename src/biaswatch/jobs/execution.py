@@ -240,7 +240,14 @@ def run_execution(
         write_bytes(join(output, "analysis.json"), _json(document))
         if definition.baseline_constraints_uri:
             baseline = orjson.loads(read_bytes(definition.baseline_constraints_uri))
-            violations = tuple(check_bias_drift(document, baseline))
+            violations = tuple(
+                check_bias_drift(
+                    document,
+                    baseline,
+                    definition.violation_rules,
+                    facet_sizes=_facet_sizes(result),
+                )
+            )
             comparison = _comparison(document, baseline, violations)
             write_bytes(
                 join(output, "constraint_violations.json"),
@@ -285,6 +292,16 @@ def _analyse(definition: MonitoringJobDefinition, data: WindowData) -> AnalysisR
     return analyze(
         dataset_from_table(data.table, parsed, source="the window"), parsed, strict=False
     )
+
+
+def _facet_sizes(result: AnalysisResult) -> dict[tuple[str, str, int], int]:
+    """Rows in *d* of each facet entry, by section, facet and position (for min_facet_size)."""
+    return {
+        (f"{stage.stage.value}_bias_metrics", facet, position): entry.counts.sides()[1].n
+        for stage in result.stages
+        for facet, entries in stage.facets.items()
+        for position, entry in enumerate(entries)
+    }
 
 
 def _positions(document: dict[str, Any]) -> dict[MetricKey, float | None]:

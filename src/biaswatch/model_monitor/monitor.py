@@ -26,6 +26,7 @@ from biaswatch.config.monitor import (
     EndpointInputDefinition,
     MonitoringJobDefinition,
 )
+from biaswatch.config.rules import ViolationRules
 from biaswatch.config.settings import biaswatch_home
 from biaswatch.errors import ConfigError
 from biaswatch.jobs import execute, window_of
@@ -241,6 +242,8 @@ class ModelBiasMonitor:
         cut_at_inference_time: bool = False,
         ground_truth_lookback: str | None = None,
         engine: Literal["local", "spark", "auto"] | None = None,
+        confidence_level: float | None = None,
+        violation_rules: ViolationRules | dict[str, Any] | None = None,
     ) -> None:
         """Create the schedule (SageMaker's validations and messages).
 
@@ -248,7 +251,8 @@ class ModelBiasMonitor:
         inference time is within ``[start, end)`` (SageMaker reads whole hour folders, both
         ends); ``ground_truth_lookback`` (ISO-8601, e.g. ``"P1D"``) reads ground truth from that
         long before the window's start; ``engine`` counts with ``local``, ``spark`` or ``auto``
-        (default ``$BIASWATCH_ENGINE``).
+        (default ``$BIASWATCH_ENGINE``); ``confidence_level`` adds bootstrap intervals to each
+        execution's analysis; ``violation_rules`` chooses the alert rule (``docs/rules.md``).
         """
         del statistics  # accepted, as the docs pass it; bias monitoring has none
         if self.job_definition_name is not None or self.monitoring_schedule_name is not None:
@@ -287,6 +291,8 @@ class ModelBiasMonitor:
             cut_at_inference_time=cut_at_inference_time,
             ground_truth_lookback=ground_truth_lookback,
             engine=engine,
+            confidence_level=confidence_level,
+            violation_rules=ViolationRules.model_validate(violation_rules or {}),
             max_runtime_in_seconds=self.max_runtime_in_seconds,
             post_analytics_processor_script=post_analytics_processor_script,
             environment=self.env,
