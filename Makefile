@@ -46,6 +46,7 @@ bench: install
 	$(BIN)/python benchmarks/capture.py
 	$(BIN)/python benchmarks/execution.py
 	$(BIN)/python benchmarks/spark.py
+	$(BIN)/python benchmarks/rules.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) out .pytest_cache .mypy_cache .ruff_cache .hypothesis
