@@ -46,3 +46,17 @@ def test_significant_rule_with_intervals(env: dict[str, Any]) -> None:  # noqa: 
     analysis = json.loads((Path(execution.output.destination) / "analysis.json").read_text())
     assert analysis["biaswatch"]["confidence_intervals"]["level"] == 0.99
     assert HEADERS[-1] == "Target"
+    # The intervals reach the store and the dashboard's trend charts as bands.
+    store = env["store"]
+    points = store.metric_series("trustworthy", metric="DPPL")
+    assert points
+    assert all(p.lower is not None and p.lower <= p.value <= p.upper for p in points)
+    from biaswatch.report import trend_chart
+    from biaswatch.server.queries import schedule_series
+
+    row = store.schedule("trustworthy")
+    assert row is not None
+    series = schedule_series(store, row, metric="DPPL")
+    assert series[0].to_json()["points"][0]["interval"] == [points[0].lower, points[0].upper]
+    svg = trend_chart(series[0].points, baseline=series[0].baseline, title="DPPL")
+    assert 'class="band"' in svg

@@ -16,6 +16,7 @@ __all__ = [
     "SECTIONS",
     "DocumentMetric",
     "analysis_document",
+    "document_intervals",
     "document_metrics",
     "dump_analysis",
     "json_value",
@@ -171,3 +172,24 @@ facet_value='0', name='DI', value=inf)]
                         str(metric.get("name")),
                         metric_number(metric.get("value")),
                     )
+
+
+def document_intervals(
+    document: dict[str, Any],
+) -> dict[tuple[str, str, str, str], tuple[float, float]]:
+    """The confidence intervals of an ``analysis.json`` (its ``biaswatch`` extension).
+
+    Keyed by (stage, facet, facet value, metric); empty when the document has none.
+    """
+    extension = (document.get(EXTENSION) or {}).get("confidence_intervals") or {}
+    found: dict[tuple[str, str, str, str], tuple[float, float]] = {}
+    for section in SECTIONS:
+        stage = section.removesuffix("_bias_metrics")
+        for facet, entries in (extension.get(section) or {}).items():
+            for entry in entries:
+                value = str(entry.get("value_or_threshold", ""))
+                for name, (low, high) in (entry.get("metrics") or {}).items():
+                    lower, upper = metric_number(low), metric_number(high)
+                    if lower is not None and upper is not None:
+                        found[(stage, facet, value, name)] = (float(lower), float(upper))
+    return found

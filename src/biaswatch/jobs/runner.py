@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from biaswatch.analysis import document_metrics
+from biaswatch.analysis import document_intervals, document_metrics
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
 from biaswatch.errors import StorageError
 from biaswatch.jobs.execution import ExecutionOutcome, window_of
@@ -37,11 +37,20 @@ Clock = Callable[[], datetime]
 
 
 def metric_points(document: dict[str, Any], scheduled_time: datetime) -> list[MetricPoint]:
-    """An ``analysis.json`` document as metric points (undefined metrics have no value)."""
-    return [
-        MetricPoint(scheduled_time, m.stage, m.facet, m.facet_value, m.name, m.value)
-        for m in document_metrics(document)
-    ]
+    """An ``analysis.json`` document as metric points, with intervals when it has them.
+
+    Undefined metrics have no value.
+    """
+    intervals = document_intervals(document)
+    points = []
+    for m in document_metrics(document):
+        lower, upper = intervals.get((m.stage, m.facet, m.facet_value, m.name), (None, None))
+        points.append(
+            MetricPoint(
+                scheduled_time, m.stage, m.facet, m.facet_value, m.name, m.value, lower, upper
+            )
+        )
+    return points
 
 
 def run_post_analytics(

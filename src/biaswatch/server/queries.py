@@ -156,6 +156,7 @@ class Series:
                     "scheduled_time": p.time.isoformat(),
                     "value": number(p.value),
                     "violated": p.violated,
+                    "interval": None if p.band is None else [number(b) for b in p.band],
                 }
                 for p in self.points
             ],
@@ -192,6 +193,11 @@ def schedule_series(
                 point.scheduled_time,
                 point.value,
                 key in violated[point.scheduled_time],
+                band=(
+                    (point.lower, point.upper)
+                    if point.lower is not None and point.upper is not None
+                    else None
+                ),
                 link=link.format(id=execution.id) if link and execution else None,
             )
         )

@@ -42,6 +42,8 @@ class MetricPoint:
     facet_value: str
     metric: str
     value: float | None
+    lower: float | None = None
+    upper: float | None = None
 
 
 def _changed(result: Result[Any]) -> int:
@@ -360,6 +362,8 @@ class Store:
                 facet_value=point.facet_value,
                 metric=point.metric,
                 value=point.value,
+                lower=point.lower,
+                upper=point.upper,
             )
             for point in points
         ]
@@ -385,6 +389,15 @@ class Store:
         query = query.order_by(MetricPointRow.scheduled_time, MetricPointRow.id)
         with self.session() as session:
             return [
-                MetricPoint(r.scheduled_time, r.stage, r.facet, r.facet_value, r.metric, r.value)
+                MetricPoint(
+                    r.scheduled_time,
+                    r.stage,
+                    r.facet,
+                    r.facet_value,
+                    r.metric,
+                    r.value,
+                    r.lower,
+                    r.upper,
+                )
                 for r in session.scalars(query)
             ]

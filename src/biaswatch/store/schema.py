@@ -139,3 +139,5 @@ class MetricPointRow(Base):
     facet_value: Mapped[str] = mapped_column(Text)
     metric: Mapped[str] = mapped_column(String(16))
     value: Mapped[float | None] = mapped_column(Float)
+    lower: Mapped[float | None] = mapped_column(Float)
+    upper: Mapped[float | None] = mapped_column(Float)
