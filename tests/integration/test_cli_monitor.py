@@ -170,8 +170,19 @@ def test_baseline_schedule_run_backfill_and_lifecycle(
         (["--cron", "NOW", "--start-offset", "-PT2H"], None),
         (["--engine", "bogus"], "--engine 'bogus' is not one of local, spark, auto"),
         (["--engine", "spark"], None),
+        (["--rule", "loose"], "rule"),
+        (["--rule", "significant", "--confidence-level", "0.99", "--min-facet-size", "30"], None),
     ],
-    ids=["both-inputs", "bad-cron", "bad-offset", "now", "bad-engine", "spark-engine"],
+    ids=[
+        "both-inputs",
+        "bad-cron",
+        "bad-offset",
+        "now",
+        "bad-engine",
+        "spark-engine",
+        "bad-rule",
+        "significant-rule",
+    ],
 )
 def test_schedule_creation_errors(
     world: dict[str, Any],

@@ -34,10 +34,11 @@ def analysed_names(names: list[str], config: AnalysisConfig) -> list[str]:
         ("probability", config.probability),
         ("group_variable", config.group_variable),
     ]
-    refs += [
-        (f"facet[{index}].name_or_index", facet.name_or_index)
-        for index, facet in enumerate(config.facet)
-    ]
+    for index, facet in enumerate(config.facet):
+        parts = (
+            facet.name_or_index if isinstance(facet.name_or_index, list) else [facet.name_or_index]
+        )
+        refs += [(f"facet[{index}].name_or_index", part) for part in parts]
     wanted = {resolve_name(names, ref, field=field) for field, ref in refs if ref is not None}
     return [name for name in names if name in wanted]
 

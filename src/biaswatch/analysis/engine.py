@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from biaswatch.analysis.dataset import Dataset
 from biaswatch.analysis.facets import FacetAxis, encode_facet
+from biaswatch.analysis.intersections import combine_facets, single
 from biaswatch.analysis.outcomes import (
     Outcome,
     binarize_label,
@@ -94,6 +95,9 @@ def analyze(
     ``ft_rows``, rows of the same data (a sample, or all of them), or reported as an error.
     ``intervals`` adds a bootstrap confidence interval to every count-based metric.
     """
+    if ft_rows is not None:
+        ft_rows = combine_facets(ft_rows, config)[0]
+    dataset, config, parts = combine_facets(dataset, config)
     pre = requested_metrics(config.methods.pre_training_bias, Stage.PRE_TRAINING)
     post = requested_metrics(config.methods.post_training_bias, Stage.POST_TRAINING)
     if post and not config.predicts:
@@ -110,7 +114,7 @@ def analyze(
     pre_facets: dict[str, tuple[FacetResult, ...]] = {}
     post_facets: dict[str, tuple[FacetResult, ...]] = {}
     for index, facet_config in enumerate(config.facet):
-        name = dataset.resolve(facet_config.name_or_index, field=f"facet[{index}].name_or_index")
+        name = dataset.resolve(single(facet_config), field=f"facet[{index}].name_or_index")
         axis = encode_facet(
             dataset.column(name),
             facet_config,
@@ -133,10 +137,11 @@ def analyze(
         if post:
             assert predicted is not None
             if dataset.weights is None:
-                features = _lazy_features(dataset, config, exclude=name)
+                excluded = {name, *parts.get(name, ())}
+                features = _lazy_features(dataset, config, exclude=excluded)
                 flip = _flip_test(axis, predicted, features, ft_jobs)
             else:
-                flip = _sampled_flip_test(ft_rows, config, index, axis, ft_jobs)
+                flip = _sampled_flip_test(ft_rows, config, index, axis, ft_jobs, parts)
             post_facets[name] = post_facets.get(name, ()) + _facet_results(
                 axis, tensor, post, flip=flip
             )
@@ -248,12 +253,13 @@ def _sampled_flip_test(
     index: int,
     axis: FacetAxis,
     jobs: int | None,
+    parts: dict[str, tuple[str, ...]],
 ) -> Callable[[int], MetricValue]:
     """FT of an aggregated dataset, on ``rows`` of it; entries are matched by their label."""
     if rows is None:
         return lambda _: MetricValue.failed("FT needs the feature rows, which were not kept")
     facet_config = config.facet[index]
-    name = rows.resolve(facet_config.name_or_index, field=f"facet[{index}].name_or_index")
+    name = rows.resolve(single(facet_config), field=f"facet[{index}].name_or_index")
     sampled = encode_facet(
         rows.column(name), facet_config, field=f"facet[{index}].value_or_threshold", strict=False
     )
@@ -261,7 +267,8 @@ def _sampled_flip_test(
     predicted = _predicted(rows, config, label)
     positions = {entry.value_or_threshold: i for i, entry in enumerate(sampled.entries)}
     continuous = len(axis.entries) == len(sampled.entries) == 1
-    flip = _flip_test(sampled, predicted, _lazy_features(rows, config, exclude=name), jobs)
+    excluded = {name, *parts.get(name, ())}
+    flip = _flip_test(sampled, predicted, _lazy_features(rows, config, exclude=excluded), jobs)
 
     def run(position: int) -> MetricValue:
         wanted = axis.entries[position].value_or_threshold
@@ -274,7 +281,7 @@ def _sampled_flip_test(
 
 
 def _lazy_features(
-    dataset: Dataset, config: AnalysisConfig, *, exclude: str
+    dataset: Dataset, config: AnalysisConfig, *, exclude: set[str]
 ) -> Callable[[], Features]:
     """FT's feature matrix, built on first use: every column but the facet, label and outputs.
 
@@ -284,7 +291,7 @@ def _lazy_features(
 
     def build() -> Features:
         if not cache:
-            excluded = {exclude, dataset.label, dataset.predicted_label, dataset.probability}
+            excluded = {*exclude, dataset.label, dataset.predicted_label, dataset.probability}
             for ref in config.excluded_columns or ():
                 excluded.add(dataset.resolve(ref, field="excluded_columns"))
             columns = [

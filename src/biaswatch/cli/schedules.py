@@ -64,6 +64,15 @@ def create(
     engine: Annotated[
         str | None, typer.Option(help="local, spark or auto (default: $BIASWATCH_ENGINE).")
     ] = None,
+    confidence_level: Annotated[
+        float | None, typer.Option(help="Bootstrap intervals at this level (e.g. 0.99).")
+    ] = None,
+    rule: Annotated[
+        str, typer.Option(help="Violation rule: sagemaker, ideal or significant.")
+    ] = "sagemaker",
+    min_facet_size: Annotated[
+        int, typer.Option(help="Facet entries with fewer rows never alert.")
+    ] = 0,
 ) -> None:
     """Create a monitoring schedule over an endpoint's or a batch job's capture."""
     store = open_store()
@@ -110,6 +119,8 @@ def create(
             data_analysis_start_time=start_offset if cron == "NOW" else None,
             data_analysis_end_time=end_offset if cron == "NOW" else None,
             engine=_engine(engine),
+            confidence_level=confidence_level,
+            violation_rules={"rule": rule, "min_facet_size": min_facet_size},
         )
     except ValueError as exc:  # the SDK's messages are ValueErrors; show them as config errors
         if isinstance(exc, ConfigError):

@@ -56,7 +56,8 @@ class FacetConfig(_Model):
     (one-vs-rest, in order of first appearance).
     """
 
-    name_or_index: ColumnRef
+    name_or_index: ColumnRef | list[ColumnRef]
+    """A column; or several, for an intersectional facet (biaswatch's extension)."""
     value_or_threshold: list[Value] | None = None
 
     @field_validator("value_or_threshold")

@@ -180,3 +180,14 @@ def test_confidence_intervals_are_an_extension_that_changes_nothing_else(base: s
     assert "FT" not in entry["metrics"]  # FT is not a count-based metric
     report = read_bytes(f"{with_intervals.output_uri}/report.html").decode()
     assert "<th>90% interval</th>" in report
+
+
+def test_an_intersectional_facet_in_a_monitoring_window(base: str) -> None:
+    capture_window(base, rows(300, biased=True))
+    crossed = ANALYSIS | {"facet": [{"name_or_index": ["sex", "x"]}]}
+    outcome = run_execution(definition(base, analysis_config=crossed), T)
+    assert outcome.status is ExecutionStatus.COMPLETED
+    assert outcome.analysis is not None
+    entries = outcome.analysis["post_training_bias_metrics"]["facets"]["sex × x"]
+    assert all(" × " in entry["value_or_threshold"] for entry in entries)
+    assert len(entries) > 50  # every (sex, x) combination in the window, one-vs-rest
