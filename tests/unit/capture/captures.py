@@ -9,11 +9,19 @@ from biaswatch.storage import locate
 
 
 def capture_files(root: str) -> dict[str, bytes]:
-    """Every file under ``root``, by its path relative to ``root``."""
+    """Every file under ``root``, by its path relative to ``root``.
+
+    Hidden files are left out, as readers leave them out: a local write in progress is a
+    hidden temporary file until it is renamed (a background flush may be writing one now).
+    """
     location = locate(root)
     base = location.path.rstrip("/") + "/"
     found: list[str] = location.filesystem.find(location.path)
-    return {path[len(base) :]: bytes(location.filesystem.cat_file(path)) for path in sorted(found)}
+    return {
+        path[len(base) :]: bytes(location.filesystem.cat_file(path))
+        for path in sorted(found)
+        if not path.rsplit("/", 1)[-1].startswith(".")
+    }
 
 
 def capture_lines(root: str) -> list[bytes]:
