@@ -65,6 +65,14 @@ def _batch(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.RecordBatch:
     )
 
 
+def _files_of(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[int, str]]:
+    """The (index, uri) pairs of a task's batches of files."""
+    for batch in batches:
+        yield from zip(
+            batch.column("index").to_pylist(), batch.column("uri").to_pylist(), strict=True
+        )
+
+
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -110,33 +118,29 @@ def decode_captures(
     decoder = PayloadDecoder(options)
     names = schema.names
     width = len(names) - 7
-    for batch in batches:
-        files = zip(batch.column("index").to_pylist(), batch.column("uri").to_pylist(), strict=True)
-        for index, uri in files:
-            rows: list[tuple[Any, ...]] = []
-            for number, line in _lines(uri):
-                base = index * _FILE_SPAN + number * _LINE_SPAN
-                try:
-                    record, features, predictions = _invocation(line, decoder)
-                except Malformed as exc:
-                    rows.append((None, 0, base, exc.reason, uri, number, None, *[None] * width))
+    for index, uri in _files_of(batches):
+        rows: list[tuple[Any, ...]] = []
+        for number, line in _lines(uri):
+            base = index * _FILE_SPAN + number * _LINE_SPAN
+            try:
+                record, features, predictions = _invocation(line, decoder)
+            except Malformed as exc:
+                rows.append((None, 0, base, exc.reason, uri, number, None, *[None] * width))
+                continue
+            if not window.keeps(record.inference_time):
+                rows.append((None, 0, base, OUTSIDE, uri, number, None, *[None] * width))
+                continue
+            for position, (row, prediction) in enumerate(zip(features, predictions, strict=True)):
+                if len(row) != width:
+                    reason = f"a record has {len(row)} features where the window has {width}"
+                    rows.append((None, 0, base, reason, uri, number, None, *[None] * width))
                     continue
-                if not window.keeps(record.inference_time):
-                    rows.append((None, 0, base, OUTSIDE, uri, number, None, *[None] * width))
-                    continue
-                for position, (row, prediction) in enumerate(
-                    zip(features, predictions, strict=True)
-                ):
-                    if len(row) != width:
-                        reason = f"a record has {len(row)} features where the window has {width}"
-                        rows.append((None, 0, base, reason, uri, number, None, *[None] * width))
-                        continue
-                    values = [_text(v) for v in row]
-                    rows.append(
-                        (record.join_key, position, base + position, None, uri, number,
-                         _text(prediction), *values)
-                    )  # fmt: skip
-            yield _batch(rows, schema)
+                values = [_text(v) for v in row]
+                rows.append(
+                    (record.join_key, position, base + position, None, uri, number,
+                     _text(prediction), *values)
+                )  # fmt: skip
+        yield _batch(rows, schema)
 
 
 def decode_batch_outputs(
@@ -152,31 +156,29 @@ def decode_batch_outputs(
     os.environ.update(settings)
     decoder = PayloadDecoder(options)
     width = len(schema.names) - len(_WHERE) - 1
-    for batch in batches:
-        files = zip(batch.column("index").to_pylist(), batch.column("uri").to_pylist(), strict=True)
-        for index, uri in files:
-            rows: list[tuple[Any, ...]] = []
-            lines = read_bytes(uri).decode("utf-8", errors="replace").split("\n")
-            found = dataset_format or detect_batch_format(next((x for x in lines if x.strip()), ""))
-            for number, line in enumerate(lines, start=1):
-                if not line.strip() or (csv_header and found == "csv" and number == 1):
-                    continue
-                order = index * _FILE_SPAN + number * _LINE_SPAN
-                try:
-                    if found == "csv":
-                        key, row, predictions = csv_record(line, decoder, width)
-                    else:
-                        key, row, predictions = json_record(line, decoder)
-                    if len(row) != width:
-                        raise Malformed(
-                            f"a record has {len(row)} features where the window has {width}"
-                        )
-                except Malformed as exc:
-                    rows.append((None, 0, order, exc.reason, uri, number, None, *[None] * width))
-                    continue
-                values = [_text(v) for v in row]
-                rows.append((key, 0, order, None, uri, number, _text(predictions[0]), *values))
-            yield _batch(rows, schema)
+    for index, uri in _files_of(batches):
+        rows: list[tuple[Any, ...]] = []
+        lines = read_bytes(uri).decode("utf-8", errors="replace").split("\n")
+        found = dataset_format or detect_batch_format(next((x for x in lines if x.strip()), ""))
+        for number, line in enumerate(lines, start=1):
+            if not line.strip() or (csv_header and found == "csv" and number == 1):
+                continue
+            order = index * _FILE_SPAN + number * _LINE_SPAN
+            try:
+                if found == "csv":
+                    key, row, predictions = csv_record(line, decoder, width)
+                else:
+                    key, row, predictions = json_record(line, decoder)
+                if len(row) != width:
+                    raise Malformed(
+                        f"a record has {len(row)} features where the window has {width}"
+                    )
+            except Malformed as exc:
+                rows.append((None, 0, order, exc.reason, uri, number, None, *[None] * width))
+                continue
+            values = [_text(v) for v in row]
+            rows.append((key, 0, order, None, uri, number, _text(predictions[0]), *values))
+        yield _batch(rows, schema)
 
 
 def decode_ground_truth(
@@ -190,28 +192,26 @@ def decode_ground_truth(
     os.environ.update(settings)
     decoder = PayloadDecoder(options)
     formats = {"CSV": PayloadFormat.CSV, "JSON": PayloadFormat.JSON}
-    for batch in batches:
-        files = zip(batch.column("index").to_pylist(), batch.column("uri").to_pylist(), strict=True)
-        for index, uri in files:
-            rows: list[tuple[Any, ...]] = []
-            for number, line in _lines(uri):
-                base = index * _FILE_SPAN + number * _LINE_SPAN
-                try:
-                    record = parse_ground_truth_line(line)
-                    labels = decoder.labels(record.data, formats[record.encoding])
-                except Malformed as exc:
-                    rows.append((None, 0, base, exc.reason, uri, number, None))
-                    continue
-                for position, label in enumerate(labels):
-                    rows.append(
-                        (
-                            record.event_id,
-                            position,
-                            base + position,
-                            None,
-                            uri,
-                            number,
-                            _text(label),
-                        )
+    for index, uri in _files_of(batches):
+        rows: list[tuple[Any, ...]] = []
+        for number, line in _lines(uri):
+            base = index * _FILE_SPAN + number * _LINE_SPAN
+            try:
+                record = parse_ground_truth_line(line)
+                labels = decoder.labels(record.data, formats[record.encoding])
+            except Malformed as exc:
+                rows.append((None, 0, base, exc.reason, uri, number, None))
+                continue
+            for position, label in enumerate(labels):
+                rows.append(
+                    (
+                        record.event_id,
+                        position,
+                        base + position,
+                        None,
+                        uri,
+                        number,
+                        _text(label),
                     )
-            yield _batch(rows, schema)
+                )
+        yield _batch(rows, schema)
