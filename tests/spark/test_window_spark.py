@@ -174,3 +174,27 @@ def test_spark_connect_without_its_client_is_a_config_error() -> None:
         pytest.skip("Spark Connect's client is installed here")
     with pytest.raises(ConfigError, match="Spark Connect needs pip install 'pyspark\\[connect\\]'"):
         spark_session("sc://127.0.0.1:15002")
+
+
+def test_ft_runs_on_a_bounded_sample_of_configurable_size(
+    tmp_path: Path, spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = str(tmp_path)
+    capture_window(base, rows(400, biased=True, seed=5))
+    config = json.loads(json.dumps(definition(base).analysis_config)) | METHODS
+    monkeypatch.setenv("BIASWATCH_SPARK_FT_SAMPLE", "150")
+    local, spark_outcome = both(definition(base, analysis_config=config), tmp_path)
+    assert spark_outcome.counts["ft_rows"] == 150  # 400 joined rows, 150 sampled for FT
+
+    def without_ft(document: dict[str, Any]) -> dict[str, Any]:
+        copied = json.loads(json.dumps(document))
+        for entries in copied["post_training_bias_metrics"]["facets"].values():
+            for entry in entries:
+                entry["metrics"] = [m for m in entry["metrics"] if m["name"] != "FT"]
+        return copied
+
+    assert mismatches(without_ft(local.analysis), without_ft(spark_outcome.analysis)) == []
+    monkeypatch.setenv("BIASWATCH_SPARK_FT_SAMPLE", "none")
+    failed = run_execution(definition(base, engine="spark"), T)
+    assert failed.status is ExecutionStatus.FAILED
+    assert "BIASWATCH_SPARK_FT_SAMPLE='none'" in (failed.failure_reason or "")

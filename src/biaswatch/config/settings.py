@@ -11,17 +11,20 @@ __all__ = [
     "CLOUDWATCH_MODES",
     "CLOUDWATCH_VARIABLE",
     "DEFAULT_HOME",
+    "DEFAULT_SPARK_FT_SAMPLE",
     "DEFAULT_SPARK_THRESHOLD",
     "ENGINES",
     "ENGINE_VARIABLE",
     "HOME_VARIABLE",
     "PROMETHEUS_TEXTFILE_VARIABLE",
+    "SPARK_FT_SAMPLE_VARIABLE",
     "SPARK_THRESHOLD_VARIABLE",
     "biaswatch_home",
     "cloudwatch_endpoint_url",
     "cloudwatch_mode",
     "engine_setting",
     "prometheus_textfile",
+    "spark_ft_sample",
     "spark_threshold",
 ]
 
@@ -94,3 +97,21 @@ def spark_threshold() -> int:
         raise ConfigError(
             f"{SPARK_THRESHOLD_VARIABLE}={text!r} is not a whole number of records"
         ) from None
+
+
+SPARK_FT_SAMPLE_VARIABLE = "BIASWATCH_SPARK_FT_SAMPLE"
+DEFAULT_SPARK_FT_SAMPLE = 100_000
+
+
+def spark_ft_sample() -> int:
+    """Rows FT runs on with the Spark engine: ``$BIASWATCH_SPARK_FT_SAMPLE`` (exact up to it)."""
+    text = os.environ.get(SPARK_FT_SAMPLE_VARIABLE) or str(DEFAULT_SPARK_FT_SAMPLE)
+    try:
+        rows = int(text)
+    except ValueError:
+        rows = 0
+    if rows < 1:
+        raise ConfigError(
+            f"{SPARK_FT_SAMPLE_VARIABLE}={text!r} is not a positive whole number of rows"
+        )
+    return rows

@@ -25,7 +25,7 @@ from biaswatch.analysis import (
     read_dataset,
 )
 from biaswatch.config import config_from_dict
-from biaswatch.config.settings import engine_setting
+from biaswatch.config.settings import engine_setting, spark_ft_sample
 from biaswatch.errors import BiaswatchError, ConfigError
 from biaswatch.report import render_report
 from biaswatch.storage import join, locate, read_bytes, write_bytes
@@ -82,7 +82,9 @@ def run_baselining_job(
             )
         from biaswatch.spark import analyze_with_spark, spark_session
 
-        result = analyze_with_spark(spark_session(), dataset_uri, config)
+        result = analyze_with_spark(
+            spark_session(), dataset_uri, config, ft_sample=spark_ft_sample()
+        )
         return _write(result, analysis_config, dataset_uri=dataset_uri, output_uri=output_uri)
     with tempfile.TemporaryDirectory(prefix="biaswatch-baseline-") as folder:
         dataset = read_dataset(_local_copy(dataset_uri, folder), config)

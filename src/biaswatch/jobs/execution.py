@@ -30,6 +30,7 @@ from biaswatch.capture import TableLayout, Window, WindowData, read_endpoint_win
 from biaswatch.capture.batch import BatchFormat, read_batch_window
 from biaswatch.config import AnalysisConfig, config_from_dict
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
+from biaswatch.config.settings import spark_ft_sample
 from biaswatch.constraints import Violation, check_bias_drift, violations_document
 from biaswatch.errors import BiaswatchError
 from biaswatch.jobs.engine import resolve_engine
@@ -183,6 +184,7 @@ def _count_with_spark(
             options=options,
             layout=layout,
             config=config,
+            ft_sample=spark_ft_sample(),
         )
     else:
         dataset_format, csv_header = _batch_format(source.dataset_format)
@@ -196,6 +198,7 @@ def _count_with_spark(
             options=options,
             layout=layout,
             config=config,
+            ft_sample=spark_ft_sample(),
         )
     return counted.result, counted.counts
 
