@@ -187,7 +187,7 @@ def test_ft_runs_on_a_bounded_sample_of_configurable_size(
     assert spark_outcome.counts["ft_rows"] == 150  # 400 joined rows, 150 sampled for FT
 
     def without_ft(document: dict[str, Any]) -> dict[str, Any]:
-        copied = json.loads(json.dumps(document))
+        copied: dict[str, Any] = json.loads(json.dumps(document))
         for entries in copied["post_training_bias_metrics"]["facets"].values():
             for entry in entries:
                 entry["metrics"] = [m for m in entry["metrics"] if m["name"] != "FT"]
