@@ -34,7 +34,7 @@ from biaswatch.records import (
 )
 from biaswatch.storage import list_hour_files, read_bytes
 
-__all__ = ["read_endpoint_window"]
+__all__ = ["decode_invocation", "read_endpoint_window"]
 
 _PAYLOAD = pa.struct(
     [
@@ -267,25 +267,34 @@ def _add_one_by_one(
 
 
 def _decode(row: dict[str, Any], decoder: PayloadDecoder) -> tuple[list[list[Any]], list[Any]]:
-    """Decode one invocation's payloads into feature rows and predictions."""
-    sides = {}
-    for side in ("input", "output"):
-        payload = Payload(
+    """Decode one invocation's flattened columns into feature rows and predictions."""
+    request, response = (
+        Payload(
             row[f"{side}_type"],
             side.upper(),
             row[f"{side}_data"],
             Encoding(row[f"{side}_encoding"]),
         )
+        for side in ("input", "output")
+    )
+    return decode_invocation(request, response, decoder)
+
+
+def decode_invocation(
+    request: Payload, response: Payload, decoder: PayloadDecoder
+) -> tuple[list[list[Any]], list[Any]]:
+    """One invocation's feature rows and one prediction per row, or :class:`Malformed`."""
+    sides = []
+    for side, payload in (("input", request), ("output", response)):
         found = payload_format(payload.content_type, encoding=payload.encoding.value)
         if found is None:
             raise Malformed(
                 f"cannot tell the format of the {side}: content type"
                 f" {payload.content_type or 'none'}, encoding {payload.encoding.value}"
             )
-        sides[side] = (payload.text(), found)
-    text, found = sides["input"]
+        sides.append((payload.text(), found))
+    (text, found), (output_text, output_format) = sides
     rows = decoder.feature_rows(text, found)
     if not rows:
         raise Malformed("the input holds no record")
-    output_text, output_format = sides["output"]
     return rows, decoder.predictions(output_text, output_format, count=len(rows))

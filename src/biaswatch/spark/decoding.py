@@ -16,13 +16,14 @@ import pyarrow as pa
 
 from biaswatch.capture.batch import csv_record, detect_batch_format, json_record
 from biaswatch.capture.endpoint import parse_capture_line
+from biaswatch.capture.endpoint_window import decode_invocation
 from biaswatch.capture.ground_truth import parse_ground_truth_line
 from biaswatch.capture.window import Window
 from biaswatch.records import DecodingOptions, Malformed, PayloadDecoder, PayloadFormat
-from biaswatch.records.formats import payload_format
 from biaswatch.storage import read_bytes
 
 __all__ = [
+    "OUTPUT",
     "OUTSIDE",
     "capture_schema",
     "decode_batch_outputs",
@@ -45,6 +46,8 @@ _WHERE = [
     ("file", pa.string()),
     ("line", pa.int64()),
 ]
+OUTPUT = len(_WHERE)
+"""Position of the model output (prediction or label) in a decoded row; features follow."""
 
 
 def capture_schema(features: list[str], predicted: str) -> pa.Schema:
@@ -73,6 +76,11 @@ def _files_of(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[int, str]]:
         )
 
 
+def _unusable(order: int, reason: str, uri: str, number: int, width: int) -> tuple[Any, ...]:
+    """The row of a line that cannot be used: where it is, and why."""
+    return (None, 0, order, reason, uri, number, None, *[None] * width)
+
+
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -81,23 +89,6 @@ def _lines(uri: str) -> Iterator[tuple[int, bytes]]:
     for number, line in enumerate(read_bytes(uri).split(b"\n"), start=1):
         if line.strip():
             yield number, line
-
-
-def _invocation(line: bytes, decoder: PayloadDecoder) -> tuple[Any, list[list[Any]], list[Any]]:
-    record = parse_capture_line(line)
-    sides = []
-    for side, payload in (("input", record.input), ("output", record.output)):
-        found = payload_format(payload.content_type, encoding=payload.encoding.value)
-        if found is None:
-            raise Malformed(
-                f"cannot tell the format of the {side}: content type"
-                f" {payload.content_type or 'none'}, encoding {payload.encoding.value}"
-            )
-        sides.append((payload.text(), found))
-    rows = decoder.feature_rows(*sides[0])
-    if not rows:
-        raise Malformed("the input holds no record")
-    return record, rows, decoder.predictions(*sides[1], count=len(rows))
 
 
 def storage_settings() -> dict[str, str]:
@@ -116,24 +107,24 @@ def decode_captures(
     """Capture files (``index``, ``uri``) → one row per record, or per unusable line."""
     os.environ.update(settings)  # a worker reads with the driver's storage settings
     decoder = PayloadDecoder(options)
-    names = schema.names
-    width = len(names) - 7
+    width = len(schema) - OUTPUT - 1
     for index, uri in _files_of(batches):
         rows: list[tuple[Any, ...]] = []
         for number, line in _lines(uri):
             base = index * _FILE_SPAN + number * _LINE_SPAN
             try:
-                record, features, predictions = _invocation(line, decoder)
+                record = parse_capture_line(line)
+                features, predictions = decode_invocation(record.input, record.output, decoder)
             except Malformed as exc:
-                rows.append((None, 0, base, exc.reason, uri, number, None, *[None] * width))
+                rows.append(_unusable(base, exc.reason, uri, number, width))
                 continue
             if not window.keeps(record.inference_time):
-                rows.append((None, 0, base, OUTSIDE, uri, number, None, *[None] * width))
+                rows.append(_unusable(base, OUTSIDE, uri, number, width))
                 continue
             for position, (row, prediction) in enumerate(zip(features, predictions, strict=True)):
                 if len(row) != width:
                     reason = f"a record has {len(row)} features where the window has {width}"
-                    rows.append((None, 0, base, reason, uri, number, None, *[None] * width))
+                    rows.append(_unusable(base, reason, uri, number, width))
                     continue
                 values = [_text(v) for v in row]
                 rows.append(
@@ -155,7 +146,7 @@ def decode_batch_outputs(
     """Batch-transform output files (``index``, ``uri``) → one row per record (or bad line)."""
     os.environ.update(settings)
     decoder = PayloadDecoder(options)
-    width = len(schema.names) - len(_WHERE) - 1
+    width = len(schema) - OUTPUT - 1
     for index, uri in _files_of(batches):
         rows: list[tuple[Any, ...]] = []
         lines = read_bytes(uri).decode("utf-8", errors="replace").split("\n")
@@ -174,7 +165,7 @@ def decode_batch_outputs(
                         f"a record has {len(row)} features where the window has {width}"
                     )
             except Malformed as exc:
-                rows.append((None, 0, order, exc.reason, uri, number, None, *[None] * width))
+                rows.append(_unusable(order, exc.reason, uri, number, width))
                 continue
             values = [_text(v) for v in row]
             rows.append((key, 0, order, None, uri, number, _text(predictions[0]), *values))

@@ -24,6 +24,7 @@ from biaswatch.errors import ConfigError
 from biaswatch.records import DecodingOptions, Malformed
 from biaswatch.spark.counting import FT_SAMPLE, ORDER, counted_dataset, sampled_rows
 from biaswatch.spark.decoding import (
+    OUTPUT,
     OUTSIDE,
     capture_schema,
     decode_batch_outputs,
@@ -162,8 +163,7 @@ def _count(
     from pyspark.sql import Window as Over
     from pyspark.sql import functions as F
 
-    # The decoded rows: six location fields, the prediction, then the features.
-    predicted, features = schema.names[6], list(schema.names[7:])
+    predicted, features = schema.names[OUTPUT], list(schema.names[OUTPUT + 1 :])
     truth_hours = window.ground_truth_hours()
     truths = [f.uri for f in list_hour_files(ground_truth_uri, truth_hours[0], truth_hours[-1])]
     counts |= {"capture_files": len(files), "ground_truth_files": len(truths)}
