@@ -75,7 +75,9 @@ class Scheduler:
             except (BiaswatchError, ValueError) as exc:
                 log.error("schedule %s cannot run: %s", row.name, exc)
                 continue
-            done = {e.scheduled_time for e in self.store.executions(row.name)}
+            if not times:
+                continue
+            done = self.store.execution_times(row.name, since=min(times))
             found.extend((definition, moment) for moment in times if moment not in done)
         return sorted(found, key=lambda pair: pair[1])
 

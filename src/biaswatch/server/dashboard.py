@@ -37,10 +37,11 @@ def schedule(request: Request, name: str) -> str:
     """A schedule's trend charts and executions."""
     store = store_of(request)
     row = schedule_or_404(store, name)
+    executions = store.executions(name)
     return schedule_page(
         schedule_summary(store, row),
-        schedule_series(store, row, link="/executions/{id}"),
-        [execution_summary(e) for e in store.executions(name)],
+        schedule_series(store, row, link="/executions/{id}", executions=executions),
+        [execution_summary(e) for e in executions],
     )
 
 

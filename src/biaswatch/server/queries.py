@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -86,7 +86,7 @@ def execution_summary(row: ExecutionRow) -> dict[str, Any]:
 
 def schedule_summary(store: Store, row: ScheduleRow) -> dict[str, Any]:
     """A schedule with its input, its latest execution and its executions by status."""
-    executions = store.executions(row.name)
+    latest = store.executions(row.name, limit=1)
     return {
         "name": row.name,
         "status": row.status,
@@ -95,8 +95,8 @@ def schedule_summary(store: Store, row: ScheduleRow) -> dict[str, Any]:
         "baseline": row.definition.get("baseline_constraints_uri"),
         "output_uri": row.definition.get("output_uri"),
         "created_at": row.created_at.isoformat(),
-        "executions": dict(Counter(e.status for e in executions)),
-        "last_execution": execution_summary(executions[-1]) if executions else None,
+        "executions": store.execution_counts(row.name),
+        "last_execution": execution_summary(latest[0]) if latest else None,
     }
 
 
@@ -169,14 +169,17 @@ def schedule_series(
     *,
     metric: str | None = None,
     link: str | None = None,
+    executions: list[ExecutionRow] | None = None,
 ) -> list[Series]:
     """The schedule's metrics over its executions, each with its baseline and violations.
 
-    ``link`` formats a point's link with the execution's id (``"/executions/{id}"``).
+    ``link`` formats a point's link with the execution's id (``"/executions/{id}"``);
+    ``executions`` are the schedule's, when the caller has read them already.
     """
-    executions = {e.scheduled_time: e for e in store.executions(row.name)}
+    rows = store.executions(row.name) if executions is None else executions
+    by_time = {e.scheduled_time: e for e in rows}
     violated: dict[datetime, set[SeriesKey]] = defaultdict(set)
-    for moment, row_of_time in executions.items():
+    for moment, row_of_time in by_time.items():
         for v in (row_of_time.counts or {}).get("violated", []):
             facet_value = entry_label(v["facet_value"])
             violated[moment].add((v["stage"], v["facet"], facet_value, v["metric"]))
@@ -187,7 +190,7 @@ def schedule_series(
         line = series.get(key)
         if line is None:
             line = series[key] = Series(*key, baseline=baselines.get(key))
-        execution = executions.get(point.scheduled_time)
+        execution = by_time.get(point.scheduled_time)
         line.points.append(
             TrendPoint(
                 point.scheduled_time,

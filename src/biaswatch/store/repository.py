@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Result, delete, select, update
+from sqlalchemy import CursorResult, Engine, Result, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -336,6 +336,24 @@ class Store:
             query = query.limit(limit)
         with self.session() as session:
             return list(reversed(list(session.scalars(query))))
+
+    def execution_counts(self, schedule: str) -> dict[str, int]:
+        """How many executions the schedule has, by status."""
+        query = (
+            select(ExecutionRow.status, func.count())
+            .where(ExecutionRow.schedule_name == schedule)
+            .group_by(ExecutionRow.status)
+        )
+        with self.session() as session:
+            return {status: int(count) for status, count in session.execute(query)}
+
+    def execution_times(self, schedule: str, *, since: datetime) -> set[datetime]:
+        """The scheduled times, from ``since`` on, that the schedule has an execution for."""
+        query = select(ExecutionRow.scheduled_time).where(
+            ExecutionRow.schedule_name == schedule, ExecutionRow.scheduled_time >= since
+        )
+        with self.session() as session:
+            return set(session.scalars(query))
 
     def latest_finished(self, schedule: str) -> ExecutionRow | None:
         """The schedule's finished execution with the latest scheduled time."""
