@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install demo test check lint format typecheck layers bench clean
+.PHONY: install demo test check lint format typecheck layers bench install-check clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -23,23 +23,27 @@ demo: install
 	$(BIN)/biaswatch demo
 
 test: check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 check: lint typecheck layers
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 format: install
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks scripts
+	$(BIN)/ruff check --fix src tests benchmarks scripts
 
 typecheck: install
 	$(BIN)/mypy
 
 layers: install
 	$(BIN)/lint-imports
+
+# The wheel installed with plain pip into a fresh venv per extra, each smoke-tested (CI runs it).
+install-check: install
+	$(BIN)/python scripts/check_install.py --python $(PYTHON)
 
 bench: install
 	$(BIN)/python benchmarks/analysis.py
@@ -49,4 +53,4 @@ bench: install
 	$(BIN)/python benchmarks/rules.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) build out .pytest_cache .mypy_cache .ruff_cache .hypothesis

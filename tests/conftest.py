@@ -8,6 +8,11 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from tests.processes import no_leaked_processes
+
+__all__ = ["GOLDEN", "REPO", "no_leaked_processes", "run_cli"]
+
+pytest_plugins = ["pytester"]
 
 settings.register_profile(
     "ci", derandomize=True, database=None, deadline=None, max_examples=200,
@@ -17,8 +22,7 @@ settings.register_profile("dev", deadline=None, max_examples=100)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("BIASWATCH_SHARED", REPO.parent / "shared"))
-GOLDEN = SHARED / "golden" / "clarify"
+GOLDEN = REPO / "tests" / "golden" / "clarify"
 
 
 def run_cli(args: list[str]) -> int:
@@ -95,3 +99,17 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return folder, done.stdout
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the tests that share an expensive session fixture on one pytest-xdist worker.
+
+    With ``--dist loadgroup`` a group runs on one worker, so the demo runs once and one Spark
+    session serves every Spark test, however many workers there are.
+    """
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "demo_run" in fixtures:
+            item.add_marker(pytest.mark.xdist_group("demo"))
+        elif "spark" in fixtures or item.path.is_relative_to(REPO / "tests" / "spark"):
+            item.add_marker(pytest.mark.xdist_group("spark"))

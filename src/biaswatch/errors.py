@@ -4,7 +4,9 @@
 
     BiaswatchError(Exception)                     root
     ├── ConfigError(BiaswatchError, ValueError)   invalid analysis/monitor config      exit 2
-    │   └── UnknownMetricError                    a metric code that is not registered
+    │   ├── UnknownMetricError                    a metric code that is not registered
+    │   └── ConfigMismatchError(…, DataError)     the config names a column or value
+    │                                             that the dataset does not have
     ├── DataError(BiaswatchError, ValueError)     inputs unusable for the whole run    exit 1
     │   ├── SchemaError                           missing column, malformed row
     │   ├── EmptyWindowError                      no captured records in the window
@@ -28,6 +30,7 @@ __all__ = [
     "BiaswatchError",
     "BiaswatchWarning",
     "ConfigError",
+    "ConfigMismatchError",
     "DataError",
     "EmptyWindowError",
     "JoinError",
@@ -89,6 +92,19 @@ class EmptyWindowError(DataError):
 
 class JoinError(DataError):
     """Captured records and ground truth cannot be joined."""
+
+
+class ConfigMismatchError(ConfigError, DataError):
+    """The config does not fit the dataset: it names a column or a value the data lacks.
+
+    A configuration error (exit code 2: the person fixes the config or picks the right dataset)
+    that is also a :class:`DataError`, since it is only found by reading the data.
+    """
+
+    def __init__(
+        self, message: str, *, field: str, value: object = None, path: str | None = None
+    ) -> None:
+        DataError.__init__(self, message, field=field, value=value, path=path)
 
 
 class StorageError(BiaswatchError, OSError):

@@ -29,7 +29,9 @@ LAYOUT = TableLayout(label="y", headers=("a", "b", "y"))
 
 
 @pytest.fixture(params=["memory", "s3"])
-def root(request: pytest.FixtureRequest) -> str:
+def root(request: pytest.FixtureRequest, s3_server: str) -> str:
+    # s3_server is named so that the session's S3 server starts before the test's own processes
+    # are counted (see conftest.no_leaked_processes).
     if request.param == "s3":
         return str(request.getfixturevalue("s3_bucket"))
     return f"memory://round-trip-{random.getrandbits(48):x}"

@@ -45,8 +45,9 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.strip() == f"biaswatch {__version__}"
 
 
-def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run_cli(["analyze", "--dataset", "x.csv"]) == 2
+def test_usage_error_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
+    assert run_cli(["analyze", "--dataset", str(tmp_path / "x.csv")]) == 2
     assert "--analysis-config" in capsys.readouterr().err
 
 

@@ -92,6 +92,6 @@ def test_unknown_csv_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
                 str(labels),
             ]
         )
-        == 1
+        == 2
     )
     assert "no column 'inference_id' (--id-column)" in capsys.readouterr().err

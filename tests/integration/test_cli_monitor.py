@@ -281,7 +281,9 @@ def test_the_scheduler_serves_metrics_and_stops_cleanly_on_sigterm(
         daemon.send_signal(signal.SIGTERM)
         output, _ = daemon.communicate(timeout=30)
     finally:
-        daemon.kill()
+        if daemon.poll() is None:
+            daemon.kill()
+        daemon.communicate()  # reaps it and closes its pipe
     assert daemon.returncode == 0
     assert "SIGTERM" in output
     assert "Scheduler stopped." in output

@@ -60,7 +60,9 @@ def test_the_server_serves_and_shuts_down_cleanly() -> None:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)
     finally:
-        server.kill()
+        if server.poll() is None:
+            server.kill()
+        server.communicate()  # reaps it and closes its pipe
     # uvicorn finishes the shutdown, then ends by the signal it caught, as a service should.
     assert server.returncode in (0, -signal.SIGTERM), output
     assert f"Dashboard: http://127.0.0.1:{port}/" in output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -89,18 +90,21 @@ def test_serve_starts_the_dashboard_on_the_demo_store(
 
     served: dict[str, Any] = {}
 
-    def serve(app: Any, *, host: str, port: int) -> None:
-        served.update(app=app, host=host, port=port)
+    def serve(app: Any, *, sock: socket.socket) -> None:
+        served.update(app=app, address=sock.getsockname())
+        sock.close()
 
     import biaswatch.server
 
     monkeypatch.setattr(demo_cli, "run_demo", run_demo)
     monkeypatch.setattr(biaswatch.server, "serve", serve)
-    assert run_cli(["demo", "--folder", str(tmp_path), "--serve", "--port", "8123"]) == 0
+    assert run_cli(["demo", "--folder", str(tmp_path), "--serve", "--port", "0"]) == 0
     out = capsys.readouterr().out
-    assert "Dashboard: http://127.0.0.1:8123/ (serving; Ctrl-C to stop)" in out
+    host, port = served["address"]
+    assert host == "127.0.0.1"
+    assert port > 0
+    assert f"Dashboard: http://127.0.0.1:{port}/ (serving; Ctrl-C to stop)" in out
     assert "violations in 1 of 1 hours from then, 0 of 1 before" in out
-    assert (served["host"], served["port"]) == ("127.0.0.1", 8123)
     with live_server(served["app"]) as url, Client(base_url=url) as client:
         assert client.get("/api/health").status_code == 200
         assert client.get("/api/schedules").json() == []  # the (empty) demo store is served

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from biaswatch.analysis.columns import Column
 from biaswatch.config import AnalysisConfig, ColumnRef
-from biaswatch.errors import ConfigError, EmptyWindowError, SchemaError
+from biaswatch.errors import ConfigError, ConfigMismatchError, EmptyWindowError, SchemaError
 from biaswatch.records import NULL_MARKERS, typed_column, values_column
 from biaswatch.storage import locate
 
@@ -74,14 +74,14 @@ def resolve_name(names: list[str], ref: ColumnRef, *, field: str) -> str:
     if isinstance(ref, int):
         if 0 <= ref < len(names):
             return names[ref]
-        raise SchemaError(
+        raise ConfigMismatchError(
             f"{field} = {ref}: no column at index {ref}; the dataset has {len(names)} columns",
             field=field,
             value=ref,
         )
     if ref in names:
         return ref
-    raise SchemaError(
+    raise ConfigMismatchError(
         f"{field} = {ref!r}: no such column; columns are {', '.join(map(repr, names))}",
         field=field,
         value=ref,
@@ -132,7 +132,7 @@ def _require_unique(names: list[str], source: str) -> None:
 def read_dataset(path: Path, config: AnalysisConfig) -> Dataset:
     """Read the dataset at ``path`` in the config's ``dataset_type``."""
     if not path.is_file():
-        raise SchemaError(f"dataset {str(path)!r} does not exist", path=str(path))
+        raise ConfigError(f"dataset {str(path)!r} does not exist", field="dataset", value=str(path))
     if config.dataset_type == "text/csv":
         table = read_csv(path, headers=config.headers)
     elif config.dataset_type == "application/jsonlines":

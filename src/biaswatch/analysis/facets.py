@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from biaswatch.analysis.columns import Column, DataType, code_mask, converted_values, display
 from biaswatch.config import FacetConfig, Value
-from biaswatch.errors import ConfigError, DataError
+from biaswatch.errors import ConfigError, ConfigMismatchError
 
 __all__ = ["FacetAxis", "FacetEntry", "encode_facet", "matching_codes", "threshold_of"]
 
@@ -105,7 +105,7 @@ def encode_facet(column: Column, config: FacetConfig, *, field: str, strict: boo
     else:
         sensitive = matching_codes(factorized.uniques, values, column)
         if strict and not sensitive:
-            raise DataError(
+            raise ConfigMismatchError(
                 f"{field} = {list(values)!r}: no row of facet column {column.name!r} has"
                 f" {'this value' if len(values) == 1 else 'these values'}; values present:"
                 f" {_sample(factorized.uniques)}",

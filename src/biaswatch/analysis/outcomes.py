@@ -10,7 +10,7 @@ import numpy.typing as npt
 from biaswatch.analysis.columns import Column, DataType
 from biaswatch.analysis.facets import matching_codes, threshold_of
 from biaswatch.config import Value
-from biaswatch.errors import DataError
+from biaswatch.errors import ConfigMismatchError, DataError
 
 __all__ = ["Outcome", "binarize_label", "binarize_predicted", "binarize_scores"]
 
@@ -54,7 +54,7 @@ def binarize_label(column: Column, values: list[Value], *, strict: bool) -> Outc
             if data_type is DataType.CONTINUOUS
             else "no row has these values"
         )
-        raise DataError(
+        raise ConfigMismatchError(
             f"{_FIELD} = {values!r}: no row of label column {column.name!r} is positive ({reason})",
             field=_FIELD,
             value=values,

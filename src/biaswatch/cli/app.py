@@ -17,12 +17,12 @@ from biaswatch import __version__
 from biaswatch.analysis import analyze, dump_analysis, read_dataset
 from biaswatch.cli import endpoints, executions, ground_truth, schedules
 from biaswatch.cli.baseline import baseline_command
-from biaswatch.cli.common import console, errors
+from biaswatch.cli.common import console, errors, read_input
 from biaswatch.cli.demo import demo_command
 from biaswatch.cli.scheduler import scheduler_command
 from biaswatch.cli.server import server_command
 from biaswatch.config import parse_analysis_config
-from biaswatch.errors import BiaswatchError, StorageError
+from biaswatch.errors import BiaswatchError
 from biaswatch.report import render_report
 from biaswatch.storage import join, write_bytes
 
@@ -53,19 +53,18 @@ def _root(
     """Bias-drift monitoring for deployed ML models, compatible with SageMaker Clarify."""
 
 
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise StorageError(f"cannot read {what} {str(path)!r}: {exc.strerror or exc}") from exc
-
-
 @app.command("analyze")
 def analyze_command(
     analysis_config: Annotated[
-        Path, typer.Option("--analysis-config", help="Clarify analysis config (JSON).")
+        Path,
+        typer.Option(
+            "--analysis-config", help="Clarify analysis config (JSON).", exists=True, dir_okay=False
+        ),
     ],
-    dataset: Annotated[Path, typer.Option("--dataset", help="The dataset to analyse.")],
+    dataset: Annotated[
+        Path,
+        typer.Option("--dataset", help="The dataset to analyse.", exists=True, dir_okay=False),
+    ],
     output_dir: Annotated[
         str,
         typer.Option(
@@ -75,7 +74,7 @@ def analyze_command(
 ) -> None:
     """Compute Clarify bias metrics for a dataset: writes analysis.json and report.html."""
     config = parse_analysis_config(
-        _read(analysis_config, "analysis config"), source=str(analysis_config)
+        read_input(analysis_config, "--analysis-config"), source=str(analysis_config)
     )
     result = analyze(read_dataset(dataset, config), config)
     write_bytes(join(output_dir, "analysis.json"), dump_analysis(result))

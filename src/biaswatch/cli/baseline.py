@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import orjson
 import typer
 
-from biaswatch.cli.common import console, open_store
-from biaswatch.errors import ConfigError, StorageError
+from biaswatch.cli.common import console, open_store, read_input
+from biaswatch.errors import ConfigError
 from biaswatch.jobs.baseline import Predictor, record_baselining_job
 from biaswatch.jobs.endpoints import endpoint_url
 from biaswatch.jobs.model_endpoint import HttpPredictor
@@ -22,9 +22,7 @@ __all__ = ["baseline_command"]
 
 def _config(path: Path) -> dict[str, Any]:
     try:
-        document = orjson.loads(path.read_bytes())
-    except OSError as exc:
-        raise StorageError(f"cannot read the analysis config {path}: {exc.strerror}") from exc
+        document = orjson.loads(read_input(path, "--analysis-config"))
     except orjson.JSONDecodeError as exc:
         raise ConfigError(
             f"{path} is not valid JSON: {exc.msg}", field="--analysis-config", value=str(path)
@@ -39,7 +37,10 @@ def _config(path: Path) -> dict[str, Any]:
 def baseline_command(
     dataset: Annotated[str, typer.Option("--dataset", help="The reference dataset (URI).")],
     analysis_config: Annotated[
-        Path, typer.Option("--analysis-config", help="Clarify analysis config (JSON).")
+        Path,
+        typer.Option(
+            "--analysis-config", help="Clarify analysis config (JSON).", exists=True, dir_okay=False
+        ),
     ],
     output_uri: Annotated[str, typer.Option("--output-uri", help="Where the baseline's files go.")],
     name: Annotated[

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
@@ -23,6 +24,8 @@ __all__ = [
     "open_store",
     "parse_time",
     "print_rows",
+    "read_input",
+    "require_schedule",
 ]
 
 console = Console(soft_wrap=True)
@@ -65,12 +68,29 @@ def exit_code(status: str) -> int:
     return _EXIT_CODES.get(ExecutionStatus(status), 1)
 
 
-def attach(store: Store, schedule: str) -> ModelBiasMonitor:
-    """A monitor of the schedule called ``schedule``; a config error when there is none."""
+def read_input(path: Path, option: str) -> bytes:
+    """The bytes of a file named on the command line; a config error (exit 2) if unreadable."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read {option} {str(path)!r}: {exc.strerror or exc}",
+            field=option,
+            value=str(path),
+        ) from exc
+
+
+def require_schedule(store: Store, schedule: str) -> None:
+    """A config error (exit 2) unless a schedule called ``schedule`` exists."""
     if store.schedule(schedule) is None:
         raise ConfigError(
             f"no monitoring schedule called {schedule!r}", field="--schedule", value=schedule
         )
+
+
+def attach(store: Store, schedule: str) -> ModelBiasMonitor:
+    """A monitor of the schedule called ``schedule``; a config error when there is none."""
+    require_schedule(store, schedule)
     return ModelBiasMonitor.attach(schedule, store=store)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from rich.table import Table
 
 from biaswatch.cli.common import console
 from biaswatch.demo import DemoResult, DemoSettings, default_day, run_demo
+from biaswatch.errors import ConfigError
 
 __all__ = ["demo_command"]
 
@@ -81,6 +83,17 @@ def _timings(result: DemoResult) -> str:
     return f"Took {seconds.get('total', 0.0):.0f} s ({steps})."
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """The dashboard's socket, bound before the demo runs so that a busy port fails at once."""
+    try:
+        from biaswatch.server import listen
+    except ImportError as exc:
+        raise ConfigError(
+            f"biaswatch demo needs the demo extra: pip install 'biaswatch[demo]' ({exc})"
+        ) from exc
+    return listen(host, port)
+
+
 def demo_command(
     folder: Annotated[
         Path | None,
@@ -94,7 +107,9 @@ def demo_command(
         bool, typer.Option("--serve", help="Then serve the dashboard until interrupted.")
     ] = False,
     host: Annotated[str, typer.Option("--host", help="The dashboard's host.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="The dashboard's port.")] = 8000,
+    port: Annotated[
+        int, typer.Option("--port", help="The dashboard's port.", min=0, max=65535)
+    ] = 8000,
 ) -> None:
     """Simulate an endpoint for a day, with bias injected from 16:00, and monitor it.
 
@@ -102,6 +117,7 @@ def demo_command(
     traffic, uploads the ground truth late, runs the baseline, creates an hourly schedule,
     backfills it and prints the violations per hour. Needs: pip install 'biaswatch[demo]'.
     """
+    sock = _listen(host, port) if serve else None
     if folder is None:
         folder = Path(tempfile.mkdtemp(prefix="biaswatch-demo-"))
     console.print(f"biaswatch demo in {folder}")
@@ -117,11 +133,13 @@ def demo_command(
     )
     console.print(_timings(result))
     console.print(f"Files:     {result.folder}", highlight=False)
+    if sock is not None:
+        port = sock.getsockname()[1]
     url = f"http://{host}:{port}/"
     if result.failed:
         console.print(f"{len(result.failed)} executions did not complete; see the table.")
         raise typer.Exit(1)
-    if not serve:
+    if sock is None:
         console.print(
             f"Dashboard: {url} (run `biaswatch server --host {host} --port {port}` with"
             f" BIASWATCH_DATABASE_URL={result.database_url} to see it)",
@@ -133,4 +151,4 @@ def demo_command(
     from biaswatch.store import Store
 
     console.print(f"Dashboard: {url} (serving; Ctrl-C to stop)", highlight=False)
-    serve_app(create_app(Store.open(result.database_url)), host=host, port=port)
+    serve_app(create_app(Store.open(result.database_url)), sock=sock)

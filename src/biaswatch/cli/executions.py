@@ -15,6 +15,7 @@ from biaswatch.cli.common import (
     open_store,
     parse_time,
     print_rows,
+    require_schedule,
 )
 from biaswatch.model_monitor import MonitoringExecution
 from biaswatch.store import ExecutionStatus
@@ -44,8 +45,10 @@ def list_executions(
     as_json: AsJson = False,
 ) -> None:
     """List a schedule's executions, oldest first."""
+    store = open_store()
+    require_schedule(store, schedule)
     rows = []
-    for row in open_store().executions(schedule, limit=limit):
+    for row in store.executions(schedule, limit=limit):
         counts = row.counts or {}
         rows.append(
             {

@@ -12,8 +12,8 @@ import typer
 
 from biaswatch.capture import GroundTruthRecord, parse_ground_truth_line, upload_ground_truth
 from biaswatch.capture.endpoint import parse_inference_time
-from biaswatch.cli.common import console
-from biaswatch.errors import DataError, SchemaError, StorageError
+from biaswatch.cli.common import console, read_input
+from biaswatch.errors import ConfigError, ConfigMismatchError, DataError
 from biaswatch.records import Malformed
 
 __all__ = ["app"]
@@ -27,10 +27,11 @@ def _records_from_csv(
     reader = csv.DictReader(io.StringIO(text))
     for column, option in ((id_column, "--id-column"), (label_column, "--label-column")):
         if column not in (reader.fieldnames or []):
-            raise SchemaError(
+            raise ConfigMismatchError(
                 f"{source}: no column {column!r} ({option}); columns are {reader.fieldnames}",
                 field=option,
                 value=column,
+                path=source,
             )
     records = []
     for number, row in enumerate(reader, start=2):
@@ -62,7 +63,10 @@ def upload(
     labels: Annotated[
         Path,
         typer.Option(
-            "--labels", help="A CSV of ids and labels, or SageMaker ground-truth JSON Lines."
+            "--labels",
+            help="A CSV of ids and labels, or SageMaker ground-truth JSON Lines.",
+            exists=True,
+            dir_okay=False,
         ),
     ],
     id_column: Annotated[
@@ -75,11 +79,13 @@ def upload(
     ] = None,
 ) -> None:
     """Upload labels into the hour folder of their collection time; nothing is overwritten."""
-    try:
-        text = labels.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise StorageError(f"cannot read {labels}: {exc.strerror or exc}") from exc
     source = str(labels)
+    try:
+        text = read_input(labels, "--labels").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"--labels {source!r} is not UTF-8 text: {exc}", field="--labels", value=source
+        ) from exc
     if labels.suffix.lower() in (".jsonl", ".json"):
         records = _records_from_jsonl(text, source=source)
     else:

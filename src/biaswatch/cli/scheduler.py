@@ -12,6 +12,7 @@ import typer
 from prometheus_client import start_http_server
 
 from biaswatch.cli.common import console, open_store
+from biaswatch.errors import ConfigError
 from biaswatch.jobs import metrics_registry
 from biaswatch.schedule import Scheduler, SchedulerOptions, utc_now
 
@@ -20,14 +21,14 @@ __all__ = ["scheduler_command"]
 
 def scheduler_command(
     poll_interval: Annotated[
-        float, typer.Option(help="Seconds between looks for due executions.")
+        float, typer.Option(help="Seconds between looks for due executions.", min=0.01)
     ] = 30.0,
     catch_up_hours: Annotated[
-        float, typer.Option(help="After downtime, run missed slots this far back.")
+        float, typer.Option(help="After downtime, run missed slots this far back.", min=0)
     ] = 24.0,
-    workers: Annotated[int, typer.Option(help="Executions running at once.")] = 2,
+    workers: Annotated[int, typer.Option(help="Executions running at once.", min=1)] = 2,
     metrics_port: Annotated[
-        int | None, typer.Option(help="Serve Prometheus /metrics on this port.")
+        int | None, typer.Option(help="Serve Prometheus /metrics on this port.", min=0, max=65535)
     ] = None,
     metrics_host: Annotated[str, typer.Option(help="The /metrics address.")] = "127.0.0.1",
 ) -> None:
@@ -52,7 +53,16 @@ def scheduler_command(
     signal.signal(signal.SIGTERM, shut_down)
     signal.signal(signal.SIGINT, shut_down)
     if metrics_port is not None:
-        server, _ = start_http_server(metrics_port, metrics_host, registry=metrics_registry(store))
+        try:
+            server, _ = start_http_server(
+                metrics_port, metrics_host, registry=metrics_registry(store)
+            )
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot serve /metrics on {metrics_host}:{metrics_port}: {exc.strerror or exc}",
+                field="--metrics-port",
+                value=metrics_port,
+            ) from exc
         console.print(f"Prometheus metrics on http://{metrics_host}:{server.server_port}/metrics")
     console.print(f"Scheduler {scheduler.owner} running ({len(store.schedules())} schedules).")
     scheduler.run()

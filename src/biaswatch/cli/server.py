@@ -17,12 +17,13 @@ __all__ = ["server_command"]
 
 def server_command(
     host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="The port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="The port to listen on.", min=0, max=65535)] = 8000,
     scheduler: Annotated[
         bool, typer.Option("--scheduler/--no-scheduler", help="Run the scheduler too.")
     ] = True,
     poll_interval: Annotated[
-        float, typer.Option(help="The scheduler's seconds between looks for due executions.")
+        float,
+        typer.Option(help="The scheduler's seconds between looks for due executions.", min=0.01),
     ] = 30.0,
 ) -> None:
     """Serve the REST API (/api, OpenAPI at /api/openapi.json), the dashboard and /metrics.
@@ -31,11 +32,12 @@ def server_command(
     browser).
     """
     try:
-        from biaswatch.server import create_app, serve
+        from biaswatch.server import create_app, listen, serve
     except ImportError as exc:
         raise ConfigError(
             f"biaswatch server needs the server extra: pip install 'biaswatch[server]' ({exc})"
         ) from exc
+    sock = listen(host, port)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("biaswatch").setLevel(logging.INFO)
     app = create_app(
@@ -43,5 +45,6 @@ def server_command(
         run_scheduler=scheduler,
         scheduler_options=SchedulerOptions(poll_interval=timedelta(seconds=poll_interval)),
     )
+    port = sock.getsockname()[1]
     console.print(f"Dashboard: http://{host}:{port}/  (API: /api, metrics: /metrics)")
-    serve(app, host=host, port=port)
+    serve(app, sock=sock)

@@ -51,7 +51,7 @@ def cloudwatch_mode() -> str:
     """What happens to an execution's CloudWatch metric data: ``$BIASWATCH_CLOUDWATCH``.
 
     ``file`` (the default) writes the ``PutMetricData`` request next to the outputs, ``send``
-    also sends it with boto3, ``off`` does neither.
+    also sends it with botocore, ``off`` does neither.
     """
     mode = (os.environ.get(CLOUDWATCH_VARIABLE) or "file").strip().lower()
     if mode not in CLOUDWATCH_MODES:

@@ -7,7 +7,7 @@ bias-metrics``), metric ``bias_metric_<CODE>``, the dimensions SageMaker's docs 
 metrics are not published.
 
 The request is written as JSON next to the execution's outputs (``aws cloudwatch
-put-metric-data --cli-input-json file://…`` replays it) and, when configured, sent with boto3
+put-metric-data --cli-input-json file://…`` replays it) and, when configured, sent with botocore
 (extra ``cloudwatch``).
 """
 
@@ -105,19 +105,21 @@ def metric_data_request(
 def send_metric_data(
     request: dict[str, Any], *, endpoint_url: str | None = None, client: Any = None
 ) -> int:
-    """Send a ``PutMetricData`` request with boto3, in batches; return how many metrics went.
+    """Send a ``PutMetricData`` request with botocore, in batches; return how many went.
 
     Credentials and region come from the usual AWS settings; ``endpoint_url`` selects a
     CloudWatch-compatible server. Failures raise :class:`~biaswatch.errors.PublishError`.
     """
     if client is None:
         try:
-            import boto3  # the optional extra, imported only to send
+            import botocore.session  # the optional extra, imported only to send
         except ImportError as exc:
             raise PublishError(
-                "sending metrics to CloudWatch needs boto3: pip install 'biaswatch[cloudwatch]'"
+                "sending metrics to CloudWatch needs botocore: pip install 'biaswatch[cloudwatch]'"
             ) from exc
-        client = boto3.client("cloudwatch", endpoint_url=endpoint_url)
+        client = botocore.session.get_session().create_client(
+            "cloudwatch", endpoint_url=endpoint_url
+        )
     data = request["MetricData"]
     try:
         for start in range(0, len(data), BATCH_SIZE):

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from biaswatch.server.app import TOKEN_VARIABLE, create_app, serve
+from biaswatch.server.app import TOKEN_VARIABLE, create_app, listen, serve
 
-__all__ = ["TOKEN_VARIABLE", "create_app", "serve"]
+__all__ = ["TOKEN_VARIABLE", "create_app", "listen", "serve"]

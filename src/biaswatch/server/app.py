@@ -9,6 +9,7 @@ the interactive docs pages are off, because they fetch their scripts from a CDN.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from biaswatch import __version__
+from biaswatch.errors import ConfigError
 from biaswatch.jobs import metrics_registry
 from biaswatch.schedule import Scheduler, SchedulerOptions, utc_now
 from biaswatch.server import api, dashboard
@@ -26,7 +28,7 @@ from biaswatch.server.auth import TokenAuth
 from biaswatch.server.pages import error_page
 from biaswatch.store import Store
 
-__all__ = ["TOKEN_VARIABLE", "create_app", "serve"]
+__all__ = ["TOKEN_VARIABLE", "create_app", "listen", "serve"]
 
 TOKEN_VARIABLE = "BIASWATCH_API_TOKEN"
 
@@ -85,8 +87,19 @@ def create_app(
     return app
 
 
-def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve ``app`` with uvicorn until interrupted (SIGTERM or Ctrl-C)."""
+def listen(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port``; a config error naming the port when it cannot be."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}", field="--port", value=port
+        ) from exc
+
+
+def serve(app: Any, *, sock: socket.socket) -> None:
+    """Serve ``app`` with uvicorn on ``sock`` until interrupted (SIGTERM or Ctrl-C)."""
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])

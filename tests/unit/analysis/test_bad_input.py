@@ -13,6 +13,7 @@ from biaswatch.analysis import analyze, read_dataset
 from biaswatch.config import config_from_dict, parse_analysis_config
 from biaswatch.errors import (
     ConfigError,
+    ConfigMismatchError,
     DataError,
     EmptyWindowError,
     SchemaError,
@@ -49,37 +50,37 @@ def test_the_fixture_itself_is_fine(tmp_path: Path) -> None:
 
 
 def test_unknown_facet_column(tmp_path: Path) -> None:
-    with pytest.raises(SchemaError, match="'gender'") as caught:
+    with pytest.raises(ConfigMismatchError, match="'gender'") as caught:
         _run(tmp_path, _config(facet=[{"name_or_index": "gender"}]))
     assert (caught.value.field, caught.value.value) == ("facet[0].name_or_index", "gender")
 
 
 def test_facet_index_out_of_range(tmp_path: Path) -> None:
-    with pytest.raises(SchemaError) as caught:
+    with pytest.raises(ConfigMismatchError) as caught:
         _run(tmp_path, _config(facet=[{"name_or_index": 9}]))
     assert (caught.value.field, caught.value.value) == ("facet[0].name_or_index", 9)
 
 
 def test_unknown_label_column(tmp_path: Path) -> None:
-    with pytest.raises(SchemaError, match="'target'") as caught:
+    with pytest.raises(ConfigMismatchError, match="'target'") as caught:
         _run(tmp_path, _config(label="target"))
     assert (caught.value.field, caught.value.value) == ("label", "target")
 
 
 def test_label_values_absent_from_the_data(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"\['yes'\]") as caught:
+    with pytest.raises(ConfigMismatchError, match=r"\['yes'\]") as caught:
         _run(tmp_path, _config(label_values_or_threshold=["yes"]))
     assert (caught.value.field, caught.value.value) == ("label_values_or_threshold", ["yes"])
 
 
 def test_a_label_threshold_above_every_value(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="threshold"):
+    with pytest.raises(ConfigMismatchError, match="threshold"):
         _run(tmp_path, _config(label="age", label_values_or_threshold=[500], methods={
             "pre_training_bias": {"methods": "all"}}))  # fmt: skip
 
 
 def test_facet_value_absent(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"\['X'\].*'F', 'M'") as caught:
+    with pytest.raises(ConfigMismatchError, match=r"\['X'\].*'F', 'M'") as caught:
         _run(tmp_path, _config(facet=[{"name_or_index": "sex", "value_or_threshold": ["X"]}]))
     assert (caught.value.field, caught.value.value) == ("facet[0].value_or_threshold", ["X"])
 
@@ -215,16 +216,25 @@ def test_cli_reports_config_errors_with_exit_code_2(
     assert not (tmp_path / "out").exists()
 
 
-def test_cli_reports_data_errors_with_exit_code_1(
+def test_cli_reports_a_config_that_does_not_fit_the_dataset_with_exit_code_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "config.json").write_text(json.dumps(_config(label="target")))
     (tmp_path / "data.csv").write_text(CSV)
-    assert _analyze_cli(tmp_path, "data.csv") == 1
+    assert _analyze_cli(tmp_path, "data.csv") == 2
     assert "label = 'target': no such column" in capsys.readouterr().err
+
+
+def test_cli_reports_data_errors_with_exit_code_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "config.json").write_text(json.dumps(_config()))
+    (tmp_path / "data.csv").write_text(CSV.replace("\n20,F,0,0,0\n", "\n20,F,0\n"))
+    assert _analyze_cli(tmp_path, "data.csv") == 1
+    assert "expected 5 fields, got 3" in capsys.readouterr().err
 
 
 def test_cli_missing_dataset_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "config.json").write_text(json.dumps(_config()))
-    assert _analyze_cli(tmp_path, "nope.csv") == 1
-    assert "does not exist" in capsys.readouterr().err
+    assert _analyze_cli(tmp_path, "nope.csv") == 2
+    assert "Invalid value for '--dataset'" in capsys.readouterr().err
