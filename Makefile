@@ -7,22 +7,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install demo test check lint format typecheck layers bench install-check clean
+.PHONY: install bytecode demo test check lint format typecheck layers bench install-check clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# Bytecode compiled ahead: where PYTHONDONTWRITEBYTECODE is set, as on CI's machines, every
+# process would otherwise compile every module it imports (seconds per worker and command).
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --all-extras --group dev --python $(PYTHON)
+	$(UV) sync --frozen --all-extras --group dev --compile-bytecode --python $(PYTHON)
 	touch $@
+
+bytecode: install
+	$(BIN)/python -m compileall -q src tests benchmarks scripts
 
 install: $(VENV)/.installed
 
-demo: install
+demo: install bytecode
 	$(BIN)/biaswatch demo
 
-test: check
+test: check bytecode
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 check: lint typecheck layers
@@ -45,7 +50,7 @@ layers: install
 install-check: install
 	$(BIN)/python scripts/check_install.py --python $(PYTHON)
 
-bench: install
+bench: install bytecode
 	$(BIN)/python benchmarks/analysis.py
 	$(BIN)/python benchmarks/capture.py
 	$(BIN)/python benchmarks/execution.py

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
-from biaswatch.jobs import run_execution
+from biaswatch.jobs.execution import run_execution
 from biaswatch.metrics import Stage, metrics_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script

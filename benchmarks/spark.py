@@ -102,7 +102,7 @@ def run(kind: str, engine: str, path: str) -> dict[str, Any]:
         from benchmarks.capture import SCHEDULED
         from benchmarks.execution import definition
 
-        from biaswatch.jobs import run_execution
+        from biaswatch.jobs.execution import run_execution
 
         window = definition(Path(path), ft=False, baseline=None).model_copy(
             update={"engine": engine, "output_uri": tempfile.mkdtemp(prefix="bench-")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import time
@@ -14,7 +15,7 @@ import pytest
 _INTERPRETER_HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
 
 
-def _children() -> dict[int, tuple[str, bool]]:
+def children() -> dict[int, tuple[str, bool]]:
     """This process's child processes: pid → (command line, whether it has ended unwaited)."""
     children: dict[int, tuple[str, bool]] = {}
     for task in Path(f"/proc/{os.getpid()}/task").iterdir():
@@ -43,13 +44,14 @@ def no_leaked_processes() -> Iterator[None]:
     looks after they have cleaned up; a process still running then gets a few seconds to end.
     The leaked processes are killed and reaped, then the test fails.
     """
-    before = set(_children())
+    before = set(children())
     yield
+    gc.collect()  # objects the test dropped end their processes when they are collected
     deadline = time.monotonic() + 5
     while True:
         leaked = {
             pid: child
-            for pid, child in _children().items()
+            for pid, child in children().items()
             if pid not in before and not any(h in child[0] for h in _INTERPRETER_HELPERS)
         }
         if all(ended for _, ended in leaked.values()) or time.monotonic() > deadline:

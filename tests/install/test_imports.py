@@ -10,11 +10,15 @@ import textwrap
 import pytest
 
 
-def _loaded_after(statement: str) -> set[str]:
-    report = "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+def _loaded_modules(statement: str) -> set[str]:
+    report = "print(json.dumps(sorted(sys.modules)))"
     code = f"import sys, json\n{statement}\n{report}"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return set(json.loads(out.stdout))
+
+
+def _loaded_after(statement: str) -> set[str]:
+    return {module.split(".")[0] for module in _loaded_modules(statement)}
 
 
 def test_metrics_load_only_the_standard_library_and_numpy() -> None:
@@ -30,6 +34,20 @@ def test_core_imports_no_cloud_spark_or_web_framework(statement: str) -> None:
     loaded = _loaded_after(statement)
     heavy = {"boto3", "botocore", "pyspark", "fastapi", "starlette", "flask", "sklearn", "pandas"}
     assert loaded & heavy == set()
+
+
+def test_the_worker_loads_only_what_an_execution_needs() -> None:
+    loaded = _loaded_after("import biaswatch.jobs.worker")
+    heavy = {"typer", "click", "rich", "alembic", "sqlalchemy", "fastapi", "pandas", "boto3"}
+    assert loaded & heavy == set()
+
+
+def test_the_cli_starts_without_the_store_analysis_or_rich_help() -> None:
+    loaded = _loaded_after("import biaswatch.cli")
+    heavy = {"sqlalchemy", "alembic", "pyarrow", "pandas", "numpy", "pydantic", "fsspec"}
+    assert loaded & heavy == set()
+    modules = _loaded_modules("import biaswatch.cli")
+    assert "typer.rich_utils" not in modules
 
 
 def test_flip_test_without_scikit_learn_is_an_error_entry() -> None:

@@ -12,10 +12,6 @@ import typer
 
 from biaswatch.cli.common import console, open_store, read_input
 from biaswatch.errors import ConfigError
-from biaswatch.jobs.baseline import Predictor, record_baselining_job
-from biaswatch.jobs.endpoints import endpoint_url
-from biaswatch.jobs.model_endpoint import HttpPredictor
-from biaswatch.records import DecodingOptions
 
 __all__ = ["baseline_command"]
 
@@ -82,6 +78,11 @@ def baseline_command(
     Predictions come from the config's predicted_label column, or from a model (--model-url, or
     --endpoint registered with a URL).
     """
+    from biaswatch.jobs.baseline import Predictor, record_baselining_job
+    from biaswatch.jobs.endpoints import endpoint_url
+    from biaswatch.jobs.model_endpoint import HttpPredictor
+    from biaswatch.records import DecodingOptions
+
     config = _config(analysis_config)
     if model_url and endpoint:
         raise ConfigError("give --model-url or --endpoint, not both", field="--endpoint")

@@ -1,19 +1,25 @@
-"""What the CLI's commands share: the consoles, the store, times, and exit codes by status."""
+"""What the CLI's commands share: the consoles, the store, times, and exit codes by status.
+
+The command modules import biaswatch's heavy parts (the store, the analysis, the facade) inside
+the commands, so that ``biaswatch --help`` and every command's start pay only for what it uses.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from biaswatch.errors import ConfigError
-from biaswatch.model_monitor import ModelBiasMonitor
-from biaswatch.store import ExecutionStatus, Store
+from biaswatch.status import ExecutionStatus
+
+if TYPE_CHECKING:
+    from biaswatch.model_monitor import ModelBiasMonitor
+    from biaswatch.store import Store
 
 __all__ = [
     "AsJson",
@@ -39,6 +45,8 @@ _EXIT_CODES = {
 
 def open_store() -> Store:
     """The store of ``BIASWATCH_DATABASE_URL``, else SQLite under ``BIASWATCH_HOME``."""
+    from biaswatch.store import Store
+
     return Store.open()
 
 
@@ -90,6 +98,8 @@ def require_schedule(store: Store, schedule: str) -> None:
 
 def attach(store: Store, schedule: str) -> ModelBiasMonitor:
     """A monitor of the schedule called ``schedule``; a config error when there is none."""
+    from biaswatch.model_monitor import ModelBiasMonitor
+
     require_schedule(store, schedule)
     return ModelBiasMonitor.attach(schedule, store=store)
 
@@ -106,6 +116,8 @@ def print_rows(rows: list[dict[str, Any]], *, as_json: bool) -> None:
     if not rows:
         console.print("(none)")
         return
+    from rich.table import Table
+
     table = Table(*(key.replace("_", " ") for key in rows[0]))
     for row in rows:
         table.add_row(*("" if value is None else str(value) for value in row.values()))

@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -15,8 +15,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from biaswatch.cli.common import console
-from biaswatch.demo import DemoResult, DemoSettings, default_day, run_demo
 from biaswatch.errors import ConfigError
+
+if TYPE_CHECKING:
+    from biaswatch.demo import DemoResult
 
 __all__ = ["demo_command"]
 
@@ -117,6 +119,8 @@ def demo_command(
     traffic, uploads the ground truth late, runs the baseline, creates an hourly schedule,
     backfills it and prints the violations per hour. Needs: pip install 'biaswatch[demo]'.
     """
+    from biaswatch.demo import DemoSettings, default_day, run_demo
+
     sock = _listen(host, port) if serve else None
     if folder is None:
         folder = Path(tempfile.mkdtemp(prefix="biaswatch-demo-"))

@@ -8,11 +8,12 @@ from typing import Annotated
 import typer
 
 from biaswatch.cli.common import AsJson, console, open_store, print_rows
-from biaswatch.jobs.endpoints import all_endpoints, record_endpoint
 
 __all__ = ["app"]
 
-app = typer.Typer(help="The endpoints biaswatch monitors.", no_args_is_help=True)
+app = typer.Typer(
+    help="The endpoints biaswatch monitors.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @app.command("register")
@@ -29,6 +30,8 @@ def register(
     ),
 ) -> None:
     """Register an endpoint (or change where it captures)."""
+    from biaswatch.jobs.endpoints import record_endpoint
+
     endpoint = record_endpoint(
         open_store(), name, capture_uri, now=datetime.now(UTC), variant=variant, url=url
     )
@@ -38,6 +41,8 @@ def register(
 @app.command("list")
 def list_endpoints(as_json: AsJson = False) -> None:
     """List the registered endpoints."""
+    from biaswatch.jobs.endpoints import all_endpoints
+
     rows = [
         {
             "endpoint": endpoint.endpoint_name,

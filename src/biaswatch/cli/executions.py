@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -17,12 +17,14 @@ from biaswatch.cli.common import (
     print_rows,
     require_schedule,
 )
-from biaswatch.model_monitor import MonitoringExecution
-from biaswatch.store import ExecutionStatus
+from biaswatch.status import ExecutionStatus
+
+if TYPE_CHECKING:
+    from biaswatch.model_monitor import MonitoringExecution
 
 __all__ = ["app", "backfill_command"]
 
-app = typer.Typer(help="A schedule's executions.", no_args_is_help=True)
+app = typer.Typer(help="A schedule's executions.", no_args_is_help=True, rich_markup_mode=None)
 
 Schedule = Annotated[str, typer.Option("--schedule", help="The schedule's name.")]
 
@@ -88,7 +90,8 @@ def backfill_command(
     Exits 3 when any execution found violations, 1 when any failed, else 0.
     """
     monitor = attach(open_store(), schedule)
-    times = monitor.scheduled_times(parse_time(start, "--start"), parse_time(end, "--end"))
+    first, last = parse_time(start, "--start"), parse_time(end, "--end")
+    times = monitor.scheduled_times(first, last)
     codes = []
     columns = (
         TextColumn("{task.description}"),
@@ -98,11 +101,13 @@ def backfill_command(
     )
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(f"backfill {schedule}", total=len(times))
-        for moment in times:
-            execution = monitor.run_execution(moment)
+
+        def ended(execution: MonitoringExecution) -> None:
             progress.console.print(_summary(execution))
             codes.append(exit_code(execution.row.status))
             progress.advance(task)
+
+        monitor.backfill(first, last, on_execution=ended)
     violations = sum(code == 3 for code in codes)
     failed = sum(code == 1 for code in codes)
     console.print(

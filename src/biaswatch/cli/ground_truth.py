@@ -6,24 +6,26 @@ import csv
 import io
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from biaswatch.capture import GroundTruthRecord, parse_ground_truth_line, upload_ground_truth
-from biaswatch.capture.endpoint import parse_inference_time
 from biaswatch.cli.common import console, read_input
 from biaswatch.errors import ConfigError, ConfigMismatchError, DataError
-from biaswatch.records import Malformed
+
+if TYPE_CHECKING:
+    from biaswatch.capture import GroundTruthRecord
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Ground-truth labels.", no_args_is_help=True)
+app = typer.Typer(help="Ground-truth labels.", no_args_is_help=True, rich_markup_mode=None)
 
 
 def _records_from_csv(
     text: str, *, id_column: str, label_column: str, source: str
 ) -> list[GroundTruthRecord]:
+    from biaswatch.capture import GroundTruthRecord
+
     reader = csv.DictReader(io.StringIO(text))
     for column, option in ((id_column, "--id-column"), (label_column, "--label-column")):
         if column not in (reader.fieldnames or []):
@@ -42,6 +44,9 @@ def _records_from_csv(
 
 
 def _records_from_jsonl(text: str, *, source: str) -> list[GroundTruthRecord]:
+    from biaswatch.capture import parse_ground_truth_line
+    from biaswatch.records import Malformed
+
     records = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -79,6 +84,9 @@ def upload(
     ] = None,
 ) -> None:
     """Upload labels into the hour folder of their collection time; nothing is overwritten."""
+    from biaswatch.capture import upload_ground_truth
+    from biaswatch.capture.endpoint import parse_inference_time
+
     source = str(labels)
     try:
         text = read_input(labels, "--labels").decode("utf-8")

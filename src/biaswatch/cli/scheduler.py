@@ -9,12 +9,9 @@ from types import FrameType
 from typing import Annotated
 
 import typer
-from prometheus_client import start_http_server
 
 from biaswatch.cli.common import console, open_store
 from biaswatch.errors import ConfigError
-from biaswatch.jobs import metrics_registry
-from biaswatch.schedule import Scheduler, SchedulerOptions, utc_now
 
 __all__ = ["scheduler_command"]
 
@@ -33,6 +30,11 @@ def scheduler_command(
     metrics_host: Annotated[str, typer.Option(help="The /metrics address.")] = "127.0.0.1",
 ) -> None:
     """Run due executions until SIGTERM or Ctrl-C; running executions finish first."""
+    from prometheus_client import start_http_server
+
+    from biaswatch.jobs.publishing import metrics_registry
+    from biaswatch.schedule import Scheduler, SchedulerOptions, utc_now
+
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("biaswatch").setLevel(logging.INFO)
     store = open_store()

@@ -9,12 +9,10 @@ import typer
 
 from biaswatch.cli.common import AsJson, attach, console, open_store, print_rows
 from biaswatch.errors import ConfigError
-from biaswatch.model_monitor import BatchTransformInput, EndpointInput, ModelBiasMonitor
-from biaswatch.storage import join
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Monitoring schedules.", no_args_is_help=True)
+app = typer.Typer(help="Monitoring schedules.", no_args_is_help=True, rich_markup_mode=None)
 
 Name = Annotated[str, typer.Argument(help="The schedule's name.")]
 
@@ -75,6 +73,9 @@ def create(
     ] = 0,
 ) -> None:
     """Create a monitoring schedule over an endpoint's or a batch job's capture."""
+    from biaswatch.model_monitor import BatchTransformInput, EndpointInput, ModelBiasMonitor
+    from biaswatch.storage import join
+
     store = open_store()
     if baseline_job is not None:
         job = store.baselining_job(baseline_job)

@@ -10,7 +10,6 @@ import typer
 
 from biaswatch.cli.common import console, open_store
 from biaswatch.errors import ConfigError
-from biaswatch.schedule import SchedulerOptions
 
 __all__ = ["server_command"]
 
@@ -31,6 +30,8 @@ def server_command(
     Set BIASWATCH_API_TOKEN to require a token (Authorization: Bearer, or ?token= once in a
     browser).
     """
+    from biaswatch.schedule import SchedulerOptions
+
     try:
         from biaswatch.server import create_app, listen, serve
     except ImportError as exc:

@@ -36,8 +36,8 @@ from biaswatch.errors import BiaswatchError
 from biaswatch.jobs.engine import resolve_engine
 from biaswatch.records import DecodingOptions
 from biaswatch.report import Comparison, MetricKey, render_report
+from biaswatch.status import ExecutionStatus
 from biaswatch.storage import hour_folder, join, read_bytes, write_bytes
-from biaswatch.store.status import ExecutionStatus
 
 __all__ = ["ExecutionOutcome", "execution_output_uri", "run_execution", "window_of"]
 

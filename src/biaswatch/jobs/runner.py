@@ -23,7 +23,7 @@ from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefin
 from biaswatch.errors import StorageError
 from biaswatch.jobs.execution import ExecutionOutcome, window_of
 from biaswatch.jobs.publishing import publish_cloudwatch, publish_prometheus
-from biaswatch.jobs.worker import run_in_worker
+from biaswatch.jobs.worker import Worker, run_in_worker
 from biaswatch.storage import read_bytes
 from biaswatch.store import ExecutionRow, ExecutionStatus, MetricPoint, Store
 
@@ -121,11 +121,13 @@ def execute(
     *,
     owner: str,
     clock: Clock,
+    worker: Worker | None = None,
 ) -> ExecutionRow:
     """Run the execution of ``definition`` at ``scheduled_time`` once, and record it.
 
-    When another worker has claimed it (or it has run already), nothing runs and the existing
-    row is returned.
+    It runs in ``worker`` (warm, reused), else in a worker process of its own. When another
+    process has claimed it (or it has run already), nothing runs and the existing row is
+    returned.
     """
     name = definition.schedule_name
     row = store.add_execution(name, scheduled_time, now=clock())
@@ -147,6 +149,7 @@ def execute(
                 if definition.max_runtime_in_seconds is None
                 else float(definition.max_runtime_in_seconds)
             ),
+            worker=worker,
         )
         counts = dict(outcome.counts)
         if outcome.analysis is not None:

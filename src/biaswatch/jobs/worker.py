@@ -1,51 +1,215 @@
-"""Running an execution in a worker process, with a time limit.
+"""Running executions in a worker process: ``python -m biaswatch.jobs.worker``, fed over a pipe.
 
-A worker process keeps one slow or crashing execution from blocking or taking down the
-scheduler. When ``max_runtime_in_seconds`` passes, the worker is stopped and the execution ends
-``Stopped`` (SageMaker's status for "exceeded max runtime"); a worker that dies ends it
-``Failed`` with the exit code. Workers are not daemonic, so that the flip test can spread over
-cores; instead each watches its parent and exits if the parent goes away.
+A worker process keeps one slow or crashing execution from blocking or taking down its caller,
+and lets ``max_runtime_in_seconds`` stop it. It is started as ``python -m
+biaswatch.jobs.worker`` — never by re-importing the caller's ``__main__``, as multiprocessing's
+"spawn" does — so plain top-level scripts, code piped on stdin and notebooks run executions
+as they are. It imports only what an execution needs (no CLI, no store, no alembic).
+
+One :class:`Worker` runs executions one after another, so a backfill or the scheduler pays the
+imports once. The protocol is a length-prefixed pickle frame each way: the request (the job
+definition as JSON, the scheduled time, the caller's environment) on the worker's stdin, the
+:class:`~biaswatch.jobs.execution.ExecutionOutcome` on its original stdout (whatever the
+execution prints goes to stderr instead). The worker's stderr goes to a file whose tail is kept
+with a failed execution. A worker whose parent has gone exits at once, so it cannot write the
+files of an execution its caller no longer records.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
 import os
+import pickle
+import select
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
 import threading
+import time
+import traceback
+from dataclasses import replace
 from datetime import datetime
-from multiprocessing.connection import Connection
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
 
 from biaswatch.config.monitor import MonitoringJobDefinition
 from biaswatch.jobs.execution import ExecutionOutcome, execution_output_uri, run_execution
-from biaswatch.store.status import ExecutionStatus
+from biaswatch.status import ExecutionStatus
 
-__all__ = ["run_in_worker"]
+__all__ = ["STDERR_TAIL", "Worker", "run_in_worker"]
 
-
-def _exit_with(parent: int) -> None:
-    """End this process when its parent has gone (it is re-parented, and its pid changes)."""
-    while os.getppid() == parent:
-        threading.Event().wait(1.0)
-    os._exit(1)
+#: How much of a failed worker's stderr is kept with the execution (characters).
+STDERR_TAIL = 4000
+_HEADER = struct.Struct("!Q")
+_PARENT_POLL = 0.2
 
 
-def _work(definition_json: str, scheduled_time: datetime, sender: Connection) -> None:
-    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
-    definition = MonitoringJobDefinition.model_validate_json(definition_json)
-    outcome = run_execution(definition, scheduled_time)
-    # The analysis result stays in the worker: the parent needs the document and the verdict.
-    sender.send(
-        ExecutionOutcome(
-            outcome.status,
-            outcome.output_uri,
-            outcome.failure_reason,
-            outcome.violations,
-            outcome.analysis,
-            None,
-            outcome.counts,
+def _write_frame(stream: IO[bytes], payload: bytes) -> None:
+    stream.write(_HEADER.pack(len(payload)) + payload)
+    stream.flush()
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
+    chunks = []
+    while size:
+        chunk = stream.read(size)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_frame(stream: IO[bytes]) -> bytes | None:
+    """The next frame, or None at the end of the stream."""
+    header = _read_exactly(stream, _HEADER.size)
+    if header is None:
+        return None
+    return _read_exactly(stream, _HEADER.unpack(header)[0])
+
+
+class Worker:
+    """A worker process that runs executions one at a time; started on first use.
+
+    Use it as a context manager, or call :meth:`close`. After a crash or a stop for running too
+    long, the next :meth:`run` starts a new process.
+    """
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stderr: IO[bytes] | None = None
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def pid(self) -> int | None:
+        """The worker process's id while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        self.close()
+        # Appending, so that the tail can be cut before each request while the worker writes.
+        folder = tempfile.mkdtemp(prefix="biaswatch-worker-")
+        path = os.path.join(folder, "stderr")
+        self._stderr = open(path, "a+b")  # noqa: SIM115 (closed by close())
+        os.unlink(path)
+        os.rmdir(folder)
+        # The worker imports the same biaswatch as this process, wherever it was imported from.
+        package_root = str(Path(__file__).resolve().parents[2])
+        path_entries = [package_root, *filter(None, [os.environ.get("PYTHONPATH")])]
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "biaswatch.jobs.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env=os.environ | {"PYTHONPATH": os.pathsep.join(path_entries)},
         )
-    )
-    sender.close()
+        return self._process
+
+    def run(
+        self,
+        definition: MonitoringJobDefinition,
+        scheduled_time: datetime,
+        *,
+        timeout: float | None = None,
+    ) -> ExecutionOutcome:
+        """Run one execution in the worker; ``timeout`` seconds at most, then it is stopped."""
+        process = self._start()
+        assert process.stdin is not None
+        assert process.stdout is not None
+        assert self._stderr is not None
+        self._stderr.truncate(0)
+        output = execution_output_uri(definition, scheduled_time)
+        request = (definition.model_dump_json(), scheduled_time, dict(os.environ))
+        try:
+            _write_frame(process.stdin, pickle.dumps(request))
+        except BrokenPipeError:
+            return self._died(output)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([process.stdout], [], [], remaining)
+            if ready:
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                self._kill()
+                return ExecutionOutcome(
+                    ExecutionStatus.STOPPED,
+                    output,
+                    f"the execution ran longer than max_runtime_in_seconds={timeout:g} and was"
+                    " stopped",
+                )
+        answer = _read_frame(process.stdout)
+        if answer is None:
+            return self._died(output)
+        outcome: ExecutionOutcome = pickle.loads(answer)
+        return outcome
+
+    def _died(self, output: str) -> ExecutionOutcome:
+        assert self._process is not None
+        try:
+            code = self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._kill()
+            code = self._process.returncode
+        how = (
+            f"was killed by {signal.Signals(-code).name}"
+            if code < 0
+            else f"exited with code {code}"
+        )
+        reason = f"the worker process running the execution {how} before finishing"
+        tail = self.stderr_tail()
+        if tail:
+            reason += f"; its last output: {tail}"
+        self.close()
+        return ExecutionOutcome(ExecutionStatus.FAILED, output, reason)
+
+    def stderr_tail(self) -> str:
+        """The end of what the worker wrote to stderr since the current request began."""
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0, os.SEEK_END)
+        size = self._stderr.tell()
+        self._stderr.seek(max(0, size - STDERR_TAIL))
+        return self._stderr.read().decode(errors="replace").strip()
+
+    def _kill(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self.close()
+
+    def close(self) -> None:
+        """End the worker (it finishes nothing: call between executions) and free its pipes."""
+        process, self._process = self._process, None
+        if process is not None:
+            assert process.stdin is not None
+            assert process.stdout is not None
+            with contextlib.suppress(BrokenPipeError):
+                process.stdin.close()  # the worker's cue to exit
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            process.stdout.close()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
 
 
 def run_in_worker(
@@ -53,44 +217,56 @@ def run_in_worker(
     scheduled_time: datetime,
     *,
     timeout: float | None = None,
+    worker: Worker | None = None,
 ) -> ExecutionOutcome:
-    """Run :func:`run_execution` in a fresh process; ``timeout`` seconds at most."""
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(
-        target=_work,
-        args=(definition.model_dump_json(), scheduled_time, sender),
-        name=f"biaswatch-{definition.schedule_name}",
-    )
-    worker.start()
-    sender.close()
-    output = execution_output_uri(definition, scheduled_time)
+    """Run :func:`run_execution` in ``worker``, or in a worker of its own; ``timeout`` at most."""
+    if worker is not None:
+        return worker.run(definition, scheduled_time, timeout=timeout)
+    with Worker() as own:
+        return own.run(definition, scheduled_time, timeout=timeout)
+
+
+# --------------------------------------------------------------------------- the worker side
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """End this process as soon as its parent has gone (it is re-parented; its ppid changes)."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL)
+    os._exit(1)
+
+
+def _execute(request: tuple[str, datetime, dict[str, str]]) -> ExecutionOutcome:
+    definition_json, scheduled_time, environment = request
+    os.environ.clear()
+    os.environ.update(environment)
+    definition = MonitoringJobDefinition.model_validate_json(definition_json)
     try:
-        if receiver.poll(timeout):
-            try:
-                outcome: ExecutionOutcome = receiver.recv()
-            except EOFError:
-                outcome = _died(worker, output)
-            worker.join(timeout=30)
-            return outcome
-        if worker.is_alive():
-            worker.terminate()
-            worker.join(timeout=30)
-            return ExecutionOutcome(
-                ExecutionStatus.STOPPED,
-                output,
-                f"the execution ran longer than max_runtime_in_seconds={timeout:g} and was stopped",
-            )
-        return _died(worker, output)
-    finally:
-        receiver.close()
+        outcome = run_execution(definition, scheduled_time)
+    except Exception as exc:  # the process boundary: any failure is the execution's reason
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        reason = (
+            f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno},"
+            f" in {where.name})"
+        )
+        traceback.print_exc()
+        return ExecutionOutcome(
+            ExecutionStatus.FAILED, execution_output_uri(definition, scheduled_time), reason
+        )
+    # The analysis result stays here: the caller needs the document and the verdict.
+    return replace(outcome, result=None)
 
 
-def _died(worker: multiprocessing.process.BaseProcess, output: str) -> ExecutionOutcome:
-    worker.join(timeout=30)
-    return ExecutionOutcome(
-        ExecutionStatus.FAILED,
-        output,
-        f"the worker process running the execution exited with code {worker.exitcode}"
-        " before finishing",
-    )
+def _serve() -> None:
+    """Answer requests from stdin until it closes."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not break the protocol
+    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
+    requests = sys.stdin.buffer
+    while (frame := _read_frame(requests)) is not None:
+        request: Any = pickle.loads(frame)
+        _write_frame(answers, pickle.dumps(_execute(request)))
+
+
+if __name__ == "__main__":
+    _serve()

@@ -29,10 +29,12 @@ from biaswatch.config.monitor import (
 from biaswatch.config.rules import ViolationRules
 from biaswatch.config.settings import biaswatch_home
 from biaswatch.errors import ConfigError
-from biaswatch.jobs import execute, window_of
 from biaswatch.jobs.baseline import Predictor, record_baselining_job
 from biaswatch.jobs.endpoints import endpoint_url, find_endpoint
+from biaswatch.jobs.execution import window_of
 from biaswatch.jobs.model_endpoint import HttpPredictor
+from biaswatch.jobs.runner import execute
+from biaswatch.jobs.worker import Worker
 from biaswatch.model_monitor.files import Constraints, MonitoringExecution
 from biaswatch.model_monitor.inputs import BatchTransformInput, BiasAnalysisConfig, EndpointInput
 from biaswatch.records import DecodingOptions
@@ -471,8 +473,9 @@ class ModelBiasMonitor:
 
     def run_execution(self, scheduled_time: datetime | None = None) -> MonitoringExecution:
         """Run the execution of ``scheduled_time`` (default: the last scheduled time) now."""
-        definition = self._definition()
-        moment = scheduled_time or self._last_scheduled_time()
+        return self._run(scheduled_time or self._last_scheduled_time(), worker=None)
+
+    def _run(self, moment: datetime, *, worker: Worker | None) -> MonitoringExecution:
         if moment.tzinfo is None:
             raise ConfigError(
                 "scheduled_time must be an aware datetime (UTC)",
@@ -480,9 +483,15 @@ class ModelBiasMonitor:
                 value=moment,
             )
         owner = f"{socket.gethostname()}:{os.getpid()}:manual"
-        return MonitoringExecution(
-            execute(self.store, definition, moment.astimezone(UTC), owner=owner, clock=self._clock)
+        row = execute(
+            self.store,
+            self._definition(),
+            moment.astimezone(UTC),
+            owner=owner,
+            clock=self._clock,
+            worker=worker,
         )
+        return MonitoringExecution(row)
 
     def _last_scheduled_time(self) -> datetime:
         row = self.store.schedule(self._definition().schedule_name)
@@ -512,9 +521,26 @@ class ModelBiasMonitor:
                 )
         return schedule.times_between(start - timedelta(microseconds=1), end)
 
-    def backfill(self, start: datetime, end: datetime) -> list[MonitoringExecution]:
-        """Run every scheduled time in ``[start, end]`` that has not run yet, oldest first."""
-        return [self.run_execution(moment) for moment in self.scheduled_times(start, end)]
+    def backfill(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        on_execution: Callable[[MonitoringExecution], None] | None = None,
+    ) -> list[MonitoringExecution]:
+        """Run every scheduled time in ``[start, end]`` that has not run yet, oldest first.
+
+        The executions share one worker process, so its imports are paid once.
+        ``on_execution`` is called with each execution as it ends (a progress bar, say).
+        """
+        executions = []
+        with Worker() as worker:
+            for moment in self.scheduled_times(start, end):
+                execution = self._run(moment, worker=worker)
+                if on_execution is not None:
+                    on_execution(execution)
+                executions.append(execution)
+        return executions
 
     def list_executions(self) -> list[MonitoringExecution]:
         """The latest 100 executions, oldest first (``[-1]`` is the latest), as the SDK does."""

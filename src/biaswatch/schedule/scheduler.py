@@ -21,7 +21,8 @@ from datetime import UTC, datetime, timedelta
 
 from biaswatch.config.monitor import MonitoringJobDefinition
 from biaswatch.errors import BiaswatchError
-from biaswatch.jobs import execute
+from biaswatch.jobs.runner import execute
+from biaswatch.jobs.worker import Worker
 from biaswatch.schedule.cron import CronSchedule, parse_schedule_expression
 from biaswatch.store import ExecutionRow, ScheduleRow, ScheduleStatus, Store
 
@@ -62,8 +63,12 @@ class Scheduler:
         self._pool = ThreadPoolExecutor(
             max_workers=self.options.workers, thread_name_prefix="biaswatch-exec"
         )
-        self._running: dict[tuple[str, datetime], Future[ExecutionRow]] = {}
+        self._running: dict[tuple[str, datetime], Future[ExecutionRow | None]] = {}
         self._stop = threading.Event()
+        # One warm worker process per pool thread, closed when the scheduler stops.
+        self._local = threading.local()
+        self._workers: list[Worker] = []
+        self._workers_lock = threading.Lock()
 
     def due(self, now: datetime) -> list[tuple[MonitoringJobDefinition, datetime]]:
         """The (definition, scheduled time) pairs that have come and have no execution yet."""
@@ -91,7 +96,7 @@ class Scheduler:
             return schedule.times_between(now - self.options.catch_up - timedelta.resolution, now)
         return schedule.times_between(row.created_at, now)
 
-    def tick(self) -> list[Future[ExecutionRow]]:
+    def tick(self) -> list[Future[ExecutionRow | None]]:
         """One round: end dead executions, start the due ones; returns what it started."""
         now = self.clock()
         failed = self.store.fail_expired(now=now)
@@ -103,12 +108,36 @@ class Scheduler:
             key = (definition.schedule_name, moment)
             if key in self._running or self._stop.is_set():
                 continue
-            future = self._pool.submit(
-                execute, self.store, definition, moment, owner=self.owner, clock=self.clock
-            )
+            future = self._pool.submit(self._execute, definition, moment)
             self._running[key] = future
             started.append(future)
         return started
+
+    def _execute(
+        self, definition: MonitoringJobDefinition, moment: datetime
+    ) -> ExecutionRow | None:
+        """Run one slot in this thread's worker; nothing once the scheduler is stopping.
+
+        A slot queued before a stop is left for the next scheduler: it has no row yet.
+        """
+        if self._stop.is_set():
+            return None
+        worker = getattr(self._local, "worker", None)
+        if worker is None:
+            worker = self._local.worker = Worker()
+            with self._workers_lock:
+                self._workers.append(worker)
+        return execute(
+            self.store, definition, moment, owner=self.owner, clock=self.clock, worker=worker
+        )
+
+    def _shut_down(self) -> None:
+        """Wait for the running executions, drop the queued ones, end the workers."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._workers_lock:
+            workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.close()
 
     def run(self) -> None:
         """Tick every ``poll_interval`` until :meth:`stop`; then wait for running executions."""
@@ -119,7 +148,7 @@ class Scheduler:
             except Exception:  # one bad round (a database blip) must not stop the scheduler
                 log.exception("scheduler round failed; trying again")
             self._stop.wait(self.options.poll_interval.total_seconds())
-        self._pool.shutdown(wait=True)
+        self._shut_down()
         log.info("scheduler %s stopped", self.owner)
 
     def stop(self) -> None:
@@ -129,7 +158,7 @@ class Scheduler:
     def close(self) -> None:
         """Stop and wait for running executions."""
         self.stop()
-        self._pool.shutdown(wait=True)
+        self._shut_down()
 
 
 def utc_now() -> datetime:

@@ -21,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from biaswatch import __version__
 from biaswatch.errors import ConfigError
-from biaswatch.jobs import metrics_registry
+from biaswatch.jobs.publishing import metrics_registry
 from biaswatch.schedule import Scheduler, SchedulerOptions, utc_now
 from biaswatch.server import api, dashboard
 from biaswatch.server.auth import TokenAuth

@@ -6,6 +6,7 @@ migrations are applied when a store is opened.
 
 from __future__ import annotations
 
+from biaswatch.status import ExecutionStatus, JobStatus, ScheduleStatus
 from biaswatch.store.database import DATABASE_VARIABLE, database_url, migrate, open_engine
 from biaswatch.store.repository import MetricPoint, Store
 from biaswatch.store.schema import (
@@ -15,7 +16,6 @@ from biaswatch.store.schema import (
     MetricPointRow,
     ScheduleRow,
 )
-from biaswatch.store.status import ExecutionStatus, JobStatus, ScheduleStatus
 
 __all__ = [
     "DATABASE_VARIABLE",

@@ -1,7 +1,8 @@
 """Opening the metadata store: SQLite under ``BIASWATCH_HOME`` by default, or any SQLAlchemy URL.
 
 ``BIASWATCH_DATABASE_URL`` selects another database (``postgresql+psycopg://…``). Opening a
-store applies the schema migrations (alembic) it has not seen yet. SQLite runs in WAL mode, so
+store applies the schema migrations (alembic) it has not seen yet; a database already at the
+latest revision is recognised by one query, without importing alembic. SQLite runs in WAL mode, so
 readers (the dashboard) do not block the scheduler's writes.
 """
 
@@ -12,9 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from biaswatch.config.settings import biaswatch_home
@@ -64,6 +63,20 @@ def open_engine(url: str | None = None) -> Engine:
     return engine
 
 
+def head_revision() -> str:
+    """The newest migration's revision (files are named ``NNNN_what.py``, revision NNNN)."""
+    return max(path.name.split("_", 1)[0] for path in (_MIGRATIONS / "versions").glob("[0-9]*.py"))
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the database's recorded revision is the newest one."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return False
+        current = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+        return list(current) == [head_revision()]
+
+
 def migrate(engine: Engine) -> None:
     """Apply every migration the database has not had yet.
 
@@ -71,9 +84,14 @@ def migrate(engine: Engine) -> None:
     migrations in one process take a lock, and on PostgreSQL an advisory lock keeps two
     processes from migrating together.
     """
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
     try:
+        if _at_head(engine):
+            return
+        from alembic import command  # only when the schema must change: alembic is heavy
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
         with _MIGRATING, engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})

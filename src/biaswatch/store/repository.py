@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from biaswatch.errors import ConfigError
+from biaswatch.status import ExecutionStatus, ScheduleStatus
 from biaswatch.store.database import open_engine
 from biaswatch.store.schema import (
     BaseliningJobRow,
@@ -27,7 +28,6 @@ from biaswatch.store.schema import (
     MetricPointRow,
     ScheduleRow,
 )
-from biaswatch.store.status import ExecutionStatus, ScheduleStatus
 
 __all__ = ["MetricPoint", "Store"]
 

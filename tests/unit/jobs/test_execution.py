@@ -14,7 +14,7 @@ from biaswatch.analysis import analysis_document, analyze, dataset_from_table
 from biaswatch.capture import GroundTruthRecord
 from biaswatch.config import config_from_dict
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
-from biaswatch.jobs import run_execution
+from biaswatch.jobs.execution import run_execution
 from biaswatch.storage import exists, read_bytes, write_bytes
 from biaswatch.store import ExecutionStatus
 

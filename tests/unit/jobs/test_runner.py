@@ -9,7 +9,8 @@ import pytest
 from tests.capture_data import T
 from tests.unit.jobs.test_execution import baseline, capture_window, definition, rows
 
-from biaswatch.jobs import execute, run_in_worker
+from biaswatch.jobs.runner import execute
+from biaswatch.jobs.worker import run_in_worker
 from biaswatch.store import ExecutionStatus, Store
 
 
