@@ -240,8 +240,8 @@ def _predictions(outputs: pa.Array, options: DecodingOptions) -> pa.Array | None
             scores = pc.cast(outputs, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, IndexError):
         return None
-    if scores.null_count:
-        return None
+    if scores.null_count or not pc.all(pc.is_finite(scores)).as_py():
+        return None  # a missing or non-finite score: those invocations are judged one by one
     return pc.cast(pc.greater(scores, options.probability_threshold), pa.int64())
 
 

@@ -1,6 +1,7 @@
 """Reading JSON Lines files of records into Arrow columns, fast, without losing a bad line.
 
-Arrow's JSON reader parses a whole file in C++ threads. It rejects a file on its first bad line,
+Arrow's JSON reader parses a whole file in C++ threads. It rejects a file on its first bad line
+(and would take bytes that are not UTF-8 into its strings, so such a file is not given to it),
 so a file it rejects is read again line by line in Python, where each bad line is counted and
 sampled with its reason, and every good line is kept. An unterminated last line (a writer that
 stopped mid-line) is always checked on its own.
@@ -76,7 +77,7 @@ def read_json_lines(
         cut = content.rfind(b"\n") + 1
         body, tail = content[:cut], content[cut:]
     table: LineTable | None = None
-    if body and b"\n\n" not in body and not body.startswith(b"\n"):
+    if body and b"\n\n" not in body and not body.startswith(b"\n") and _is_utf8(body):
         try:
             parsed = pajson.read_json(
                 pa.BufferReader(body),
@@ -99,6 +100,27 @@ def read_json_lines(
     return table
 
 
+def _is_utf8(content: bytes) -> bool:
+    """Whether ``content`` is UTF-8 text (Arrow's reader would take bad bytes into its strings)."""
+    if content.isascii():
+        return True
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _require_utf8(line: bytes) -> None:
+    """Raise :class:`Malformed` naming the first byte of ``line`` that is not UTF-8."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Malformed(
+            f"not UTF-8 text: byte 0x{line[exc.start]:02x} at position {exc.start}"
+        ) from None
+
+
 def _parse_each_line(
     uri: str, body: bytes, parse_line: LineParser, names: tuple[str, ...], *, first_line: int
 ) -> LineTable:
@@ -111,6 +133,7 @@ def _parse_each_line(
             continue
         read += 1
         try:
+            _require_utf8(line)
             row = parse_line(line)
         except Malformed as exc:
             malformed.add(uri, number, exc.reason)
@@ -135,6 +158,7 @@ def _add_tail(
 ) -> None:
     table.read += 1
     try:
+        _require_utf8(tail)
         row = parse_line(tail)
     except Malformed as exc:
         table.malformed.add(uri, number, f"truncated last line ({exc.reason})")

@@ -10,18 +10,20 @@ JMESPath for JSON. Anything that does not fit raises :class:`Malformed` with the
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from biaswatch.errors import DataError
 from biaswatch.records.attributes import Attribute
 from biaswatch.records.formats import PayloadFormat
 
 __all__ = ["DecodingOptions", "Malformed", "PayloadDecoder", "split_csv_line"]
 
 
-class Malformed(ValueError):
+class Malformed(DataError):
     """A record that cannot be used; ``reason`` says why. Counted and sampled, never fatal."""
 
     def __init__(self, reason: str) -> None:
@@ -199,6 +201,8 @@ class PayloadDecoder:
             number = float(score)
         except (TypeError, ValueError):
             raise Malformed(f"score {score!r} is not a number") from None
+        if not math.isfinite(number):  # NaN is never above a threshold: it would read as 0
+            raise Malformed(f"score {score!r} is not a finite number")
         return 1 if number > self.options.probability_threshold else 0
 
     # ------------------------------------------------------------------- labels
