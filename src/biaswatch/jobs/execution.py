@@ -9,6 +9,7 @@ and ``diagnostics.json``. Nothing here records to the store; :mod:`biaswatch.job
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,7 +33,7 @@ from biaswatch.config import AnalysisConfig, config_from_dict
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
 from biaswatch.config.settings import spark_ft_sample
 from biaswatch.constraints import Violation, check_bias_drift, violations_document
-from biaswatch.errors import BiaswatchError
+from biaswatch.errors import BaselineError, BiaswatchError, StorageError
 from biaswatch.jobs.engine import resolve_engine
 from biaswatch.records import DecodingOptions
 from biaswatch.report import Comparison, MetricKey, render_report
@@ -219,11 +220,14 @@ def run_execution(
             data = _read_window(definition, window)
             counts = data.diagnostics.to_json()
     except BiaswatchError as exc:
-        return ExecutionOutcome(ExecutionStatus.FAILED, output, f"reading the window failed: {exc}")
+        unread = f"reading the window failed: {exc}"
+        timings = {"read_seconds": round(time.perf_counter() - started, 3)}
+        _write_failure_diagnostics(output, {}, timings, window, unread)
+        return ExecutionOutcome(ExecutionStatus.FAILED, output, unread)
     timings = {"read_seconds": round(time.perf_counter() - started, 3)}
     reason = _empty_reason(counts, window, definition)
     if reason is not None:
-        _write_diagnostics(output, counts, timings, window, ExecutionStatus.FAILED, reason)
+        _write_failure_diagnostics(output, counts, timings, window, reason)
         return ExecutionOutcome(ExecutionStatus.FAILED, output, reason, counts=counts)
     try:
         if data is not None:
@@ -242,7 +246,7 @@ def run_execution(
         comparison = None
         write_bytes(join(output, "analysis.json"), _json(document))
         if definition.baseline_constraints_uri:
-            baseline = orjson.loads(read_bytes(definition.baseline_constraints_uri))
+            baseline = _baseline(definition.baseline_constraints_uri)
             violations = tuple(
                 check_bias_drift(
                     document,
@@ -270,11 +274,25 @@ def run_execution(
         write_bytes(join(output, "report.html"), report.encode())
     except (BiaswatchError, orjson.JSONDecodeError) as exc:
         reason = f"{type(exc).__name__}: {exc}"
-        _write_diagnostics(output, counts, timings, window, ExecutionStatus.FAILED, reason)
+        _write_failure_diagnostics(output, counts, timings, window, reason)
         return ExecutionOutcome(ExecutionStatus.FAILED, output, reason, counts=counts)
     status = ExecutionStatus.COMPLETED_WITH_VIOLATIONS if violations else ExecutionStatus.COMPLETED
     _write_diagnostics(output, counts, timings, window, status, None)
     return ExecutionOutcome(status, output, None, violations, document, result, counts)
+
+
+def _baseline(uri: str) -> dict[str, Any]:
+    """The baseline's ``analysis.json`` document, or a :class:`BaselineError` saying why not."""
+    try:
+        document = orjson.loads(read_bytes(uri))
+    except orjson.JSONDecodeError as exc:
+        raise BaselineError(f"baseline constraints {uri}: not JSON ({exc})") from exc
+    if not isinstance(document, dict):
+        raise BaselineError(
+            f"baseline constraints {uri}: expected a JSON object (a baseline's analysis.json),"
+            f" found {type(document).__name__}"
+        )
+    return document
 
 
 def _window_config(
@@ -354,6 +372,18 @@ def _details(
 
 def _json(document: dict[str, Any]) -> bytes:
     return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def _write_failure_diagnostics(
+    output: str, counts: dict[str, Any], timings: dict[str, float], window: Window, reason: str
+) -> None:
+    """The diagnostics of a failed execution, where they can be written.
+
+    The reason may be that the output location cannot be written at all; the execution's
+    record says so.
+    """
+    with contextlib.suppress(StorageError):
+        _write_diagnostics(output, counts, timings, window, ExecutionStatus.FAILED, reason)
 
 
 def _write_diagnostics(

@@ -112,7 +112,7 @@ class Worker:
         package_root = str(Path(__file__).resolve().parents[2])
         path_entries = [package_root, *filter(None, [os.environ.get("PYTHONPATH")])]
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "biaswatch.jobs.worker"],
+            [sys.executable, "-m", "biaswatch.jobs.worker", str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
@@ -257,11 +257,12 @@ def _execute(request: tuple[str, datetime, dict[str, str]]) -> ExecutionOutcome:
     return replace(outcome, result=None)
 
 
-def _serve() -> None:
-    """Answer requests from stdin until it closes."""
+def _serve(parent: int) -> None:
+    """Answer requests from stdin until it closes, or until ``parent`` is gone."""
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not break the protocol
-    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
+    # The parent's pid comes from the parent: it may have died while this process was starting.
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
     requests = sys.stdin.buffer
     while (frame := _read_frame(requests)) is not None:
         request: Any = pickle.loads(frame)
@@ -269,4 +270,4 @@ def _serve() -> None:
 
 
 if __name__ == "__main__":
-    _serve()
+    _serve(int(sys.argv[1]))

@@ -105,3 +105,9 @@ def translated_errors(uri: str, action: str) -> Iterator[None]:
         raise StorageError(f"cannot {action} {uri}: permission denied") from exc
     except OSError as exc:
         raise StorageError(f"cannot {action} {uri}: {exc.strerror or exc}") from exc
+    except Exception as exc:
+        # S3's client (botocore) raises its own tree (an unreachable endpoint, a missing
+        # bucket, refused credentials); every other backend's error is re-raised as it is.
+        if not type(exc).__module__.startswith(("botocore", "aiobotocore", "s3fs")):
+            raise
+        raise StorageError(f"cannot {action} {uri}: {exc}") from exc
