@@ -13,6 +13,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from biaswatch.errors import ConfigError
+
 __all__ = ["BiasConfig", "DataConfig", "ModelConfig", "ModelPredictedLabelConfig"]
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ class BiasConfig:
         if isinstance(facet_name, list):
             values = facet_values_or_threshold or [None] * len(names)
             if len(values) != len(names):
-                raise ValueError(
+                raise ConfigError(
                     "The number of facet names doesn't match the number of facet values"
                 )
         else:
@@ -89,12 +91,12 @@ class DataConfig:
         time_series_data_config: Any = None,
     ) -> None:
         if dataset_type not in _DATASET_TYPES:
-            raise ValueError(
+            raise ConfigError(
                 f"Invalid dataset_type '{dataset_type}'. Please check the API documentation for"
                 " the supported dataset types."
             )
         if dataset_type == "application/json" and features is None:
-            raise ValueError("features JMESPath is required for application/json dataset_type")
+            raise ConfigError("features JMESPath is required for application/json dataset_type")
         self.s3_data_input_path = s3_data_input_path
         self.s3_output_path = s3_output_path
         self.s3_analysis_config_output_path = s3_analysis_config_output_path
@@ -117,7 +119,7 @@ class DataConfig:
             ignored["s3_compression_type"] = s3_compression_type
         given = sorted(name for name, value in ignored.items() if value is not None)
         if given:
-            raise ValueError(f"biaswatch does not support DataConfig({', '.join(given)}) yet")
+            raise ConfigError(f"biaswatch does not support DataConfig({', '.join(given)}) yet")
 
     def get_config(self) -> dict[str, Any]:
         """The analysis-config part: dataset type, headers, label, features, predictions."""

@@ -15,12 +15,12 @@ files together with the store's endpoints (the store wins).
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 
 import orjson
 
 from biaswatch.capture.config import biaswatch_home
+from biaswatch.config.names import check_name, is_name
 from biaswatch.errors import ConfigError
 from biaswatch.storage import exists, join, list_files, read_bytes, write_bytes
 
@@ -33,8 +33,6 @@ __all__ = [
 ]
 
 ENDPOINTS_FOLDER = "endpoints"
-# SageMaker's pattern for EndpointName and VariantName.
-_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,31 +48,12 @@ class RegisteredEndpoint:
 def check_endpoint_name(name: str, *, field: str = "endpoint_name") -> str:
     """Return ``name`` if it is a valid SageMaker endpoint (or variant) name.
 
-    Parameters
-    ----------
-    name : str
-        Up to 63 letters, digits and hyphens, starting and ending with a letter or digit.
-    field : str, default "endpoint_name"
-        The setting named in the error.
-
-    Raises
-    ------
-    ConfigError
-        If ``name`` does not match ``^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$``.
-
     Examples
     --------
     >>> check_endpoint_name("churn-model-1")
     'churn-model-1'
     """
-    if not isinstance(name, str) or _NAME.fullmatch(name) is None:
-        raise ConfigError(
-            f"{field} {name!r} is not a valid name: up to 63 letters, digits and hyphens, "
-            "starting and ending with a letter or digit",
-            field=field,
-            value=name,
-        )
-    return name
+    return check_name(name, field=field)
 
 
 def _registration_uri(name: str) -> str:
@@ -175,4 +154,4 @@ def registered_endpoint_names() -> list[str]:
     """The names of the endpoints with a registration file, sorted."""
     files = list_files(join(biaswatch_home(), ENDPOINTS_FOLDER))
     names = (uri.rsplit("/", 1)[-1].removesuffix(".json") for uri in files)
-    return sorted(name for name in names if _NAME.fullmatch(name))
+    return sorted(name for name in names if is_name(name))

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from biaswatch.config.names import check_name
 from biaswatch.config.rules import ViolationRules
 
 __all__ = ["BatchInputDefinition", "EndpointInputDefinition", "MonitoringJobDefinition"]
@@ -34,6 +35,11 @@ class EndpointInputDefinition(_Input):
     endpoint_name: str
     capture_uri: str
     variant_name: str = "AllTraffic"
+
+    @field_validator("endpoint_name", "variant_name")
+    @classmethod
+    def _named(cls, name: str, info: ValidationInfo) -> str:
+        return check_name(name, field=str(info.field_name))
 
 
 class BatchInputDefinition(_Input):
@@ -68,6 +74,11 @@ class MonitoringJobDefinition(BaseModel):
     bootstrap_resamples: int = Field(default=1000, ge=100)
     violation_rules: ViolationRules = Field(default_factory=ViolationRules)
     """Opt-in alert rules; the default is SageMaker's ``abs(current) > abs(baseline)``."""
+
+    @field_validator("schedule_name")
+    @classmethod
+    def _named(cls, name: str) -> str:
+        return check_name(name, field="monitor_schedule_name")
 
     @model_validator(mode="after")
     def _one_input(self) -> MonitoringJobDefinition:

@@ -26,6 +26,7 @@ from biaswatch.config.monitor import (
     EndpointInputDefinition,
     MonitoringJobDefinition,
 )
+from biaswatch.config.names import check_name
 from biaswatch.config.rules import ViolationRules
 from biaswatch.config.settings import biaswatch_home
 from biaswatch.errors import ConfigError
@@ -134,8 +135,10 @@ class ModelBiasMonitor:
     ) -> BaseliningJob:
         """Run the baselining job now (``wait`` is implied) and keep it as the latest."""
         del wait, logs, kms_key
-        name = (
-            job_name or f"{self.base_job_name or 'baseline-suggestion-job'}-{uuid.uuid4().hex[:12]}"
+        name = check_name(
+            job_name
+            or f"{self.base_job_name or 'baseline-suggestion-job'}-{uuid.uuid4().hex[:12]}",
+            field="job_name",
         )
         config: dict[str, Any] = data_config.get_config() | bias_config.get_config()
         config["methods"] = {
@@ -216,7 +219,7 @@ class ModelBiasMonitor:
         """The latest baseline's constraints (its ``analysis.json``)."""
         del kms_key
         if self.latest_baselining_job is None:
-            raise ValueError("No suggestion jobs were kicked off.")
+            raise ConfigError("No suggestion jobs were kicked off.")
         return Constraints.from_s3_uri(join(self.latest_baselining_job.output_uri, file_name))
 
     def baseline_statistics(self) -> dict[str, Any] | None:
@@ -257,16 +260,18 @@ class ModelBiasMonitor:
         execution's analysis; ``violation_rules`` chooses the alert rule (``docs/rules.md``).
         """
         del statistics  # accepted, as the docs pass it; bias monitoring has none
+        if monitor_schedule_name is not None:
+            check_name(monitor_schedule_name, field="monitor_schedule_name")
         if self.job_definition_name is not None or self.monitoring_schedule_name is not None:
-            raise ValueError(
+            raise ConfigError(
                 "It seems that this object was already used to create an Amazon Model Monitoring"
                 " Schedule. To create another, first delete the existing one using"
                 " my_monitor.delete_monitoring_schedule()."
             )
         if not ground_truth_input:
-            raise ValueError("ground_truth_input can not be None.")
+            raise ConfigError("ground_truth_input can not be None.")
         if (batch_transform_input is not None) ^ (endpoint_input is None):
-            raise ValueError(
+            raise ConfigError(
                 "Need to have either batch_transform_input or endpoint_input to create an Amazon"
                 " Model Monitoring Schedule. Please provide only one of the above required inputs"
             )
@@ -274,7 +279,7 @@ class ModelBiasMonitor:
         if expression == NOW and (
             data_analysis_start_time is None or data_analysis_end_time is None
         ):
-            raise ValueError(
+            raise ConfigError(
                 "Both data_analysis_start_time and data_analysis_end_time are required for one"
                 " time monitoring schedule "
             )
@@ -323,7 +328,7 @@ class ModelBiasMonitor:
             return document
         if self.latest_baselining_job is not None:
             return dict(self.latest_baselining_job.analysis_config)
-        raise ValueError("analysis_config is mandatory.")
+        raise ConfigError("analysis_config is mandatory.")
 
     def _constraints_uri(self, constraints: Constraints | str | None) -> str | None:
         if isinstance(constraints, Constraints):
@@ -384,10 +389,10 @@ class ModelBiasMonitor:
 
     def _definition(self) -> MonitoringJobDefinition:
         if self.monitoring_schedule_name is None:
-            raise ValueError("Nothing to update, please create a schedule first.")
+            raise ConfigError("Nothing to update, please create a schedule first.")
         row = self.store.schedule(self.monitoring_schedule_name)
         if row is None:
-            raise ValueError(
+            raise ConfigError(
                 f"Monitoring schedule {self.monitoring_schedule_name!r} does not exist."
             )
         return MonitoringJobDefinition.model_validate(row.definition)
@@ -578,7 +583,7 @@ class ModelBiasMonitor:
         monitor = cls(store=store, clock=clock)
         row = monitor.store.schedule(monitor_schedule_name)
         if row is None:
-            raise ValueError(f"Monitoring schedule {monitor_schedule_name!r} does not exist.")
+            raise ConfigError(f"Monitoring schedule {monitor_schedule_name!r} does not exist.")
         definition = MonitoringJobDefinition.model_validate(row.definition)
         monitor.monitoring_schedule_name = row.name
         monitor.job_definition_name = f"{cls.JOB_DEFINITION_BASE_NAME}-{row.name}"

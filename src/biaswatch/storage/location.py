@@ -15,7 +15,7 @@ from typing import Any
 
 import fsspec
 
-from biaswatch.errors import StorageError
+from biaswatch.errors import ConfigError, StorageError
 
 __all__ = ["Location", "join", "locate", "translated_errors"]
 
@@ -52,9 +52,22 @@ def join(base: str, *parts: str) -> str:
     --------
     >>> join("s3://bucket/capture/", "ep", "AllTraffic")
     's3://bucket/capture/ep/AllTraffic'
+
+    A part never leads out of the base:
+
+    >>> join("/reports", "../../etc")
+    Traceback (most recent call last):
+    ...
+    biaswatch.errors.ConfigError: '../../etc' would lead out of '/reports': ...
     """
     joined = base.rstrip("/")
     for part in parts:
+        if ".." in part.split("/"):
+            raise ConfigError(
+                f"{part!r} would lead out of {base!r}: a path part may not be '..'",
+                field="path",
+                value=part,
+            )
         joined = f"{joined}/{part.strip('/')}" if part else joined
     return joined
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from biaswatch.errors import ConfigError
 from biaswatch.storage.files import list_files
 from biaswatch.storage.location import join
 
@@ -21,7 +22,11 @@ def start_of_hour(moment: datetime) -> datetime:
     '2023-01-19T06:00:00+00:00'
     """
     if moment.tzinfo is None:
-        raise ValueError(f"{moment!r} has no time zone; biaswatch times are aware UTC datetimes")
+        raise ConfigError(
+            f"{moment!r} has no time zone; biaswatch times are aware UTC datetimes",
+            field="time",
+            value=moment,
+        )
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 

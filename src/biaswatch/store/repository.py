@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, Engine, Result, delete, func, select, updat
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from biaswatch.config.names import check_name
 from biaswatch.errors import ConfigError
 from biaswatch.status import ExecutionStatus, ScheduleStatus
 from biaswatch.store.database import open_engine
@@ -79,6 +80,8 @@ class Store:
         url: str | None = None,
     ) -> EndpointRow:
         """Add an endpoint, or update where its capture is."""
+        check_name(name, field="endpoint_name")
+        check_name(variant, field="variant_name")
         with self.session() as session, session.begin():
             row = session.get(EndpointRow, name)
             if row is None:
@@ -104,6 +107,7 @@ class Store:
 
     def save_baselining_job(self, row: BaseliningJobRow) -> None:
         """Insert or update a baselining job."""
+        check_name(row.name, field="job_name")
         with self.session() as session, session.begin():
             session.merge(row)
 
@@ -118,6 +122,7 @@ class Store:
         self, name: str, *, expression: str | None, definition: dict[str, Any], now: datetime
     ) -> ScheduleRow:
         """Create a schedule; a schedule of that name must not exist."""
+        check_name(name, field="monitor_schedule_name")
         row = ScheduleRow(
             name=name,
             status=ScheduleStatus.SCHEDULED.value,

@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from biaswatch.errors import ConfigError
+
 __all__ = [
     "Base",
     "BaseliningJobRow",
@@ -45,7 +47,11 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError(f"{value!r} has no time zone; the store keeps aware UTC times")
+            raise ConfigError(
+                f"{value!r} has no time zone; the store keeps aware UTC times",
+                field="time",
+                value=value,
+            )
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
