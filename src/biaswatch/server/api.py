@@ -38,7 +38,9 @@ def schedule_or_404(store: Store, name: str) -> ScheduleRow:
 
 
 def execution_or_404(store: Store, execution_id: int) -> ExecutionRow:
-    """The execution with that id; a 404 when there is none."""
+    """The execution with that id; a 404 when there is none (or the id cannot be one)."""
+    if not 0 < execution_id < 2**63:  # beyond the database's integers: no such row
+        raise HTTPException(404, f"no execution {execution_id}")
     row = store.execution(execution_id)
     if row is None:
         raise HTTPException(404, f"no execution {execution_id}")

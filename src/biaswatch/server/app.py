@@ -8,6 +8,7 @@ the interactive docs pages are off, because they fetch their scripts from a CDN.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -24,7 +25,7 @@ from biaswatch.errors import ConfigError
 from biaswatch.jobs.publishing import metrics_registry
 from biaswatch.schedule import Scheduler, SchedulerOptions, utc_now
 from biaswatch.server import api, dashboard
-from biaswatch.server.auth import TokenAuth
+from biaswatch.server.auth import TokenAuth, TokenRedaction
 from biaswatch.server.pages import error_page
 from biaswatch.store import Store
 
@@ -102,4 +103,6 @@ def serve(app: Any, *, sock: socket.socket) -> None:
     """Serve ``app`` with uvicorn on ``sock`` until interrupted (SIGTERM or Ctrl-C)."""
     import uvicorn
 
-    uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])
+    config = uvicorn.Config(app, log_level="info")  # configures uvicorn's loggers
+    logging.getLogger("uvicorn.access").addFilter(TokenRedaction())
+    uvicorn.Server(config).run(sockets=[sock])

@@ -8,15 +8,18 @@ the same URL without it.
 
 from __future__ import annotations
 
+import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from biaswatch.server.pages import error_page
 
-__all__ = ["COOKIE", "OPEN_PATHS", "TokenAuth"]
+__all__ = ["COOKIE", "OPEN_PATHS", "TokenAuth", "TokenRedaction"]
 
 COOKIE = "biaswatch_token"
 OPEN_PATHS = frozenset({"/api/health"})
@@ -43,10 +46,9 @@ class TokenAuth:
         ):
             return await call_next(request)
         if self._matches(request.query_params.get("token")):
-            query = "&".join(
-                f"{k}={v}" for k, v in request.query_params.multi_items() if k != "token"
-            )
-            target = request.url.path + (f"?{query}" if query else "")
+            query = urlencode([p for p in request.query_params.multi_items() if p[0] != "token"])
+            # Always a path on this server: "//host/…" would send the browser to another site.
+            target = "/" + request.url.path.lstrip("/") + (f"?{query}" if query else "")
             redirect = RedirectResponse(target, status_code=303)
             redirect.set_cookie(COOKIE, self._token, httponly=True, samesite="strict")
             return redirect
@@ -54,3 +56,19 @@ class TokenAuth:
         if request.url.path.startswith("/api/") or request.url.path == "/metrics":
             return JSONResponse({"detail": message}, status_code=401)
         return HTMLResponse(error_page(401, message), status_code=401)
+
+
+class TokenRedaction(logging.Filter):
+    """Hides ``token=…`` in logged request lines (uvicorn's access log shows the query)."""
+
+    _TOKEN = re.compile(r"(?<=[?&]token=)[^&\s]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the token in the record's arguments and message; keep the record."""
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self._TOKEN.sub("[redacted]", a) if isinstance(a, str) else a for a in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = self._TOKEN.sub("[redacted]", record.msg)
+        return True

@@ -101,6 +101,9 @@ def test_series_carry_baseline_and_violations(client: Client) -> None:
         "/api/schedules/nope/executions",
         "/api/schedules/nope/series",
         "/api/executions/999999",
+        "/api/executions/99999999999999999999",
+        "/api/executions/0",
+        "/api/executions/-1",
         "/api/executions/999999/analysis",
         "/api/executions/999999/report",
     ],
@@ -112,7 +115,7 @@ def test_unknown_things_are_404_json(client: Client, path: str) -> None:
 
 
 def test_unknown_pages_are_404_html(client: Client) -> None:
-    for path in ("/schedules/nope", "/executions/999999"):
+    for path in ("/schedules/nope", "/executions/999999", "/executions/99999999999999999999"):
         response = client.get(path)
         assert response.status_code == 404
         assert response.headers["content-type"].startswith("text/html")
@@ -145,3 +148,37 @@ def test_a_token_guards_api_pages_and_metrics(
         assert first.status_code == 303
         assert first.headers["location"] == "/"
         assert client.get("/").status_code == 200  # the cookie is kept by the client
+
+
+def test_the_token_redirect_stays_on_this_server(
+    state: tuple[Store, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    monkeypatch.setenv("BIASWATCH_API_TOKEN", "s3cret")
+    with live_server(create_app(state[0])) as url:
+        host, port = url.removeprefix("http://").split(":")
+        for path, target in (
+            ("//evil.example/?token=s3cret", "/evil.example/"),
+            ("/schedules?token=s3cret&a=b%26c", "/schedules?a=b%26c"),
+        ):
+            # A raw request: HTTP clients would rewrite a path that starts with "//".
+            with socket.create_connection((host, int(port)), timeout=10) as connection:
+                connection.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                head = connection.recv(65536).decode().split("\r\n\r\n")[0].lower()
+            assert head.startswith("http/1.1 303")
+            assert f"location: {target}" in head.splitlines()
+
+
+def test_the_token_never_reaches_the_access_log() -> None:
+    import logging
+
+    from biaswatch.server.auth import TokenRedaction
+
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", "/schedules?a=1&token=s3cret&b=2", "1.1", 303), None,
+    )  # fmt: skip
+    assert TokenRedaction().filter(record)
+    assert "s3cret" not in record.getMessage()
+    assert "/schedules?a=1&token=[redacted]&b=2" in record.getMessage()
