@@ -23,6 +23,7 @@ from biaswatch.publish import (
     send_metric_data,
     write_textfile,
 )
+from biaswatch.status import ExecutionStatus
 from biaswatch.storage import join, write_bytes
 from biaswatch.store import Store
 
@@ -35,6 +36,8 @@ __all__ = [
 ]
 
 CLOUDWATCH_FILE = "cloudwatch_metrics.json"
+ANALYSED = (ExecutionStatus.COMPLETED, ExecutionStatus.COMPLETED_WITH_VIOLATIONS)
+UNANALYSED = (ExecutionStatus.FAILED, ExecutionStatus.STOPPED)
 
 
 def _cloudwatch_enabled(definition: MonitoringJobDefinition) -> bool:
@@ -83,26 +86,34 @@ def publish_cloudwatch(
 
 
 def schedule_snapshots(store: Store) -> list[ScheduleSnapshot]:
-    """Every schedule's latest finished execution with its metric values."""
+    """Every schedule's latest finished execution, and its latest analysed one's metrics.
+
+    A failed (or stopped) execution analyses nothing: the metric values and the violation count
+    stay those of the latest execution that analysed its window, so an alert on them does not
+    resolve because an hour failed; the failure shows in its own gauges.
+    """
     snapshots = []
     for schedule in store.schedules():
         latest = store.latest_finished(schedule.name)
         if latest is None:
             continue
+        analysed = store.latest_finished(schedule.name, statuses=ANALYSED)
         endpoint = (schedule.definition.get("endpoint_input") or {}).get("endpoint_name")
-        metrics = [
+        metrics = [] if analysed is None else [
             LatestMetric(p.stage, p.facet, p.facet_value, p.metric, p.value)
-            for p in store.metric_series(schedule.name, at=latest.scheduled_time)
+            for p in store.metric_series(schedule.name, at=analysed.scheduled_time)
             if p.value is not None
-        ]
+        ]  # fmt: skip
+        counts = store.execution_counts(schedule.name)
         snapshots.append(
             ScheduleSnapshot(
                 schedule.name,
                 endpoint,
                 latest.status,
                 latest.scheduled_time,
-                int((latest.counts or {}).get("violations", 0)),
+                0 if analysed is None else int((analysed.counts or {}).get("violations", 0)),
                 metrics,
+                failures=sum(counts.get(s.value, 0) for s in UNANALYSED),
             )
         )
     return snapshots

@@ -8,8 +8,12 @@ collector never reads half a file).
 Exposed:
 
 - ``biaswatch_bias_metric{schedule, endpoint, stage, facet, facet_value, metric}`` — the value
-  (±Inf as Prometheus' ``+Inf``/``-Inf``; undefined metrics are left out);
-- ``biaswatch_last_execution_violations{schedule, endpoint}``;
+  (±Inf as Prometheus' ``+Inf``/``-Inf``; undefined metrics are left out) of the latest
+  execution that analysed its window (a failed hour keeps the last good values);
+- ``biaswatch_last_execution_violations{schedule, endpoint}`` — of that execution too;
+- ``biaswatch_last_execution_failed{schedule, endpoint}`` — 1 when the latest execution failed
+  or was stopped, else 0;
+- ``biaswatch_execution_failures_total{schedule, endpoint}`` — failed and stopped executions;
 - ``biaswatch_last_execution_scheduled_time_seconds{schedule, endpoint}``;
 - ``biaswatch_last_execution_status{schedule, endpoint, status}`` — 1 for the latest
   execution's status, 0 for the other finished statuses.
@@ -22,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, write_to_textfile
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 __all__ = [
@@ -57,6 +61,12 @@ class ScheduleSnapshot:
     scheduled_time: datetime
     violations: int
     metrics: Sequence[LatestMetric]
+    failures: int = 0
+
+    @property
+    def failed(self) -> bool:
+        """Whether the latest execution analysed nothing (Failed or Stopped)."""
+        return self.status in ("Failed", "Stopped")
 
 
 class BiasMetricsCollector(Collector):
@@ -88,6 +98,16 @@ class BiasMetricsCollector(Collector):
             "1 for the status of the schedule's latest execution, 0 for the others.",
             labels=[*keys, "status"],
         )
+        failed = GaugeMetricFamily(
+            "biaswatch_last_execution_failed",
+            "1 when the schedule's latest execution failed or was stopped, else 0.",
+            labels=keys,
+        )
+        failures = CounterMetricFamily(
+            "biaswatch_execution_failures",
+            "The schedule's failed and stopped executions.",
+            labels=keys,
+        )
         for snapshot in self._snapshots():
             key = [snapshot.schedule, snapshot.endpoint or ""]
             for m in snapshot.metrics:
@@ -96,7 +116,9 @@ class BiasMetricsCollector(Collector):
             times.add_metric(key, snapshot.scheduled_time.timestamp())
             for status in FINISHED_STATUSES:
                 statuses.add_metric([*key, status], float(status == snapshot.status))
-        yield from (values, violations, times, statuses)
+            failed.add_metric(key, float(snapshot.failed))
+            failures.add_metric(key, snapshot.failures)
+        yield from (values, violations, times, statuses, failed, failures)
 
 
 def write_textfile(path: str, snapshots: Iterable[ScheduleSnapshot]) -> None:

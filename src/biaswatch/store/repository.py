@@ -360,12 +360,14 @@ class Store:
         with self.session() as session:
             return set(session.scalars(query))
 
-    def latest_finished(self, schedule: str) -> ExecutionRow | None:
-        """The schedule's finished execution with the latest scheduled time."""
-        finished = [status.value for status in ExecutionStatus if status.finished]
+    def latest_finished(
+        self, schedule: str, *, statuses: Iterable[ExecutionStatus] | None = None
+    ) -> ExecutionRow | None:
+        """The schedule's finished execution (of ``statuses``) with the latest scheduled time."""
+        chosen = [s.value for s in (statuses or ExecutionStatus) if s.finished]
         query = (
             select(ExecutionRow)
-            .where(ExecutionRow.schedule_name == schedule, ExecutionRow.status.in_(finished))
+            .where(ExecutionRow.schedule_name == schedule, ExecutionRow.status.in_(chosen))
             .order_by(ExecutionRow.scheduled_time.desc())
             .limit(1)
         )

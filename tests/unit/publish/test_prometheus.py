@@ -75,3 +75,39 @@ def test_the_text_file_replaces_the_previous_one(tmp_path: Path) -> None:
     assert "stale" not in text
     assert 'biaswatch_bias_metric{endpoint="churn"' in text
     assert not [p for p in tmp_path.iterdir() if p.name != "biaswatch.prom"]
+
+
+def test_a_failed_hour_keeps_the_last_good_values_and_says_it_failed(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from prometheus_client import generate_latest
+
+    from biaswatch.jobs.publishing import metrics_registry, schedule_snapshots
+    from biaswatch.store import ExecutionStatus, MetricPoint, Store
+
+    store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
+    t = datetime(2026, 11, 24, 10, tzinfo=UTC)
+    store.create_schedule("s", expression=None, definition={}, now=t)
+    lease = timedelta(minutes=2)
+    for hour, status in enumerate(
+        [ExecutionStatus.COMPLETED_WITH_VIOLATIONS, ExecutionStatus.FAILED, ExecutionStatus.FAILED]
+    ):
+        moment = t + timedelta(hours=hour)
+        row = store.add_execution("s", moment, now=moment)
+        assert store.claim(row.id, owner="o", now=moment, lease=lease)
+        if status is ExecutionStatus.COMPLETED_WITH_VIOLATIONS:
+            store.add_metric_points(
+                "s", [MetricPoint(moment, "post_training", "sex", "0", "DPPL", 0.4)]
+            )
+        counts = {"violations": 2} if status.name != "FAILED" else {}
+        store.finish(row.id, owner="o", status=status, now=moment, counts=counts)
+    [snapshot] = schedule_snapshots(store)
+    assert (snapshot.status, snapshot.failed, snapshot.failures) == ("Failed", True, 2)
+    assert snapshot.violations == 2
+    assert [(m.metric, m.value) for m in snapshot.metrics] == [("DPPL", 0.4)]
+    text = generate_latest(metrics_registry(store)).decode()
+    assert 'biaswatch_last_execution_failed{endpoint="",schedule="s"} 1.0' in text
+    assert 'biaswatch_execution_failures_total{endpoint="",schedule="s"} 2.0' in text
+    assert 'biaswatch_last_execution_violations{endpoint="",schedule="s"} 2.0' in text
+    assert 'metric="DPPL",schedule="s",stage="post_training"} 0.4' in text
+    store.engine.dispose()
