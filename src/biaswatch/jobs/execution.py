@@ -40,7 +40,15 @@ from biaswatch.report import Comparison, MetricKey, render_report
 from biaswatch.status import ExecutionStatus
 from biaswatch.storage import hour_folder, join, read_bytes, write_bytes
 
-__all__ = ["ExecutionOutcome", "execution_output_uri", "run_execution", "window_of"]
+__all__ = [
+    "DIAGNOSTICS_FILE",
+    "ExecutionOutcome",
+    "execution_output_uri",
+    "run_execution",
+    "window_of",
+]
+
+DIAGNOSTICS_FILE = "diagnostics.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,4 +409,4 @@ def _write_diagnostics(
         "records": counts,
         "timings": timings,
     }
-    write_bytes(join(output, "diagnostics.json"), _json(document))
+    write_bytes(join(output, DIAGNOSTICS_FILE), _json(document))

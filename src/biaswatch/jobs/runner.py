@@ -18,16 +18,25 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
+
 from biaswatch.analysis import document_intervals, document_metrics
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
 from biaswatch.errors import StorageError
-from biaswatch.jobs.execution import ExecutionOutcome, window_of
+from biaswatch.jobs.execution import DIAGNOSTICS_FILE, ExecutionOutcome, window_of
 from biaswatch.jobs.publishing import publish_cloudwatch, publish_prometheus
 from biaswatch.jobs.worker import Worker, run_in_worker
-from biaswatch.storage import read_bytes
-from biaswatch.store import ExecutionRow, ExecutionStatus, MetricPoint, Store
+from biaswatch.storage import join, read_bytes, write_bytes
+from biaswatch.store import ExecutionRow, MetricPoint, Store
 
-__all__ = ["LEASE", "POST_ANALYTICS_TIMEOUT", "execute", "metric_points", "run_post_analytics"]
+__all__ = [
+    "INHERITED_ENVIRONMENT",
+    "LEASE",
+    "POST_ANALYTICS_TIMEOUT",
+    "execute",
+    "metric_points",
+    "run_post_analytics",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -53,6 +62,19 @@ def metric_points(document: dict[str, Any], scheduled_time: datetime) -> list[Me
     return points
 
 
+#: What the post-analytics script inherits from this process's environment; secrets reach it
+#: only when the schedule's ``env`` names them.
+INHERITED_ENVIRONMENT = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "PYTHONPATH")
+
+
+def _inherited() -> dict[str, str]:
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name in INHERITED_ENVIRONMENT or name.startswith("LC_")
+    }
+
+
 def run_post_analytics(
     definition: MonitoringJobDefinition,
     scheduled_time: datetime,
@@ -62,15 +84,19 @@ def run_post_analytics(
 ) -> dict[str, Any]:
     """Run the schedule's ``postprocess_handler()`` script in a subprocess; report how it went.
 
-    The script sees SageMaker's environment names (``output_path``, ``start_time``,
-    ``end_time``, ``sagemaker_monitoring_schedule_name``, ``sagemaker_endpoint_name``) and the
-    definition's ``environment``. Its failure is reported, never raised.
+    It runs after every execution, whatever its status. The script sees SageMaker's environment
+    names (``output_path``, ``start_time``, ``end_time``, ``sagemaker_monitoring_schedule_name``,
+    ``sagemaker_endpoint_name``, ``baseline_constraints``), ``biaswatch_execution_status``
+    (with ``biaswatch_failure_reason`` when it failed), the schedule's ``env``, and of this
+    process's environment only :data:`INHERITED_ENVIRONMENT` (and ``LC_*``). The report has the
+    status, the exit code and the end of the script's output; a failure is reported, never
+    raised.
     """
     script = definition.post_analytics_processor_script
     assert script is not None
     window = window_of(definition, scheduled_time)
     environment = (
-        dict(os.environ)
+        _inherited()
         | definition.environment
         | {
             "output_path": outcome.output_uri,
@@ -80,6 +106,10 @@ def run_post_analytics(
             "biaswatch_execution_status": outcome.status.value,
         }
     )
+    if outcome.failure_reason:
+        environment["biaswatch_failure_reason"] = outcome.failure_reason
+    if definition.baseline_constraints_uri:
+        environment["baseline_constraints"] = definition.baseline_constraints_uri
     if isinstance(definition.data_input, EndpointInputDefinition):
         environment["sagemaker_endpoint_name"] = definition.data_input.endpoint_name
     try:
@@ -103,8 +133,23 @@ def run_post_analytics(
         except subprocess.TimeoutExpired:
             return {"status": "Failed", "detail": f"the script ran longer than {timeout:g} s"}
     if done.returncode != 0:
-        return {"status": "Failed", "detail": done.stderr.strip()[-2000:]}
-    return {"status": "Completed", "detail": done.stdout.strip()[-2000:]}
+        return {
+            "status": "Failed",
+            "exit_code": done.returncode,
+            "detail": done.stderr.strip()[-2000:],
+        }
+    return {"status": "Completed", "exit_code": 0, "detail": done.stdout.strip()[-2000:]}
+
+
+def _add_to_diagnostics(output_uri: str, key: str, report: dict[str, Any]) -> None:
+    """Add a report to the execution's ``diagnostics.json``, where there is one."""
+    uri = join(output_uri, DIAGNOSTICS_FILE)
+    try:
+        document = orjson.loads(read_bytes(uri))
+        document[key] = report
+        write_bytes(uri, orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    except (StorageError, orjson.JSONDecodeError, TypeError) as exc:
+        _log.warning("could not add %s to %s: %s", key, uri, exc)
 
 
 def _keep_lease(
@@ -159,11 +204,10 @@ def execute(
             )
             if published is not None:
                 counts["cloudwatch"] = published
-        if definition.post_analytics_processor_script and outcome.status in (
-            ExecutionStatus.COMPLETED,
-            ExecutionStatus.COMPLETED_WITH_VIOLATIONS,
-        ):
-            counts["post_analytics"] = run_post_analytics(definition, scheduled_time, outcome)
+        if definition.post_analytics_processor_script:
+            report = run_post_analytics(definition, scheduled_time, outcome)
+            counts["post_analytics"] = report
+            _add_to_diagnostics(outcome.output_uri, "post_analytics", report)
         counts["violations"] = len(outcome.violations)
         counts["violated"] = [
             {

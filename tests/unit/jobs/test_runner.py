@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +81,45 @@ def test_post_analytics_runs_and_its_failure_hides_nothing(tmp_path: Path, store
     assert row.counts is not None
     assert row.counts["post_analytics"]["status"] == "Failed"
     assert "no luck" in row.counts["post_analytics"]["detail"]
+
+
+def test_post_analytics_sees_no_secrets_runs_after_failures_and_reports_to_diagnostics(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "do-not-leak")
+    monkeypatch.setenv("BIASWATCH_API_TOKEN", "do-not-leak-either")
+    script = tmp_path / "post.py"
+    script.write_text(
+        "import json, os\n"
+        "def postprocess_handler():\n"
+        "    seen = {k: os.environ.get(k) for k in ('AWS_SECRET_ACCESS_KEY',\n"
+        "        'BIASWATCH_API_TOKEN', 'WEBHOOK_SECRET', 'baseline_constraints',\n"
+        "        'biaswatch_execution_status', 'biaswatch_failure_reason')}\n"
+        "    print(json.dumps(seen))\n"
+        "    raise SystemExit(3 if seen['biaswatch_execution_status'] == 'Failed' else 0)\n"
+    )
+    job = _setup(
+        tmp_path, store, post_analytics_processor_script=str(script),
+        environment={"WEBHOOK_SECRET": "named-by-the-schedule"},
+    )  # fmt: skip
+    row = execute(store, job, T, owner="me", clock=lambda: T)
+    assert row.counts is not None
+    report = row.counts["post_analytics"]
+    assert (report["status"], report["exit_code"]) == ("Completed", 0)
+    seen = json.loads(report["detail"])
+    assert seen["AWS_SECRET_ACCESS_KEY"] is None
+    assert seen["BIASWATCH_API_TOKEN"] is None
+    assert seen["WEBHOOK_SECRET"] == "named-by-the-schedule"
+    assert seen["baseline_constraints"] == job.baseline_constraints_uri
+    assert seen["biaswatch_execution_status"] == "CompletedWithViolations"
+    diagnostics = json.loads((Path(row.output_uri or "") / "diagnostics.json").read_text())
+    assert diagnostics["post_analytics"] == report
+
+    empty = T + timedelta(hours=5)  # no capture: the execution fails, the script still runs
+    failed = execute(store, job, empty, owner="me", clock=lambda: empty)
+    assert failed.status == ExecutionStatus.FAILED
+    assert failed.counts is not None
+    report = failed.counts["post_analytics"]
+    assert (report["status"], report["exit_code"]) == ("Failed", 3)
+    diagnostics = json.loads((Path(failed.output_uri or "") / "diagnostics.json").read_text())
+    assert diagnostics["post_analytics"]["exit_code"] == 3
