@@ -148,3 +148,22 @@ def test_a_killed_worker_fails_its_execution_and_the_next_slot_runs(
     run(scheduler)
     scheduler.close()
     assert [e.scheduled_time for e in store.executions("hourly")] == [T, T + timedelta(hours=1)]
+
+
+def test_after_a_stop_no_new_execution_starts_and_queued_slots_stay(
+    store: Store, tmp_path: Path
+) -> None:
+    add_schedule(store, tmp_path)
+    clock = FakeClock(T + timedelta(hours=11, minutes=5))  # 12 slots are due at once
+    scheduler = Scheduler(store, clock=clock, options=SchedulerOptions(workers=1))
+    started = scheduler.tick()
+    assert len(started) == 12
+    scheduler.stop()  # as SIGTERM does, while the first slot runs
+    scheduler.close()
+    ran = store.executions("hourly")
+    assert 1 <= len(ran) <= 2, [e.scheduled_time for e in ran]  # the one running, at most
+    assert all(e.status == "Failed" for e in ran)  # finished, not left InProgress
+    # The rest have no row: the next scheduler runs them.
+    successor = Scheduler(store, clock=clock)
+    assert len(successor.due(clock.now)) == 12 - len(ran)
+    successor.close()
