@@ -47,6 +47,10 @@ class TableLayout:
     headers: tuple[str, ...] | None = None
     exclude_features: str | None = None
     predicted_label: str = "predicted_label"
+    required: tuple[str, ...] = ()
+    """Feature columns the analysis needs a value in (the facets, the group variable)."""
+    label_values: tuple[Any, ...] = ()
+    """The configured label values: numbers make a label that is not a number unusable."""
 
     @property
     def feature_names(self) -> list[str] | None:
@@ -107,6 +111,7 @@ class WindowAssembler:
     layout: TableLayout
     decoder: PayloadDecoder
     malformed: MalformedLog = field(default_factory=MalformedLog)
+    unusable: MalformedLog = field(default_factory=MalformedLog)
     capture_files: int = 0
     records_read: int = 0
     rows_decoded: int = 0
@@ -120,6 +125,9 @@ class WindowAssembler:
     _predictions: list[Any] = field(default_factory=list)
     _labels: list[Any] = field(default_factory=list)
     _used: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    _uris: list[str] = field(default_factory=list)
+    _csv_origins: list[tuple[pa.Array, pa.Array]] = field(default_factory=list)
+    _origins: list[tuple[str, int]] = field(default_factory=list)
     _pending: list[tuple[str, pa.Array, pa.Array, pa.Array, pa.Array]] = field(default_factory=list)
     _invocations: list[tuple[str, list[list[Any]], list[Any], tuple[str, int]]] = field(
         default_factory=list
@@ -151,8 +159,10 @@ class WindowAssembler:
         if not self._pending:
             return
         uris = [uri for uri, *_ in self._pending]
+        first = len(self._uris)
+        self._uris.extend(uris)
         files = pa.array(
-            np.repeat(np.arange(len(uris)), [len(keys) for _, keys, *_ in self._pending])
+            np.repeat(np.arange(first, first + len(uris)), [len(k) for _, k, *_ in self._pending])
         )
         keys, lines, rows, predictions = (
             pa.concat_arrays([part[index] for part in self._pending]) for index in range(1, 5)
@@ -173,7 +183,7 @@ class WindowAssembler:
                 strict=True,
             ):
                 self.malformed.add(
-                    uris[file],
+                    self._uris[file],
                     line,
                     f"a record has {width} features where the window has {self.width}",
                 )
@@ -197,8 +207,11 @@ class WindowAssembler:
             pc.equal(truth.encoding.take(positions), "CSV"),
             pc.invert(pc.match_substring_regex(data, r"[\n,]")),
         )
-        plain_positions, plain_predictions, plain_data = _kept(plain, positions, predictions, data)
+        plain_positions, plain_predictions, plain_data, plain_files, plain_lines = _kept(
+            plain, positions, predictions, data, files, lines
+        )
         self._used[np.asarray(plain_positions.to_numpy(), np.int64)] = True
+        self._csv_origins.append((plain_files, plain_lines))
         self._csv_features.append(dict(zip(parsed, _kept(plain, *parsed.values()), strict=True)))
         self._csv_predictions.append(plain_predictions)
         self._csv_labels.append(pc.utf8_trim_whitespace(plain_data))
@@ -216,7 +229,7 @@ class WindowAssembler:
                     key=key,
                     rows=[split_csv_line(row)],
                     predictions=[prediction],
-                    where=(uris[file], line),
+                    where=(self._uris[file], line),
                 )
 
     # ------------------------------------------------------ invocation by invocation
@@ -269,6 +282,7 @@ class WindowAssembler:
         self._rows.extend(rows)
         self._predictions.extend(predictions)
         self._labels.extend(labels)
+        self._origins.extend([where] * count)
 
     # ------------------------------------------------------------------ the table
 
@@ -289,7 +303,7 @@ class WindowAssembler:
         predicted = self.layout.predicted_column()
         columns[self.layout.label] = _outcomes(self._csv_labels, self._labels)
         columns[predicted] = _outcomes(self._csv_predictions, self._predictions)
-        table = pa.table(columns)
+        table = self._judged(pa.table(columns), predicted)
         diagnostics = Diagnostics(
             capture_files=self.capture_files,
             records_read=self.records_read,
@@ -297,15 +311,90 @@ class WindowAssembler:
             rows_decoded=self.rows_decoded,
             rows_outside_window=self.rows_outside_window,
             rows_without_ground_truth=self.rows_without_ground_truth,
+            unusable_rows=self.unusable.count,
             ground_truth_files=truth.files,
             ground_truth_read=truth.read,
             malformed_ground_truth=truth.malformed.count,
             duplicate_ground_truth=truth.duplicates,
             ground_truth_without_capture=int(len(self._used) - self._used.sum()),
             rows=table.num_rows,
-            malformed_samples=tuple(self.malformed.samples + truth.malformed.samples)[:20],
+            malformed_samples=tuple(
+                self.malformed.samples + truth.malformed.samples + self.unusable.samples
+            )[:20],
         )
         return WindowData(table, self.layout.label, predicted, diagnostics)
+
+    def _judged(self, table: pa.Table, predicted: str) -> pa.Table:
+        """The table without the rows the analysis cannot use; each is counted and sampled.
+
+        A row is unusable when its label or prediction is missing (or NaN), when a column the
+        analysis needs (a facet, the group variable) is missing, or when its label is not a
+        number although the configured label values are numbers, or is not 0 or 1 where 0/1
+        labels meet 0/1 predictions (a probability threshold's).
+        """
+        files, lines = self._origin_columns()
+        table = table.append_column(_FILE, files).append_column(_LINE, lines)
+        label = self.layout.label
+        checks = [
+            (_missing(table.column(name)), f"{what} is missing")
+            for name, what in (
+                (label, "the label"),
+                (predicted, "the prediction"),
+                *((n, repr(n)) for n in self.layout.required if n in table.column_names),
+            )
+        ]
+        numeric = bool(self.layout.label_values) and all(map(_is_number, self.layout.label_values))
+        text = pa.types.is_string(table.column(label).type)
+        if numeric and text:
+            number = pc.match_substring_regex(table.column(label), _NUMBER)
+            checks.append((pc.invert(number), "the label is not a number"))
+        table = self._drop(table, checks)
+        if text:  # the numbers were held as text beside the others: type them again
+            position = table.schema.get_field_index(label)
+            table = table.set_column(
+                position, label, text_column(table.column(position).combine_chunks())
+            )
+        labels, predictions = table.column(label), table.column(predicted)
+        if (
+            numeric
+            and set(self.layout.label_values) <= {0, 1}
+            and pa.types.is_integer(labels.type)
+            and _zero_one(predictions.combine_chunks())
+        ):
+            outside = pc.invert(pc.is_in(labels, value_set=pa.array([0, 1], labels.type)))
+            table = self._drop(table, [(outside, "the label is neither 0 nor 1")])
+        return table.drop_columns([_FILE, _LINE])
+
+    def _drop(self, table: pa.Table, checks: list[tuple[Any, str]]) -> pa.Table:
+        """Drop the rows any check marks, counting and sampling each with its first reason."""
+        masks = [(pc.fill_null(mask, False), why) for mask, why in checks]
+        if not masks:
+            return table
+        bad = masks[0][0]
+        for mask, _ in masks[1:]:
+            bad = pc.or_(bad, mask)
+        if not pc.any(bad).as_py():
+            return table
+        files, lines = table.column(_FILE), table.column(_LINE)
+        for position in np.flatnonzero(np.asarray(bad)):
+            reason = next(why for mask, why in masks if mask[position].as_py())
+            self.unusable.add(self._uris[files[position].as_py()], lines[position].as_py(), reason)
+        return table.filter(pc.invert(bad))
+
+    def _origin_columns(self) -> tuple[pa.Array, pa.Array]:
+        """The file (index into ``_uris``) and line of every row of the table, in its order."""
+        files = [f.cast(pa.int64()) for f, _ in self._csv_origins]
+        lines = [line.cast(pa.int64()) for _, line in self._csv_origins]
+        if self._origins:
+            first = len(self._uris)
+            self._uris.extend(uri for uri, _ in self._origins)
+            files.append(pa.array(range(first, len(self._uris)), pa.int64()))
+            lines.append(pa.array([line for _, line in self._origins], pa.int64()))
+        empty = pa.array([], pa.int64())
+        return (
+            pa.concat_arrays(files) if files else empty,
+            pa.concat_arrays(lines) if lines else empty,
+        )
 
     def _feature_names(self) -> list[str]:
         return self.layout.feature_names or [f"feature_{i}" for i in range(self.width or 0)]
@@ -323,6 +412,29 @@ class WindowAssembler:
                 else values_column(values)
             )
         return {name: _combined(chunks) for name, chunks in parts.items()}
+
+
+_FILE, _LINE = "__file", "__line"  # a row's origin while the table is judged
+_NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+
+
+def _missing(column: pa.Array) -> pa.Array:
+    """Where ``column`` has no value: null, or NaN for floats."""
+    if pa.types.is_floating(column.type):
+        return pc.or_(pc.is_null(column), pc.fill_null(pc.is_nan(column), False))
+    return pc.is_null(column)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _zero_one(column: pa.Array) -> bool:
+    """Whether every value of ``column`` is 0 or 1 (the predictions of a threshold)."""
+    if not (pa.types.is_integer(column.type) and len(column)):
+        return False
+    low, high = pc.min_max(column).values()
+    return low.as_py() in (0, 1) and high.as_py() in (0, 1)
 
 
 def _parse_csv(text: pa.Buffer, names: list[str]) -> dict[str, pa.Array]:

@@ -44,9 +44,10 @@ class Diagnostics:
     """The accounting of one window: nothing read is lost without being counted here.
 
     ``records_read`` counts captured invocations (lines), ``rows_decoded`` the data records in
-    them (a request may hold several). Every decoded row is either joined (``rows``) or
-    ``rows_without_ground_truth``; every ground-truth id is either used or
-    ``ground_truth_without_capture``.
+    them (a request may hold several). Every decoded row is either joined (``rows``),
+    ``rows_without_ground_truth``, or ``unusable_rows`` (joined, but a value the analysis needs
+    is missing or outside the label's domain; sampled with the reason); every ground-truth id is
+    either used or ``ground_truth_without_capture``.
     """
 
     capture_files: int = 0
@@ -55,6 +56,7 @@ class Diagnostics:
     rows_decoded: int = 0
     rows_outside_window: int = 0
     rows_without_ground_truth: int = 0
+    unusable_rows: int = 0
     ground_truth_files: int = 0
     ground_truth_read: int = 0
     malformed_ground_truth: int = 0

@@ -103,6 +103,8 @@ def _reading(definition: MonitoringJobDefinition) -> tuple[TableLayout, Decoding
         label=label,
         headers=tuple(headers) if headers else None,
         exclude_features=source.exclude_features_attribute,
+        required=_analysed_columns(config, headers),
+        label_values=tuple(config.get("label_values_or_threshold") or ()),
     )
     options = DecodingOptions(
         features_attribute=source.features_attribute,
@@ -116,6 +118,21 @@ def _reading(definition: MonitoringJobDefinition) -> tuple[TableLayout, Decoding
         label_attribute=str(config["label"]) if isinstance(config.get("label"), str) else None,
     )
     return layout, options
+
+
+def _analysed_columns(config: dict[str, Any], headers: list[str]) -> tuple[str, ...]:
+    """The feature columns the analysis reads: the facets' and the group variable's."""
+    references = [facet.get("name_or_index") for facet in config.get("facet") or ()]
+    references.append(config.get("group_variable"))
+    names = []
+    for reference in references:
+        if isinstance(reference, list):  # an intersectional facet: several columns
+            names += [r for r in reference if isinstance(r, str)]
+        elif isinstance(reference, str):
+            names.append(reference)
+        elif isinstance(reference, int) and 0 <= reference < len(headers):
+            names.append(headers[reference])
+    return tuple(names)
 
 
 def _read_window(definition: MonitoringJobDefinition, window: Window) -> WindowData:
