@@ -54,6 +54,7 @@ bench: install bytecode
 	$(BIN)/python benchmarks/analysis.py
 	$(BIN)/python benchmarks/capture.py
 	$(BIN)/python benchmarks/execution.py
+	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/spark.py
 	$(BIN)/python benchmarks/rules.py
 
