@@ -81,7 +81,7 @@ def run(folder: Path, ft: bool) -> dict[str, Any]:
         "seconds": seconds,
         "peak_mib": _peak_mib(),
         "status": outcome.status.value,
-        "rows": outcome.counts.get("rows"),
+        "rows": outcome.diagnostics.rows if outcome.diagnostics else None,
         "violations": len(outcome.violations),
     }
 

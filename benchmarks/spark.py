@@ -108,7 +108,7 @@ def run(kind: str, engine: str, path: str) -> dict[str, Any]:
             update={"engine": engine, "output_uri": tempfile.mkdtemp(prefix="bench-")}
         )
         execution = run_execution(window, SCHEDULED)
-        rows = int(execution.counts.get("rows", 0))
+        rows = execution.diagnostics.rows if execution.diagnostics else 0
     seconds = time.perf_counter() - began
     return {"seconds": seconds, "startup": startup, "rows": rows, "peak_mib": _peak_mib()}
 

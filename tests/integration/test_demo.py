@@ -13,7 +13,6 @@ from httpx import Client
 from tests.conftest import run_cli
 from tests.live_server import live_server
 
-from biaswatch.cli import demo as demo_cli
 from biaswatch.demo import DemoResult, DemoSettings, HourSummary
 from biaswatch.store import Store
 
@@ -94,9 +93,10 @@ def test_serve_starts_the_dashboard_on_the_demo_store(
         served.update(app=app, address=sock.getsockname())
         sock.close()
 
+    import biaswatch.demo
     import biaswatch.server
 
-    monkeypatch.setattr(demo_cli, "run_demo", run_demo)
+    monkeypatch.setattr(biaswatch.demo, "run_demo", run_demo)  # the command imports it when run
     monkeypatch.setattr(biaswatch.server, "serve", serve)
     assert run_cli(["demo", "--folder", str(tmp_path), "--serve", "--port", "0"]) == 0
     out = capsys.readouterr().out

@@ -51,9 +51,11 @@ def test_injected_bias_gives_the_same_analysis_and_violations(tmp_path: Path, sp
     assert [v.to_json() for v in spark_outcome.violations] == [
         v.to_json() for v in local.violations
     ]
-    assert spark_outcome.counts["engine"] == "spark"
+    assert spark_outcome.diagnostics is not None
+    assert local.diagnostics is not None
+    assert spark_outcome.diagnostics.engine == "spark"
     for key in ("records_read", "rows", "rows_decoded", "rows_without_ground_truth"):
-        assert spark_outcome.counts[key] == local.counts[key], key
+        assert getattr(spark_outcome.diagnostics, key) == getattr(local.diagnostics, key), key
     written = orjson.loads(read_bytes(f"{spark_outcome.output_uri}/analysis.json"))
     assert written == spark_outcome.analysis
 
@@ -70,9 +72,11 @@ def test_malformed_lines_and_missing_labels_are_counted_the_same(
     local, spark_outcome = both(definition(base), tmp_path)
     assert local.status is ExecutionStatus.COMPLETED
     assert spark_outcome.status is ExecutionStatus.COMPLETED
-    assert spark_outcome.counts["malformed_records"] == local.counts["malformed_records"] == 2
-    assert [s["line"] for s in spark_outcome.counts["malformed_samples"]] == [
-        s["line"] for s in local.counts["malformed_samples"]
+    assert spark_outcome.diagnostics is not None
+    assert local.diagnostics is not None
+    assert spark_outcome.diagnostics.malformed_records == local.diagnostics.malformed_records == 2
+    assert [s.line for s in spark_outcome.diagnostics.malformed_samples] == [
+        s.line for s in local.diagnostics.malformed_samples
     ]
     assert mismatches(local.analysis, spark_outcome.analysis) == []
 
@@ -160,7 +164,7 @@ def test_a_batch_transform_window(tmp_path: Path, spark: Any) -> None:
     assert spark_outcome.status is local.status
     assert mismatches(local.analysis, spark_outcome.analysis) == []
     for key in ("records_read", "rows", "malformed_records"):
-        assert spark_outcome.counts[key] == local.counts[key], key
+        assert getattr(spark_outcome.diagnostics, key) == getattr(local.diagnostics, key), key
 
 
 def test_spark_connect_without_its_client_is_a_config_error() -> None:
@@ -183,7 +187,8 @@ def test_ft_runs_on_a_bounded_sample_of_configurable_size(
     config = json.loads(json.dumps(definition(base).analysis_config)) | METHODS
     monkeypatch.setenv("BIASWATCH_SPARK_FT_SAMPLE", "150")
     local, spark_outcome = both(definition(base, analysis_config=config), tmp_path)
-    assert spark_outcome.counts["ft_rows"] == 150  # 400 joined rows, 150 sampled for FT
+    assert spark_outcome.diagnostics is not None
+    assert spark_outcome.diagnostics.ft_rows == 150  # 400 joined rows, 150 sampled for FT
 
     def without_ft(document: dict[str, Any]) -> dict[str, Any]:
         copied: dict[str, Any] = json.loads(json.dumps(document))

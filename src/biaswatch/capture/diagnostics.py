@@ -64,6 +64,9 @@ class Diagnostics:
     ground_truth_without_capture: int = 0
     rows: int = 0
     malformed_samples: tuple[MalformedSample, ...] = ()
+    engine: str = "local"
+    ft_rows: int | None = None
+    """Rows the flip test ran on, where it ran on a sample (the Spark engine)."""
 
     def to_json(self) -> dict[str, Any]:
         """The diagnostics as a JSON-ready dict (``diagnostics.json``)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from biaswatch.analysis import (
     metric_number,
     with_intervals,
 )
-from biaswatch.capture import TableLayout, Window, WindowData, read_endpoint_window
+from biaswatch.capture import Diagnostics, TableLayout, Window, WindowData, read_endpoint_window
 from biaswatch.capture.batch import BatchFormat, read_batch_window
 from biaswatch.config import AnalysisConfig, config_from_dict
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
@@ -61,7 +61,8 @@ class ExecutionOutcome:
     violations: tuple[Violation, ...] = ()
     analysis: dict[str, Any] | None = None
     result: AnalysisResult | None = None
-    counts: dict[str, Any] = field(default_factory=dict)
+    diagnostics: Diagnostics | None = None
+    """What was read, joined, left out and why (None when the window was never read)."""
 
 
 def execution_output_uri(definition: MonitoringJobDefinition, scheduled_time: datetime) -> str:
@@ -169,29 +170,36 @@ def _batch_format(dataset_format: dict[str, Any] | None) -> tuple[BatchFormat | 
 
 
 def _empty_reason(
-    counts: dict[str, Any], window: Window, definition: MonitoringJobDefinition
+    diagnostics: Diagnostics, window: Window, definition: MonitoringJobDefinition
 ) -> str | None:
     """A reason a person can act on when the window has nothing to analyse."""
-    if counts.get("records_read", 0) == 0:
+    if diagnostics.records_read == 0:
         hours = window.capture_hours()
         return (
-            f"no captured records in {window.describe()}: {counts.get('capture_files', 0)}"
+            f"no captured records in {window.describe()}: {diagnostics.capture_files}"
             f" capture files in the hour folders {hour_folder(hours[0])} to"
             f" {hour_folder(hours[-1])}"
         )
-    if counts.get("rows", 0) == 0:
+    if diagnostics.rows == 0 and diagnostics.unusable_rows:
         return (
-            f"0 of {counts.get('rows_decoded', 0)} captured records have ground truth"
-            f" ({counts.get('ground_truth_read', 0)} labels read from"
-            f" {counts.get('ground_truth_files', 0)} files under {definition.ground_truth_uri};"
-            f" {counts.get('malformed_records', 0)} capture records malformed)"
+            f"none of the {diagnostics.rows_decoded} captured records can be used:"
+            f" {diagnostics.unusable_rows} with ground truth lack a value the analysis needs"
+            f" (samples in diagnostics.json), {diagnostics.rows_without_ground_truth} have no"
+            " ground truth"
+        )
+    if diagnostics.rows == 0:
+        return (
+            f"0 of {diagnostics.rows_decoded} captured records have ground truth"
+            f" ({diagnostics.ground_truth_read} labels read from"
+            f" {diagnostics.ground_truth_files} files under {definition.ground_truth_uri};"
+            f" {diagnostics.malformed_records} capture records malformed)"
         )
     return None
 
 
 def _count_with_spark(
     definition: MonitoringJobDefinition, window: Window
-) -> tuple[AnalysisResult | None, dict[str, Any]]:
+) -> tuple[AnalysisResult | None, Diagnostics]:
     """The window read, joined and counted by Spark, and analysed from the counts."""
     from biaswatch.spark import spark_session
     from biaswatch.spark.window import count_batch_window, count_endpoint_window
@@ -226,7 +234,7 @@ def _count_with_spark(
             config=config,
             ft_sample=spark_ft_sample(),
         )
-    return counted.result, counted.counts
+    return counted.result, counted.diagnostics
 
 
 def run_execution(
@@ -240,20 +248,20 @@ def run_execution(
     counted: AnalysisResult | None = None
     try:
         if resolve_engine(definition, window) == "spark":
-            counted, counts = _count_with_spark(definition, window)
+            counted, diagnostics = _count_with_spark(definition, window)
         else:
             data = _read_window(definition, window)
-            counts = data.diagnostics.to_json()
+            diagnostics = data.diagnostics
     except BiaswatchError as exc:
         unread = f"reading the window failed: {exc}"
         timings = {"read_seconds": round(time.perf_counter() - started, 3)}
-        _write_failure_diagnostics(output, {}, timings, window, unread)
+        _write_failure_diagnostics(output, None, timings, window, unread)
         return ExecutionOutcome(ExecutionStatus.FAILED, output, unread)
     timings = {"read_seconds": round(time.perf_counter() - started, 3)}
-    reason = _empty_reason(counts, window, definition)
+    reason = _empty_reason(diagnostics, window, definition)
     if reason is not None:
-        _write_failure_diagnostics(output, counts, timings, window, reason)
-        return ExecutionOutcome(ExecutionStatus.FAILED, output, reason, counts=counts)
+        _write_failure_diagnostics(output, diagnostics, timings, window, reason)
+        return ExecutionOutcome(ExecutionStatus.FAILED, output, reason, diagnostics=diagnostics)
     try:
         if data is not None:
             result = _analyse(definition, data)
@@ -291,19 +299,17 @@ def run_execution(
             title="Bias drift",
             subtitle=subtitle,
             comparison=comparison,
-            details=_details(window, counts, definition),
-            malformed=[
-                (s["file"], s["line"], s["reason"]) for s in counts.get("malformed_samples", [])
-            ],
+            details=_details(window, diagnostics, definition),
+            malformed=[(s.file, s.line, s.reason) for s in diagnostics.malformed_samples],
         )
         write_bytes(join(output, "report.html"), report.encode())
     except (BiaswatchError, orjson.JSONDecodeError) as exc:
         reason = f"{type(exc).__name__}: {exc}"
-        _write_failure_diagnostics(output, counts, timings, window, reason)
-        return ExecutionOutcome(ExecutionStatus.FAILED, output, reason, counts=counts)
+        _write_failure_diagnostics(output, diagnostics, timings, window, reason)
+        return ExecutionOutcome(ExecutionStatus.FAILED, output, reason, diagnostics=diagnostics)
     status = ExecutionStatus.COMPLETED_WITH_VIOLATIONS if violations else ExecutionStatus.COMPLETED
-    _write_diagnostics(output, counts, timings, window, status, None)
-    return ExecutionOutcome(status, output, None, violations, document, result, counts)
+    _write_diagnostics(output, diagnostics, timings, window, status, None)
+    return ExecutionOutcome(status, output, None, violations, document, result, diagnostics)
 
 
 def _baseline(uri: str) -> dict[str, Any]:
@@ -382,15 +388,16 @@ def _comparison(
 
 
 def _details(
-    window: Window, counts: dict[str, Any], definition: MonitoringJobDefinition
+    window: Window, diagnostics: Diagnostics, definition: MonitoringJobDefinition
 ) -> list[tuple[str, str]]:
     """The report's summary lines about what was read."""
     return [
         ("Window", window.describe()),
-        ("Captured records read", f"{counts.get('records_read', 0):,}"),
-        ("Malformed capture records", f"{counts.get('malformed_records', 0):,}"),
-        ("Rows without ground truth", f"{counts.get('rows_without_ground_truth', 0):,}"),
-        ("Ground-truth labels read", f"{counts.get('ground_truth_read', 0):,}"),
+        ("Captured records read", f"{diagnostics.records_read:,}"),
+        ("Malformed capture records", f"{diagnostics.malformed_records:,}"),
+        ("Rows without ground truth", f"{diagnostics.rows_without_ground_truth:,}"),
+        ("Unusable rows", f"{diagnostics.unusable_rows:,}"),
+        ("Ground-truth labels read", f"{diagnostics.ground_truth_read:,}"),
         ("Baseline", definition.baseline_constraints_uri or "none"),
     ]
 
@@ -400,7 +407,11 @@ def _json(document: dict[str, Any]) -> bytes:
 
 
 def _write_failure_diagnostics(
-    output: str, counts: dict[str, Any], timings: dict[str, float], window: Window, reason: str
+    output: str,
+    diagnostics: Diagnostics | None,
+    timings: dict[str, float],
+    window: Window,
+    reason: str,
 ) -> None:
     """The diagnostics of a failed execution, where they can be written.
 
@@ -408,12 +419,12 @@ def _write_failure_diagnostics(
     record says so.
     """
     with contextlib.suppress(StorageError):
-        _write_diagnostics(output, counts, timings, window, ExecutionStatus.FAILED, reason)
+        _write_diagnostics(output, diagnostics, timings, window, ExecutionStatus.FAILED, reason)
 
 
 def _write_diagnostics(
     output: str,
-    counts: dict[str, Any],
+    diagnostics: Diagnostics | None,
     timings: dict[str, float],
     window: Window,
     status: ExecutionStatus,
@@ -423,7 +434,7 @@ def _write_diagnostics(
         "status": status.value,
         "failure_reason": reason,
         "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
-        "records": counts,
+        "records": None if diagnostics is None else diagnostics.to_json(),
         "timings": timings,
     }
     write_bytes(join(output, DIAGNOSTICS_FILE), _json(document))

@@ -196,7 +196,8 @@ def execute(
             ),
             worker=worker,
         )
-        counts = dict(outcome.counts)
+        # The store's boundary: the typed accounting becomes the execution's JSON record.
+        counts = {} if outcome.diagnostics is None else outcome.diagnostics.to_json()
         if outcome.analysis is not None:
             store.add_metric_points(name, metric_points(outcome.analysis, scheduled_time))
             published = publish_cloudwatch(

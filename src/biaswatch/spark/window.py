@@ -8,7 +8,7 @@ bounded sample of rows for FT come back, with the window's record accounting.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -17,6 +17,7 @@ import pyarrow as pa
 from biaswatch.analysis import AnalysisResult, Dataset, analyze
 from biaswatch.capture.assembly import TableLayout
 from biaswatch.capture.batch import manifest_files
+from biaswatch.capture.diagnostics import Diagnostics, MalformedSample
 from biaswatch.capture.endpoint import capture_folder
 from biaswatch.capture.window import Window
 from biaswatch.config import AnalysisConfig
@@ -45,7 +46,7 @@ class SparkWindow:
     """What Spark counted: the analysis of the joined rows, and the window's accounting."""
 
     result: AnalysisResult | None
-    counts: dict[str, Any]
+    diagnostics: Diagnostics
 
 
 def _ddl(schema: pa.Schema) -> str:
@@ -100,7 +101,7 @@ def count_endpoint_window(
     )
     return _count(
         session, captures, decode, schema, ground_truth_uri, window, options, layout, config,
-        ft_sample, counts={},
+        ft_sample,
     )  # fmt: skip
 
 
@@ -121,12 +122,12 @@ def count_batch_window(
     features, predicted = _columns(layout)
     hours = window.capture_hours()
     outputs: list[str] = []
-    bad_manifests: list[dict[str, Any]] = []
+    bad_manifests: list[MalformedSample] = []
     for manifest in list_hour_files(join(destination, "output"), hours[0], hours[-1]):
         try:
             outputs.extend(manifest_files(manifest.uri))
         except Malformed as exc:
-            bad_manifests.append({"file": manifest.uri, "line": 1, "reason": exc.reason})
+            bad_manifests.append(MalformedSample(manifest.uri, 1, exc.reason))
     schema = capture_schema(features, predicted)
     decode = partial(
         decode_batch_outputs, options=options, schema=schema, settings=storage_settings(),
@@ -134,15 +135,19 @@ def count_batch_window(
     )  # fmt: skip
     counted = _count(
         session, outputs, decode, schema, ground_truth_uri, window, options, layout, config,
-        ft_sample, counts={},
+        ft_sample,
     )  # fmt: skip
-    if bad_manifests:
-        counts = counted.counts
-        counts["malformed_records"] = counts.get("malformed_records", 0) + len(bad_manifests)
-        counts["malformed_samples"] = (bad_manifests + counts.get("malformed_samples", []))[
-            :_SAMPLES
-        ]
-    return counted
+    if not bad_manifests:
+        return counted
+    diagnostics = counted.diagnostics
+    return replace(
+        counted,
+        diagnostics=replace(
+            diagnostics,
+            malformed_records=diagnostics.malformed_records + len(bad_manifests),
+            malformed_samples=(*bad_manifests, *diagnostics.malformed_samples)[:_SAMPLES],
+        ),
+    )
 
 
 def _count(
@@ -156,8 +161,6 @@ def _count(
     layout: TableLayout,
     config: AnalysisConfig,
     ft_sample: int,
-    *,
-    counts: dict[str, Any],
 ) -> SparkWindow:
     """Decode ``files`` with ``decode``, join the records to the labels, count, analyse."""
     from pyspark.sql import Window as Over
@@ -166,9 +169,9 @@ def _count(
     predicted, features = schema.names[OUTPUT], list(schema.names[OUTPUT + 1 :])
     truth_hours = window.ground_truth_hours()
     truths = [f.uri for f in list_hour_files(ground_truth_uri, truth_hours[0], truth_hours[-1])]
-    counts |= {"capture_files": len(files), "ground_truth_files": len(truths)}
+    found = Diagnostics(capture_files=len(files), ground_truth_files=len(truths), engine="spark")
     if not files:
-        return SparkWindow(None, counts | {"records_read": 0, "rows": 0})
+        return SparkWindow(None, found)
     records = _files(session, files).mapInArrow(decode, _ddl(schema)).cache()
     labels_schema = truth_schema(layout.label)
     decode_labels = partial(
@@ -183,7 +186,7 @@ def _count(
         decoded = by_problem.get(None, (0, 0))[0]
         malformed = sum(lines for p, (_, lines) in by_problem.items() if p not in (None, OUTSIDE))
         samples = [
-            {"file": r["file"], "line": r["line"], "reason": r["problem"]}
+            MalformedSample(r["file"], r["line"], r["problem"])
             for r in records.where(F.col("problem").isNotNull() & (F.col("problem") != OUTSIDE))
             .orderBy("order")
             .limit(_SAMPLES)
@@ -203,26 +206,26 @@ def _count(
             .cache()
         )
         rows = joined.count()
-        counts |= {
-            "ground_truth_read": labels.where(F.col("problem").isNull()).count(),
-            "records_read": sum(lines for _, lines in by_problem.values()),
-            "malformed_records": malformed,
-            "rows_outside_window": by_problem.get(OUTSIDE, (0, 0))[0],
-            "rows_decoded": decoded,
-            "rows_without_ground_truth": decoded - rows,
-            "rows": rows,
-            "malformed_samples": samples,
-            "engine": "spark",
-        }
+        found = replace(
+            found,
+            ground_truth_read=labels.where(F.col("problem").isNull()).count(),
+            records_read=sum(lines for _, lines in by_problem.values()),
+            malformed_records=malformed,
+            rows_outside_window=by_problem.get(OUTSIDE, (0, 0))[0],
+            rows_decoded=decoded,
+            rows_without_ground_truth=decoded - rows,
+            rows=rows,
+            malformed_samples=tuple(samples),
+        )
         if rows == 0:
-            return SparkWindow(None, counts)
+            return SparkWindow(None, found)
         dataset: Dataset = counted_dataset(joined, config, source="the window")
         sample = None
         if config.methods.post_training_bias is not None:
             sample = sampled_rows(joined, config, rows=rows, limit=ft_sample, source="the window")
-            counts["ft_rows"] = sample.rows
+            found = replace(found, ft_rows=sample.rows)
         result = analyze(dataset, config, strict=False, ft_rows=sample)
         joined.unpersist()
-        return SparkWindow(result, counts)
+        return SparkWindow(result, found)
     finally:
         records.unpersist()
