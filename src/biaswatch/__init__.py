@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from biaswatch.errors import BiaswatchError, BiaswatchWarning
+from biaswatch.errors import BiaswatchError
 
-__all__ = ["BiaswatchError", "BiaswatchWarning", "__version__"]
+__all__ = ["BiaswatchError", "__version__"]
 
 __version__ = "0.1.0"

@@ -10,12 +10,12 @@
     ├── DataError(BiaswatchError, ValueError)     inputs unusable for the whole run    exit 1
     │   ├── SchemaError                           missing column, malformed row
     │   ├── EmptyWindowError                      no captured records in the window
-    │   └── JoinError                             ground truth cannot be joined
+    │   └── Malformed (in biaswatch.records)      one unusable record: counted and
+    │                                             sampled by the readers, never fatal
     ├── StorageError(BiaswatchError, OSError)     read/write failures
     ├── BaselineError(BiaswatchError)             baseline missing or incompatible
     ├── PublishError(BiaswatchError)              a publisher failed
     └── ScheduleError(BiaswatchError)             bad cron expression, overlapping run
-    BiaswatchWarning(UserWarning)
 
 Exceptions carry the offending field and value as attributes, and say both in their message.
 This module imports nothing from biaswatch, so every layer may use it.
@@ -28,12 +28,10 @@ from typing import ClassVar
 __all__ = [
     "BaselineError",
     "BiaswatchError",
-    "BiaswatchWarning",
     "ConfigError",
     "ConfigMismatchError",
     "DataError",
     "EmptyWindowError",
-    "JoinError",
     "PublishError",
     "ScheduleError",
     "SchemaError",
@@ -90,10 +88,6 @@ class EmptyWindowError(DataError):
     """No records at all: an empty dataset or an empty monitoring window."""
 
 
-class JoinError(DataError):
-    """Captured records and ground truth cannot be joined."""
-
-
 class ConfigMismatchError(ConfigError, DataError):
     """The config does not fit the dataset: it names a column or a value the data lacks.
 
@@ -123,7 +117,3 @@ class ScheduleError(BiaswatchError):
     """A schedule expression is invalid, or a run overlaps another."""
 
     exit_code: ClassVar[int] = 2
-
-
-class BiaswatchWarning(UserWarning):
-    """Something a person should look at, which does not stop the run."""

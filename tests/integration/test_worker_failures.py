@@ -24,6 +24,7 @@ from tests.processes import children
 from tests.unit.jobs.test_execution import capture_window, definition, rows
 
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
+from biaswatch.jobs.execution import LOST
 from biaswatch.jobs.worker import Worker, run_in_worker
 from biaswatch.status import ExecutionStatus
 
@@ -221,3 +222,22 @@ class socket_nobody_listens_on:
 
     def __exit__(self, *_: object) -> None:
         self._socket.close()
+
+
+def test_an_execution_that_lost_its_slot_writes_nothing(base: str, tmp_path: Path) -> None:
+    asked: list[bool] = []
+
+    def lease_lost() -> bool:
+        asked.append(True)
+        return False
+
+    outcome = run_in_worker(definition(base), T, may_commit=lease_lost)
+    assert asked == [True]  # asked once, just before writing
+    assert outcome.status is ExecutionStatus.FAILED
+    assert outcome.failure_reason == LOST
+    assert not list(tmp_path.glob("reports/**/*"))
+    kept = run_in_worker(definition(base), T, may_commit=lambda: True)
+    assert kept.status is ExecutionStatus.COMPLETED
+    assert sorted(p.name for p in tmp_path.glob("reports/**/*.*")) == [
+        "analysis.json", "diagnostics.json", "report.html",
+    ]  # fmt: skip

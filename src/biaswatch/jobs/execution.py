@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -49,6 +50,11 @@ __all__ = [
 ]
 
 DIAGNOSTICS_FILE = "diagnostics.json"
+#: The reason of an execution that may no longer write its files.
+LOST = (
+    "the execution lost its slot before writing its outputs (its lease expired or its caller"
+    " is gone); nothing was written"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,12 +244,26 @@ def _count_with_spark(
 
 
 def run_execution(
-    definition: MonitoringJobDefinition, scheduled_time: datetime
+    definition: MonitoringJobDefinition,
+    scheduled_time: datetime,
+    *,
+    may_commit: Callable[[], bool] = lambda: True,
 ) -> ExecutionOutcome:
-    """Run one execution and write its files; errors become a ``Failed`` outcome with a reason."""
+    """Run one execution and write its files; errors become a ``Failed`` outcome with a reason.
+
+    The files are prepared first and written together only when ``may_commit()`` still says
+    yes (the caller holds the slot's lease): an execution whose slot was taken over, or whose
+    caller is gone, writes nothing.
+    """
     output = execution_output_uri(definition, scheduled_time)
     started = time.perf_counter()
     window = window_of(definition, scheduled_time)
+
+    def failed(reason: str, diagnostics: Diagnostics | None) -> ExecutionOutcome:
+        if may_commit():
+            _write_failure_diagnostics(output, diagnostics, timings, window, reason)
+        return ExecutionOutcome(ExecutionStatus.FAILED, output, reason, diagnostics=diagnostics)
+
     data: WindowData | None = None
     counted: AnalysisResult | None = None
     try:
@@ -253,15 +273,12 @@ def run_execution(
             data = _read_window(definition, window)
             diagnostics = data.diagnostics
     except BiaswatchError as exc:
-        unread = f"reading the window failed: {exc}"
         timings = {"read_seconds": round(time.perf_counter() - started, 3)}
-        _write_failure_diagnostics(output, None, timings, window, unread)
-        return ExecutionOutcome(ExecutionStatus.FAILED, output, unread)
+        return failed(f"reading the window failed: {exc}", None)
     timings = {"read_seconds": round(time.perf_counter() - started, 3)}
     reason = _empty_reason(diagnostics, window, definition)
     if reason is not None:
-        _write_failure_diagnostics(output, diagnostics, timings, window, reason)
-        return ExecutionOutcome(ExecutionStatus.FAILED, output, reason, diagnostics=diagnostics)
+        return failed(reason, diagnostics)
     try:
         if data is not None:
             result = _analyse(definition, data)
@@ -277,7 +294,7 @@ def run_execution(
         )
         violations: tuple[Violation, ...] = ()
         comparison = None
-        write_bytes(join(output, "analysis.json"), _json(document))
+        files = {"analysis.json": _json(document)}
         if definition.baseline_constraints_uri:
             baseline = _baseline(definition.baseline_constraints_uri)
             violations = tuple(
@@ -289,10 +306,7 @@ def run_execution(
                 )
             )
             comparison = _comparison(document, baseline, violations)
-            write_bytes(
-                join(output, "constraint_violations.json"),
-                _json(violations_document(list(violations))),
-            )
+            files["constraint_violations.json"] = _json(violations_document(list(violations)))
         subtitle = f"{definition.schedule_name}, scheduled {scheduled_time.isoformat()}"
         report = render_report(
             result,
@@ -302,13 +316,18 @@ def run_execution(
             details=_details(window, diagnostics, definition),
             malformed=[(s.file, s.line, s.reason) for s in diagnostics.malformed_samples],
         )
-        write_bytes(join(output, "report.html"), report.encode())
+        files["report.html"] = report.encode()
     except (BiaswatchError, orjson.JSONDecodeError) as exc:
-        reason = f"{type(exc).__name__}: {exc}"
-        _write_failure_diagnostics(output, diagnostics, timings, window, reason)
-        return ExecutionOutcome(ExecutionStatus.FAILED, output, reason, diagnostics=diagnostics)
+        return failed(f"{type(exc).__name__}: {exc}", diagnostics)
     status = ExecutionStatus.COMPLETED_WITH_VIOLATIONS if violations else ExecutionStatus.COMPLETED
-    _write_diagnostics(output, diagnostics, timings, window, status, None)
+    files[DIAGNOSTICS_FILE] = _diagnostics_document(diagnostics, timings, window, status, None)
+    if not may_commit():
+        return ExecutionOutcome(ExecutionStatus.FAILED, output, LOST, diagnostics=diagnostics)
+    try:
+        for name, content in files.items():
+            write_bytes(join(output, name), content)
+    except StorageError as exc:
+        return failed(f"StorageError: {exc}", diagnostics)
     return ExecutionOutcome(status, output, None, violations, document, result, diagnostics)
 
 
@@ -418,23 +437,24 @@ def _write_failure_diagnostics(
     The reason may be that the output location cannot be written at all; the execution's
     record says so.
     """
+    document = _diagnostics_document(diagnostics, timings, window, ExecutionStatus.FAILED, reason)
     with contextlib.suppress(StorageError):
-        _write_diagnostics(output, diagnostics, timings, window, ExecutionStatus.FAILED, reason)
+        write_bytes(join(output, DIAGNOSTICS_FILE), document)
 
 
-def _write_diagnostics(
-    output: str,
+def _diagnostics_document(
     diagnostics: Diagnostics | None,
     timings: dict[str, float],
     window: Window,
     status: ExecutionStatus,
     reason: str | None,
-) -> None:
-    document = {
-        "status": status.value,
-        "failure_reason": reason,
-        "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
-        "records": None if diagnostics is None else diagnostics.to_json(),
-        "timings": timings,
-    }
-    write_bytes(join(output, DIAGNOSTICS_FILE), _json(document))
+) -> bytes:
+    return _json(
+        {
+            "status": status.value,
+            "failure_reason": reason,
+            "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
+            "records": None if diagnostics is None else diagnostics.to_json(),
+            "timings": timings,
+        }
+    )

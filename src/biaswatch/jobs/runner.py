@@ -195,6 +195,7 @@ def execute(
                 else float(definition.max_runtime_in_seconds)
             ),
             worker=worker,
+            may_commit=lambda: store.heartbeat(row.id, owner=owner, now=clock(), lease=LEASE),
         )
         # The store's boundary: the typed accounting becomes the execution's JSON record.
         counts = {} if outcome.diagnostics is None else outcome.diagnostics.to_json()

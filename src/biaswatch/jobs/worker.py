@@ -7,12 +7,14 @@ biaswatch.jobs.worker`` — never by re-importing the caller's ``__main__``, as 
 as they are. It imports only what an execution needs (no CLI, no store, no alembic).
 
 One :class:`Worker` runs executions one after another, so a backfill or the scheduler pays the
-imports once. The protocol is a length-prefixed pickle frame each way: the request (the job
-definition as JSON, the scheduled time, the caller's environment) on the worker's stdin, the
-:class:`~biaswatch.jobs.execution.ExecutionOutcome` on its original stdout (whatever the
-execution prints goes to stderr instead). The worker's stderr goes to a file whose tail is kept
-with a failed execution. A worker whose parent has gone exits at once, so it cannot write the
-files of an execution its caller no longer records.
+imports once. The protocol is length-prefixed pickle frames: the request (the job definition
+as JSON, the scheduled time, the caller's environment) on the worker's stdin; on its original
+stdout, one question before it writes its files ("may I commit?", answered on stdin: yes while
+the caller holds the slot's lease), then the
+:class:`~biaswatch.jobs.execution.ExecutionOutcome` (whatever the execution prints goes to
+stderr instead). The worker's stderr goes to a file whose tail is kept with a failed execution.
+A worker whose parent has gone exits at once, so it cannot write the files of an execution its
+caller no longer records.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -44,6 +47,8 @@ __all__ = ["STDERR_TAIL", "Worker", "run_in_worker"]
 #: How much of a failed worker's stderr is kept with the execution (characters).
 STDERR_TAIL = 4000
 _HEADER = struct.Struct("!Q")
+# The worker's frames: a question before it writes its files, and the outcome.
+_MAY_COMMIT, _OUTCOME = "may-commit", "outcome"
 _PARENT_POLL = 0.2
 
 
@@ -126,8 +131,13 @@ class Worker:
         scheduled_time: datetime,
         *,
         timeout: float | None = None,
+        may_commit: Callable[[], bool] | None = None,
     ) -> ExecutionOutcome:
-        """Run one execution in the worker; ``timeout`` seconds at most, then it is stopped."""
+        """Run one execution in the worker; ``timeout`` seconds at most, then it is stopped.
+
+        Before it writes its files, the worker asks ``may_commit()`` here (the caller checks
+        that it still holds the slot's lease).
+        """
         process = self._start()
         assert process.stdin is not None
         assert process.stdout is not None
@@ -143,9 +153,7 @@ class Worker:
         while True:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             ready, _, _ = select.select([process.stdout], [], [], remaining)
-            if ready:
-                break
-            if deadline is not None and time.monotonic() >= deadline:
+            if not ready:
                 self._kill()
                 return ExecutionOutcome(
                     ExecutionStatus.STOPPED,
@@ -153,11 +161,18 @@ class Worker:
                     f"the execution ran longer than max_runtime_in_seconds={timeout:g} and was"
                     " stopped",
                 )
-        answer = _read_frame(process.stdout)
-        if answer is None:
-            return self._died(output)
-        outcome: ExecutionOutcome = pickle.loads(answer)
-        return outcome
+            frame = _read_frame(process.stdout)
+            if frame is None:
+                return self._died(output)
+            kind, value = pickle.loads(frame)
+            if kind == _OUTCOME:
+                outcome: ExecutionOutcome = value
+                return outcome
+            allowed = may_commit is None or may_commit()
+            try:
+                _write_frame(process.stdin, pickle.dumps(allowed))
+            except BrokenPipeError:
+                return self._died(output)
 
     def _died(self, output: str) -> ExecutionOutcome:
         assert self._process is not None
@@ -218,12 +233,13 @@ def run_in_worker(
     *,
     timeout: float | None = None,
     worker: Worker | None = None,
+    may_commit: Callable[[], bool] | None = None,
 ) -> ExecutionOutcome:
     """Run :func:`run_execution` in ``worker``, or in a worker of its own; ``timeout`` at most."""
     if worker is not None:
-        return worker.run(definition, scheduled_time, timeout=timeout)
+        return worker.run(definition, scheduled_time, timeout=timeout, may_commit=may_commit)
     with Worker() as own:
-        return own.run(definition, scheduled_time, timeout=timeout)
+        return own.run(definition, scheduled_time, timeout=timeout, may_commit=may_commit)
 
 
 # --------------------------------------------------------------------------- the worker side
@@ -236,13 +252,15 @@ def _exit_when_orphaned(parent: int) -> None:
     os._exit(1)
 
 
-def _execute(request: tuple[str, datetime, dict[str, str]]) -> ExecutionOutcome:
+def _execute(
+    request: tuple[str, datetime, dict[str, str]], may_commit: Callable[[], bool]
+) -> ExecutionOutcome:
     definition_json, scheduled_time, environment = request
     os.environ.clear()
     os.environ.update(environment)
     definition = MonitoringJobDefinition.model_validate_json(definition_json)
     try:
-        outcome = run_execution(definition, scheduled_time)
+        outcome = run_execution(definition, scheduled_time, may_commit=may_commit)
     except Exception as exc:  # the process boundary: any failure is the execution's reason
         where = traceback.extract_tb(exc.__traceback__)[-1]
         reason = (
@@ -264,9 +282,15 @@ def _serve(parent: int) -> None:
     # The parent's pid comes from the parent: it may have died while this process was starting.
     threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
     requests = sys.stdin.buffer
+
+    def may_commit() -> bool:
+        _write_frame(answers, pickle.dumps((_MAY_COMMIT, None)))
+        answer = _read_frame(requests)
+        return answer is not None and pickle.loads(answer) is True
+
     while (frame := _read_frame(requests)) is not None:
         request: Any = pickle.loads(frame)
-        _write_frame(answers, pickle.dumps(_execute(request)))
+        _write_frame(answers, pickle.dumps((_OUTCOME, _execute(request, may_commit))))
 
 
 if __name__ == "__main__":
