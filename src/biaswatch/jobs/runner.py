@@ -1,9 +1,10 @@
 """Running a schedule's execution for a scheduled time, and recording it in the store.
 
-:func:`execute` is what both a manual run and the scheduler call: it creates (or finds) the
-execution row, claims it (so it runs exactly once), keeps its lease alive while a worker process
-runs it, runs the post-analytics script, records the metric points, and ends the row with
-the outcome's status.
+:func:`run_and_record` is what a manual run, a backfill and the scheduler call: it creates (or
+finds) the execution row, claims it (so it runs exactly once), keeps its lease alive while a
+worker process runs the work (:func:`biaswatch.jobs.execution.run_execution`, which records
+nothing), runs the post-analytics script, records the metric points, and ends the row with the
+outcome's status.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ __all__ = [
     "INHERITED_ENVIRONMENT",
     "LEASE",
     "POST_ANALYTICS_TIMEOUT",
-    "execute",
     "metric_points",
+    "run_and_record",
     "run_post_analytics",
 ]
 
@@ -159,7 +160,7 @@ def _keep_lease(
         store.heartbeat(execution_id, owner=owner, now=clock(), lease=LEASE)
 
 
-def execute(
+def run_and_record(
     store: Store,
     definition: MonitoringJobDefinition,
     scheduled_time: datetime,

@@ -34,7 +34,7 @@ from biaswatch.jobs.baseline import Predictor, record_baselining_job
 from biaswatch.jobs.endpoints import endpoint_url, find_endpoint
 from biaswatch.jobs.execution import window_of
 from biaswatch.jobs.model_endpoint import HttpPredictor
-from biaswatch.jobs.runner import execute
+from biaswatch.jobs.runner import run_and_record
 from biaswatch.jobs.worker import Worker
 from biaswatch.model_monitor.files import Constraints, MonitoringExecution
 from biaswatch.model_monitor.inputs import BatchTransformInput, BiasAnalysisConfig, EndpointInput
@@ -488,7 +488,7 @@ class ModelBiasMonitor:
                 value=moment,
             )
         owner = f"{socket.gethostname()}:{os.getpid()}:manual"
-        row = execute(
+        row = run_and_record(
             self.store,
             self._definition(),
             moment.astimezone(UTC),

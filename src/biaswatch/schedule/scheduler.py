@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from biaswatch.config.monitor import MonitoringJobDefinition
 from biaswatch.errors import BiaswatchError
-from biaswatch.jobs.runner import execute
+from biaswatch.jobs.runner import run_and_record
 from biaswatch.jobs.worker import Worker
 from biaswatch.schedule.cron import CronSchedule, parse_schedule_expression
 from biaswatch.store import ExecutionRow, ScheduleRow, ScheduleStatus, Store
@@ -127,7 +127,7 @@ class Scheduler:
             worker = self._local.worker = Worker()
             with self._workers_lock:
                 self._workers.append(worker)
-        return execute(
+        return run_and_record(
             self.store, definition, moment, owner=self.owner, clock=self.clock, worker=worker
         )
 

@@ -11,7 +11,7 @@ import pytest
 from tests.capture_data import T
 from tests.unit.jobs.test_execution import baseline, capture_window, definition, rows
 
-from biaswatch.jobs.runner import execute
+from biaswatch.jobs.runner import run_and_record
 from biaswatch.jobs.worker import run_in_worker
 from biaswatch.store import ExecutionStatus, Store
 
@@ -38,7 +38,7 @@ def _setup(tmp_path: Path, store: Store, **changes: Any) -> Any:
 
 def test_an_execution_is_recorded_once(tmp_path: Path, store: Store) -> None:
     job = _setup(tmp_path, store)
-    row = execute(store, job, T, owner="me", clock=lambda: T)
+    row = run_and_record(store, job, T, owner="me", clock=lambda: T)
     assert row.status == ExecutionStatus.COMPLETED_WITH_VIOLATIONS
     assert row.output_uri == f"{tmp_path}/data/reports/ep/hourly-bias/2026/11/24/10"
     assert row.counts is not None
@@ -46,7 +46,7 @@ def test_an_execution_is_recorded_once(tmp_path: Path, store: Store) -> None:
     assert row.counts["violations"] > 0
     series = store.metric_series(job.schedule_name, metric="DPPL")
     assert [p.stage for p in series] == ["post_training"]
-    again = execute(store, job, T, owner="other", clock=lambda: T)
+    again = run_and_record(store, job, T, owner="other", clock=lambda: T)
     assert (again.id, again.lease_owner, again.status) == (row.id, "me", row.status)
     assert len(store.metric_series(job.schedule_name, metric="DPPL")) == 1
 
@@ -67,7 +67,7 @@ def test_post_analytics_runs_and_its_failure_hides_nothing(tmp_path: Path, store
         "    (out / 'post.txt').write_text(os.environ['sagemaker_endpoint_name'])\n"
     )
     job = _setup(tmp_path, store, post_analytics_processor_script=str(script))
-    row = execute(store, job, T, owner="me", clock=lambda: T)
+    row = run_and_record(store, job, T, owner="me", clock=lambda: T)
     assert row.counts is not None
     assert row.counts["post_analytics"]["status"] == "Completed"
     assert (Path(row.output_uri or "") / "post.txt").read_text() == "ep"
@@ -76,7 +76,7 @@ def test_post_analytics_runs_and_its_failure_hides_nothing(tmp_path: Path, store
     broken.write_text("def postprocess_handler():\n    raise RuntimeError('no luck')\n")
     store.delete_schedule(job.schedule_name)
     job = _setup(tmp_path, store, post_analytics_processor_script=str(broken))
-    row = execute(store, job, T, owner="me", clock=lambda: T)
+    row = run_and_record(store, job, T, owner="me", clock=lambda: T)
     assert row.status == ExecutionStatus.COMPLETED_WITH_VIOLATIONS
     assert row.counts is not None
     assert row.counts["post_analytics"]["status"] == "Failed"
@@ -102,7 +102,7 @@ def test_post_analytics_sees_no_secrets_runs_after_failures_and_reports_to_diagn
         tmp_path, store, post_analytics_processor_script=str(script),
         environment={"WEBHOOK_SECRET": "named-by-the-schedule"},
     )  # fmt: skip
-    row = execute(store, job, T, owner="me", clock=lambda: T)
+    row = run_and_record(store, job, T, owner="me", clock=lambda: T)
     assert row.counts is not None
     report = row.counts["post_analytics"]
     assert (report["status"], report["exit_code"]) == ("Completed", 0)
@@ -116,7 +116,7 @@ def test_post_analytics_sees_no_secrets_runs_after_failures_and_reports_to_diagn
     assert diagnostics["post_analytics"] == report
 
     empty = T + timedelta(hours=5)  # no capture: the execution fails, the script still runs
-    failed = execute(store, job, empty, owner="me", clock=lambda: empty)
+    failed = run_and_record(store, job, empty, owner="me", clock=lambda: empty)
     assert failed.status == ExecutionStatus.FAILED
     assert failed.counts is not None
     report = failed.counts["post_analytics"]
