@@ -175,12 +175,13 @@ class Worker:
                 return self._died(output)
 
     def _died(self, output: str) -> ExecutionOutcome:
-        assert self._process is not None
+        process = self._process
+        assert process is not None
         try:
-            code = self._process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self._kill()
-            code = self._process.returncode
+            code = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # its output closed, yet it runs on: end it
+            process.kill()
+            code = process.wait()
         how = (
             f"was killed by {signal.Signals(-code).name}"
             if code < 0
