@@ -15,7 +15,7 @@ Python; :func:`read_batch_window` reads a window of it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Literal
@@ -33,6 +33,7 @@ from biaswatch.records import (
     PayloadDecoder,
     PayloadFormat,
     split_csv_line,
+    utf8_text,
 )
 from biaswatch.storage import hour_folder, join, list_hour_files, read_bytes, write_bytes
 
@@ -162,23 +163,52 @@ def _read_output_file(
     csv_header: bool,
     layout: TableLayout,
 ) -> None:
-    lines = read_bytes(uri).decode("utf-8", errors="replace").split("\n")
-    found = dataset_format or detect_batch_format(next((x for x in lines if x.strip()), ""))
     names = layout.feature_names
-    for number, line in enumerate(lines, start=1):
-        if not line.strip() or (csv_header and found == "csv" and number == 1):
-            continue
+    for number, record in output_records(
+        read_bytes(uri),
+        decoder,
+        dataset_format=dataset_format,
+        csv_header=csv_header,
+        width=None if names is None else len(names),
+    ):
         assembler.records_read += 1
-        try:
-            if found == "csv":
-                width = None if names is None else len(names)
-                key, row, predictions = csv_record(line, decoder, width)
-            else:
-                key, row, predictions = json_record(line, decoder)
-        except Malformed as exc:
-            assembler.malformed.add(uri, number, exc.reason)
+        if isinstance(record, Malformed):
+            assembler.malformed.add(uri, number, record.reason)
             continue
+        key, row, predictions = record
         assembler.add(key=key, rows=[row], predictions=predictions, where=(uri, number))
+
+
+OutputRecord = tuple[str, list[Any], list[Any]]
+
+
+def output_records(
+    content: bytes,
+    decoder: PayloadDecoder,
+    *,
+    dataset_format: BatchFormat | None,
+    csv_header: bool,
+    width: int | None,
+) -> Iterator[tuple[int, OutputRecord | Malformed]]:
+    """Each record of a batch-transform output file, by line number.
+
+    A record is (id, feature row, predictions), or the :class:`Malformed` that says why its
+    line cannot be used (bytes that are not UTF-8 included). Both engines read with it.
+    """
+    lines = content.split(b"\n")
+    first = next((x for x in lines if x.strip()), b"").decode("utf-8", errors="replace")
+    found = dataset_format or detect_batch_format(first)
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip() or (csv_header and found == "csv" and number == 1):
+            continue
+        try:
+            line = utf8_text(raw)
+            if found == "csv":
+                yield number, csv_record(line, decoder, width)
+            else:
+                yield number, json_record(line, decoder)
+        except Malformed as exc:
+            yield number, exc
 
 
 def csv_record(

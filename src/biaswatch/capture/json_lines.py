@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pajson
 
 from biaswatch.capture.diagnostics import MalformedLog
-from biaswatch.records import Malformed
+from biaswatch.records import Malformed, utf8_text
 
 __all__ = ["LineTable", "read_json_lines"]
 
@@ -111,16 +111,6 @@ def _is_utf8(content: bytes) -> bool:
     return True
 
 
-def _require_utf8(line: bytes) -> None:
-    """Raise :class:`Malformed` naming the first byte of ``line`` that is not UTF-8."""
-    try:
-        line.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Malformed(
-            f"not UTF-8 text: byte 0x{line[exc.start]:02x} at position {exc.start}"
-        ) from None
-
-
 def _parse_each_line(
     uri: str, body: bytes, parse_line: LineParser, names: tuple[str, ...], *, first_line: int
 ) -> LineTable:
@@ -133,7 +123,7 @@ def _parse_each_line(
             continue
         read += 1
         try:
-            _require_utf8(line)
+            utf8_text(line)
             row = parse_line(line)
         except Malformed as exc:
             malformed.add(uri, number, exc.reason)
@@ -158,7 +148,7 @@ def _add_tail(
 ) -> None:
     table.read += 1
     try:
-        _require_utf8(tail)
+        utf8_text(tail)
         row = parse_line(tail)
     except Malformed as exc:
         table.malformed.add(uri, number, f"truncated last line ({exc.reason})")

@@ -7,7 +7,13 @@ and text typed as pandas would type it.
 from __future__ import annotations
 
 from biaswatch.records.attributes import Attribute, excluded_positions
-from biaswatch.records.decoder import DecodingOptions, Malformed, PayloadDecoder, split_csv_line
+from biaswatch.records.decoder import (
+    DecodingOptions,
+    Malformed,
+    PayloadDecoder,
+    split_csv_line,
+    utf8_text,
+)
 from biaswatch.records.formats import PayloadFormat, media_type, payload_format
 from biaswatch.records.typing import NULL_MARKERS, text_column, typed_column, values_column
 
@@ -24,5 +30,6 @@ __all__ = [
     "split_csv_line",
     "text_column",
     "typed_column",
+    "utf8_text",
     "values_column",
 ]

@@ -31,6 +31,26 @@ class Malformed(DataError):
         self.reason = reason
 
 
+def utf8_text(line: bytes) -> str:
+    r"""The text of one record's bytes, or :class:`Malformed` naming the first bad byte.
+
+    Examples
+    --------
+    >>> utf8_text(b"1,2")
+    '1,2'
+    >>> utf8_text(b"1,\xff")
+    Traceback (most recent call last):
+    ...
+    biaswatch.records.decoder.Malformed: not UTF-8 text: byte 0xff at position 2
+    """
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Malformed(
+            f"not UTF-8 text: byte 0x{line[exc.start]:02x} at position {exc.start}"
+        ) from None
+
+
 @dataclass(frozen=True, slots=True)
 class DecodingOptions:
     """SageMaker's ``EndpointInput``/``BatchTransformInput`` attributes, plus the label's path."""

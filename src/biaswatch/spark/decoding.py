@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from biaswatch.capture.batch import csv_record, detect_batch_format, json_record
+from biaswatch.capture.batch import BatchFormat, output_records
 from biaswatch.capture.endpoint import parse_capture_line
 from biaswatch.capture.endpoint_window import decode_invocation
 from biaswatch.capture.ground_truth import parse_ground_truth_line
@@ -140,7 +140,7 @@ def decode_batch_outputs(
     options: DecodingOptions,
     schema: pa.Schema,
     settings: dict[str, str],
-    dataset_format: str | None,
+    dataset_format: BatchFormat | None,
     csv_header: bool,
 ) -> Iterator[pa.RecordBatch]:
     """Batch-transform output files (``index``, ``uri``) → one row per record (or bad line)."""
@@ -149,24 +149,22 @@ def decode_batch_outputs(
     width = len(schema) - OUTPUT - 1
     for index, uri in _files_of(batches):
         rows: list[tuple[Any, ...]] = []
-        lines = read_bytes(uri).decode("utf-8", errors="replace").split("\n")
-        found = dataset_format or detect_batch_format(next((x for x in lines if x.strip()), ""))
-        for number, line in enumerate(lines, start=1):
-            if not line.strip() or (csv_header and found == "csv" and number == 1):
-                continue
+        for number, record in output_records(
+            read_bytes(uri),
+            decoder,
+            dataset_format=dataset_format,
+            csv_header=csv_header,
+            width=width,
+        ):
             order = index * _FILE_SPAN + number * _LINE_SPAN
-            try:
-                if found == "csv":
-                    key, row, predictions = csv_record(line, decoder, width)
-                else:
-                    key, row, predictions = json_record(line, decoder)
-                if len(row) != width:
-                    raise Malformed(
-                        f"a record has {len(row)} features where the window has {width}"
-                    )
-            except Malformed as exc:
-                rows.append(_unusable(order, exc.reason, uri, number, width))
+            if not isinstance(record, Malformed) and len(record[1]) != width:
+                record = Malformed(
+                    f"a record has {len(record[1])} features where the window has {width}"
+                )
+            if isinstance(record, Malformed):
+                rows.append(_unusable(order, record.reason, uri, number, width))
                 continue
+            key, row, predictions = record
             values = [_text(v) for v in row]
             rows.append((key, 0, order, None, uri, number, _text(predictions[0]), *values))
         yield _batch(rows, schema)

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from biaswatch.analysis import AnalysisResult, Dataset, analyze
 from biaswatch.capture.assembly import TableLayout
-from biaswatch.capture.batch import manifest_files
+from biaswatch.capture.batch import BatchFormat, manifest_files
 from biaswatch.capture.diagnostics import Diagnostics, MalformedSample
 from biaswatch.capture.endpoint import capture_folder
 from biaswatch.capture.window import Window
@@ -111,7 +111,7 @@ def count_batch_window(
     destination: str,
     ground_truth_uri: str,
     window: Window,
-    dataset_format: str | None,
+    dataset_format: BatchFormat | None,
     csv_header: bool,
     options: DecodingOptions,
     layout: TableLayout,

@@ -92,13 +92,16 @@ def test_bad_manifest_and_bad_records_are_counted(base: str) -> None:
     )
     write_bytes(f"{base}/capture/output/2026/11/24/09/zz.json", b"not json")
     output = f"{base}/out/ok.out"
-    write_bytes(output, read_bytes(output) + b"7,8\n")
+    good = read_bytes(output).split(b"\n")
+    bad_byte = good[1].replace(b",", b",\xff", 1)  # a valid record, but for one byte
+    write_bytes(output, b"\n".join([good[0], bad_byte, b"7,8", b""]))
     upload_ground_truth(f"{base}/truth", [GroundTruthRecord(k, "1") for k in ids], collected_at=T)
     data = read_batch_window(f"{base}/capture", f"{base}/truth", WINDOW)
-    assert data.table.num_rows == 2
+    assert data.table.num_rows == 1
     reasons = [sample.reason for sample in data.diagnostics.malformed_samples]
     assert any("manifest is not valid JSON" in r for r in reasons)
     assert any("has 2 fields" in r for r in reasons)
+    assert "not UTF-8 text: byte 0xff at position 2" in reasons
 
 
 def test_mismatched_lengths_are_a_config_error(base: str) -> None:
