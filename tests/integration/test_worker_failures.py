@@ -16,6 +16,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -241,3 +242,54 @@ def test_an_execution_that_lost_its_slot_writes_nothing(base: str, tmp_path: Pat
     assert sorted(p.name for p in tmp_path.glob("reports/**/*.*")) == [
         "analysis.json", "diagnostics.json", "report.html",
     ]  # fmt: skip
+
+
+@pytest.fixture
+def tiny_filesystem(tmp_path: Path) -> Iterator[Path]:
+    """A 16 KiB tmpfs: the execution's files do not fit (CI runs as root, which may mount)."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(folder)], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_filesystem(base: str, tiny_filesystem: Path) -> None:
+    outcome = run_in_worker(definition(base, output_uri=str(tiny_filesystem)), T)
+    assert outcome.status is ExecutionStatus.FAILED
+    assert outcome.failure_reason is not None
+    assert outcome.failure_reason.startswith(f"StorageError: cannot write {tiny_filesystem}/")
+    assert outcome.failure_reason.endswith(": No space left on device")
+
+
+def test_the_s3_server_stopped_mid_run(base: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+    from tests.s3_server import moto_server
+
+    with ExitStack() as stack:
+        server = stack.enter_context(moto_server())
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_MAX_ATTEMPTS": "1",
+            "BIASWATCH_S3_ENDPOINT_URL": server,
+        }.items():
+            monkeypatch.setenv(name, value)
+        boto3.client("s3", endpoint_url=server).create_bucket(Bucket="reports")
+
+        def stop_the_server_then_allow() -> bool:
+            stack.close()  # the window is read; the server goes away before the writes
+            return True
+
+        outcome = run_in_worker(
+            definition(base, output_uri="s3://reports/out"),
+            T,
+            may_commit=stop_the_server_then_allow,
+        )
+    assert outcome.status is ExecutionStatus.FAILED
+    assert outcome.failure_reason is not None
+    assert outcome.failure_reason.startswith("StorageError: cannot write s3://reports/out/")
+    assert "Could not connect to the endpoint URL" in outcome.failure_reason
