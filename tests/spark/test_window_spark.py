@@ -202,3 +202,25 @@ def test_ft_runs_on_a_bounded_sample_of_configurable_size(
     failed = run_execution(definition(base, engine="spark"), T)
     assert failed.status is ExecutionStatus.FAILED
     assert "BIASWATCH_SPARK_FT_SAMPLE='none'" in (failed.failure_reason or "")
+
+
+def test_unusable_rows_are_judged_the_same(tmp_path: Path, spark: Any) -> None:
+    base = str(tmp_path)
+    data: list[Any] = list(rows(300, biased=True, seed=4))
+    for position in (3, 50, 120):
+        sex, x, label, score = data[position]
+        data[position] = ("", x, label, score)  # a missing facet value
+    for position, label in ((7, "abc"), (80, "7")):
+        sex, x, _, score = data[position]
+        data[position] = (sex, x, label, score)
+    capture_window(base, data)
+    local, spark_outcome = both(definition(base), tmp_path)
+    assert local.diagnostics is not None
+    assert spark_outcome.diagnostics is not None
+    assert local.diagnostics.unusable_rows == spark_outcome.diagnostics.unusable_rows == 5
+    for key in ("rows", "rows_decoded", "rows_without_ground_truth"):
+        assert getattr(spark_outcome.diagnostics, key) == getattr(local.diagnostics, key), key
+    assert [(s.line, s.reason) for s in spark_outcome.diagnostics.malformed_samples] == [
+        (s.line, s.reason) for s in local.diagnostics.malformed_samples
+    ]
+    assert mismatches(local.analysis, spark_outcome.analysis) == []

@@ -32,7 +32,7 @@ from biaswatch.records import (
     values_column,
 )
 
-__all__ = ["TableLayout", "WindowAssembler", "WindowData", "joined_lines"]
+__all__ = ["NUMBER", "TableLayout", "WindowAssembler", "WindowData", "joined_lines"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,7 +346,7 @@ class WindowAssembler:
         numeric = bool(self.layout.label_values) and all(map(_is_number, self.layout.label_values))
         text = pa.types.is_string(table.column(label).type)
         if numeric and text:
-            number = pc.match_substring_regex(table.column(label), _NUMBER)
+            number = pc.match_substring_regex(table.column(label), NUMBER)
             checks.append((pc.invert(number), "the label is not a number"))
         table = self._drop(table, checks)
         if text:  # the numbers were held as text beside the others: type them again
@@ -415,7 +415,7 @@ class WindowAssembler:
 
 
 _FILE, _LINE = "__file", "__line"  # a row's origin while the table is judged
-_NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
 def _missing(column: pa.Array) -> pa.Array:

@@ -15,14 +15,14 @@ from typing import Any
 import pyarrow as pa
 
 from biaswatch.analysis import AnalysisResult, Dataset, analyze
-from biaswatch.capture.assembly import TableLayout
+from biaswatch.capture.assembly import NUMBER, TableLayout
 from biaswatch.capture.batch import BatchFormat, manifest_files
 from biaswatch.capture.diagnostics import Diagnostics, MalformedSample
 from biaswatch.capture.endpoint import capture_folder
 from biaswatch.capture.window import Window
 from biaswatch.config import AnalysisConfig
 from biaswatch.errors import ConfigError
-from biaswatch.records import DecodingOptions, Malformed
+from biaswatch.records import NULL_MARKERS, DecodingOptions, Malformed
 from biaswatch.spark.counting import FT_SAMPLE, ORDER, counted_dataset, sampled_rows
 from biaswatch.spark.decoding import (
     OUTPUT,
@@ -199,12 +199,13 @@ def _count(
             .where(F.col("__n") == 1)
             .select("key", "record", layout.label)
         )
-        joined = (
+        paired = (
             records.where(F.col("problem").isNull())
             .join(truth, ["key", "record"])
-            .select(*features, layout.label, predicted, F.col("order").alias(ORDER))
-            .cache()
+            .select(*features, layout.label, predicted, F.col("order").alias(ORDER), "file", "line")
         )
+        joined, unusable, unusable_samples = _judged(paired, layout, predicted)
+        joined = joined.cache()
         rows = joined.count()
         found = replace(
             found,
@@ -213,9 +214,10 @@ def _count(
             malformed_records=malformed,
             rows_outside_window=by_problem.get(OUTSIDE, (0, 0))[0],
             rows_decoded=decoded,
-            rows_without_ground_truth=decoded - rows,
+            rows_without_ground_truth=decoded - rows - unusable,
+            unusable_rows=unusable,
             rows=rows,
-            malformed_samples=tuple(samples),
+            malformed_samples=(*samples, *unusable_samples)[:_SAMPLES],
         )
         if rows == 0:
             return SparkWindow(None, found)
@@ -229,3 +231,56 @@ def _count(
         return SparkWindow(result, found)
     finally:
         records.unpersist()
+
+
+def _judged(frame: Any, layout: TableLayout, predicted: str) -> tuple[Any, int, list[Any]]:
+    """The joined rows the analysis can use, how many it cannot, and samples of those.
+
+    The local engine's rules (:meth:`biaswatch.capture.assembly.WindowAssembler._judged`): a
+    missing label, prediction, facet or group value; a label that is not a number where the
+    label values are numbers; a label outside 0/1 where 0/1 label values meet 0/1 predictions.
+    """
+    from pyspark.sql import functions as F
+
+    def missing(name: str) -> Any:
+        return F.col(name).isNull() | F.col(name).isin(NULL_MARKERS)
+
+    numeric = bool(layout.label_values) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in layout.label_values
+    )
+    rules = [
+        (missing(layout.label), "the label is missing"),
+        (missing(predicted), "the prediction is missing"),
+        *((missing(n), f"{n!r} is missing") for n in layout.required if n in frame.columns),
+    ]
+    if numeric:
+        rules.append((~F.col(layout.label).rlike(NUMBER), "the label is not a number"))
+    frame, count, samples = _drop(frame, rules)
+    if numeric and set(layout.label_values) <= {0, 1}:
+        integer = r"^\s*[-+]?\d+\s*$"
+        shape = frame.agg(
+            F.min(F.col(layout.label).rlike(integer).cast("int")).alias("integers"),
+            F.min(F.col(predicted).isin("0", "1").cast("int")).alias("zero_one"),
+        ).first()
+        if shape is not None and shape["integers"] == 1 and shape["zero_one"] == 1:
+            outside = ~F.col(layout.label).cast("long").isin(0, 1)
+            frame, more, more_samples = _drop(frame, [(outside, "the label is neither 0 nor 1")])
+            count, samples = count + more, samples + more_samples
+    return frame.drop("file", "line"), count, samples
+
+
+def _drop(frame: Any, rules: list[tuple[Any, str]]) -> tuple[Any, int, list[Any]]:
+    """``frame`` without the rows a rule marks; their number, and samples (first reason)."""
+    from pyspark.sql import functions as F
+
+    reason = F.lit(None).cast("string")
+    for condition, why in reversed(rules):
+        reason = F.when(F.coalesce(condition, F.lit(False)), F.lit(why)).otherwise(reason)
+    judged = frame.withColumn("__unusable", reason).cache()
+    bad = judged.where(F.col("__unusable").isNotNull())
+    count = bad.count()
+    samples = [
+        MalformedSample(r["file"], r["line"], r["__unusable"])
+        for r in (bad.orderBy(ORDER).limit(_SAMPLES).collect() if count else [])
+    ]
+    return judged.where(F.col("__unusable").isNull()).drop("__unusable"), count, samples
