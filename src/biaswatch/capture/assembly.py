@@ -53,6 +53,13 @@ class TableLayout:
     """The configured label values: numbers make a label that is not a number unusable."""
 
     @property
+    def numeric_labels(self) -> bool:
+        """Whether the configured label values are all numbers."""
+        return bool(self.label_values) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in self.label_values
+        )
+
+    @property
     def feature_names(self) -> list[str] | None:
         """The feature columns' names, when the headers give them."""
         if self.headers is None:
@@ -343,7 +350,7 @@ class WindowAssembler:
                 *((n, repr(n)) for n in self.layout.required if n in table.column_names),
             )
         ]
-        numeric = bool(self.layout.label_values) and all(map(_is_number, self.layout.label_values))
+        numeric = self.layout.numeric_labels
         text = pa.types.is_string(table.column(label).type)
         if numeric and text:
             number = pc.match_substring_regex(table.column(label), NUMBER)
@@ -423,10 +430,6 @@ def _missing(column: pa.Array) -> pa.Array:
     if pa.types.is_floating(column.type):
         return pc.or_(pc.is_null(column), pc.fill_null(pc.is_nan(column), False))
     return pc.is_null(column)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _zero_one(column: pa.Array) -> bool:

@@ -245,9 +245,7 @@ def _judged(frame: Any, layout: TableLayout, predicted: str) -> tuple[Any, int, 
     def missing(name: str) -> Any:
         return F.col(name).isNull() | F.col(name).isin(NULL_MARKERS)
 
-    numeric = bool(layout.label_values) and all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in layout.label_values
-    )
+    numeric = layout.numeric_labels
     rules = [
         (missing(layout.label), "the label is missing"),
         (missing(predicted), "the prediction is missing"),
