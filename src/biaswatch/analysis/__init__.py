@@ -14,6 +14,7 @@ from biaswatch.analysis.document import (
     metric_number,
 )
 from biaswatch.analysis.engine import IntervalOptions, analyze, requested_metrics, with_intervals
+from biaswatch.analysis.points import MetricPoint, metric_points
 from biaswatch.analysis.result import AnalysisResult, FacetResult, MetricResult, StageResult
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "DocumentMetric",
     "FacetResult",
     "IntervalOptions",
+    "MetricPoint",
     "MetricResult",
     "StageResult",
     "analysis_document",
@@ -33,6 +35,7 @@ __all__ = [
     "dump_analysis",
     "json_value",
     "metric_number",
+    "metric_points",
     "read_dataset",
     "requested_metrics",
     "with_intervals",

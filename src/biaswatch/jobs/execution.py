@@ -22,10 +22,12 @@ from biaswatch.analysis import (
     SECTIONS,
     AnalysisResult,
     IntervalOptions,
+    MetricPoint,
     analysis_document,
     analyze,
     dataset_from_table,
     metric_number,
+    metric_points,
     with_intervals,
 )
 from biaswatch.capture import Diagnostics, TableLayout, Window, WindowData, read_endpoint_window
@@ -69,6 +71,8 @@ class ExecutionOutcome:
     result: AnalysisResult | None = None
     diagnostics: Diagnostics | None = None
     """What was read, joined, left out and why (None when the window was never read)."""
+    points: tuple[MetricPoint, ...] = ()
+    """The analysis's metric values, for the store's trends."""
 
 
 def execution_output_uri(definition: MonitoringJobDefinition, scheduled_time: datetime) -> str:
@@ -328,7 +332,8 @@ def run_execution(
             write_bytes(join(output, name), content)
     except StorageError as exc:
         return failed(f"StorageError: {exc}", diagnostics)
-    return ExecutionOutcome(status, output, None, violations, document, result, diagnostics)
+    points = tuple(metric_points(result, scheduled_time))
+    return ExecutionOutcome(status, output, None, violations, document, result, diagnostics, points)
 
 
 def _baseline(uri: str) -> dict[str, Any]:

@@ -21,20 +21,18 @@ from typing import Any
 
 import orjson
 
-from biaswatch.analysis import document_intervals, document_metrics
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
 from biaswatch.errors import StorageError
 from biaswatch.jobs.execution import DIAGNOSTICS_FILE, ExecutionOutcome, window_of
 from biaswatch.jobs.publishing import publish_cloudwatch, publish_prometheus
 from biaswatch.jobs.worker import Worker, run_in_worker
 from biaswatch.storage import join, read_bytes, write_bytes
-from biaswatch.store import ExecutionRow, MetricPoint, Store
+from biaswatch.store import ExecutionRow, Store
 
 __all__ = [
     "INHERITED_ENVIRONMENT",
     "LEASE",
     "POST_ANALYTICS_TIMEOUT",
-    "metric_points",
     "run_and_record",
     "run_post_analytics",
 ]
@@ -44,23 +42,6 @@ _log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 POST_ANALYTICS_TIMEOUT = 300.0
 Clock = Callable[[], datetime]
-
-
-def metric_points(document: dict[str, Any], scheduled_time: datetime) -> list[MetricPoint]:
-    """An ``analysis.json`` document as metric points, with intervals when it has them.
-
-    Undefined metrics have no value.
-    """
-    intervals = document_intervals(document)
-    points = []
-    for m in document_metrics(document):
-        lower, upper = intervals.get((m.stage, m.facet, m.facet_value, m.name), (None, None))
-        points.append(
-            MetricPoint(
-                scheduled_time, m.stage, m.facet, m.facet_value, m.name, m.value, lower, upper
-            )
-        )
-    return points
 
 
 #: What the post-analytics script inherits from this process's environment; secrets reach it
@@ -201,7 +182,7 @@ def run_and_record(
         # The store's boundary: the typed accounting becomes the execution's JSON record.
         counts = {} if outcome.diagnostics is None else outcome.diagnostics.to_json()
         if outcome.analysis is not None:
-            store.add_metric_points(name, metric_points(outcome.analysis, scheduled_time))
+            store.add_metric_points(name, outcome.points)
             published = publish_cloudwatch(
                 definition, scheduled_time, outcome.analysis, outcome.output_uri
             )

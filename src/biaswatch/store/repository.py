@@ -10,7 +10,6 @@ is ended ``Failed`` by :meth:`Store.fail_expired`, never run twice.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -18,6 +17,7 @@ from sqlalchemy import CursorResult, Engine, Result, delete, func, select, updat
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from biaswatch.analysis.points import MetricPoint
 from biaswatch.config.names import check_name
 from biaswatch.errors import ConfigError
 from biaswatch.status import ExecutionStatus, ScheduleStatus
@@ -31,20 +31,6 @@ from biaswatch.store.schema import (
 )
 
 __all__ = ["MetricPoint", "Store"]
-
-
-@dataclass(frozen=True, slots=True)
-class MetricPoint:
-    """One metric value of one execution."""
-
-    scheduled_time: datetime
-    stage: str
-    facet: str
-    facet_value: str
-    metric: str
-    value: float | None
-    lower: float | None = None
-    upper: float | None = None
 
 
 def _changed(result: Result[Any]) -> int:
