@@ -293,3 +293,23 @@ def test_the_s3_server_stopped_mid_run(base: str, monkeypatch: pytest.MonkeyPatc
     assert outcome.failure_reason is not None
     assert outcome.failure_reason.startswith("StorageError: cannot write s3://reports/out/")
     assert "Could not connect to the endpoint URL" in outcome.failure_reason
+
+
+def test_a_filesystem_that_raises_anything_fails_the_execution_with_where(
+    base: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's boundary: any exception becomes the reason, with its type and location."""
+    import biaswatch.jobs.execution as execution
+    from biaswatch.jobs import worker
+
+    def broken_write(uri: str, content: bytes) -> None:
+        raise RuntimeError(f"the filesystem gave up on {uri}")
+
+    monkeypatch.setattr(execution, "write_bytes", broken_write)
+    request = (definition(base).model_dump_json(), T, dict(os.environ))
+    outcome = worker._execute(request, lambda: True)
+    assert outcome.status is ExecutionStatus.FAILED
+    assert outcome.failure_reason is not None
+    assert outcome.failure_reason.startswith("RuntimeError: the filesystem gave up on ")
+    assert outcome.failure_reason.endswith("(at test_worker_failures.py:" + str(
+        broken_write.__code__.co_firstlineno + 1) + ", in broken_write)")  # fmt: skip
