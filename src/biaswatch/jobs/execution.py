@@ -13,7 +13,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -76,8 +76,18 @@ class ExecutionOutcome:
 
 
 def execution_output_uri(definition: MonitoringJobDefinition, scheduled_time: datetime) -> str:
-    """``<output>/<endpoint>/<schedule>/yyyy/mm/dd/hh`` (batch: ``<output>/<schedule>/…``)."""
+    """``<output>/<endpoint>/<schedule>/yyyy/mm/dd/hh`` (batch: ``<output>/<schedule>/…``).
+
+    A slot that is not on the hour (a schedule more frequent than hourly) gets a folder of its
+    own below its hour's, ``…/hh/MM`` (``…/hh/MM-SS`` with seconds), so that no slot's files
+    overwrite another's; hourly slots keep SageMaker's layout.
+    """
     parts = [definition.schedule_name, hour_folder(scheduled_time)]
+    moment = scheduled_time.astimezone(UTC)
+    if moment.second or moment.microsecond:
+        parts.append(moment.strftime("%M-%S"))
+    elif moment.minute:
+        parts.append(moment.strftime("%M"))
     if isinstance(definition.data_input, EndpointInputDefinition):
         parts.insert(0, definition.data_input.endpoint_name)
     return join(definition.output_uri, *parts)

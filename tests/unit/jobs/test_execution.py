@@ -191,3 +191,24 @@ def test_an_intersectional_facet_in_a_monitoring_window(base: str) -> None:
     entries = outcome.analysis["post_training_bias_metrics"]["facets"]["sex × x"]
     assert all(" × " in entry["value_or_threshold"] for entry in entries)
     assert len(entries) > 50  # every (sex, x) combination in the window, one-vs-rest
+
+
+def test_slots_more_frequent_than_hourly_have_folders_of_their_own() -> None:
+    from datetime import timedelta
+
+    from biaswatch.jobs.execution import execution_output_uri
+
+    chosen = definition("memory://x")
+    folders = [
+        execution_output_uri(chosen, T + timedelta(minutes=minutes))
+        for minutes in (0, 15, 30, 45, 60)
+    ]
+    root = "memory://x/reports/ep/hourly-bias/2026/11/24"
+    assert folders == [
+        f"{root}/10",  # on the hour: SageMaker's layout, unchanged
+        f"{root}/10/15",
+        f"{root}/10/30",
+        f"{root}/10/45",
+        f"{root}/11",
+    ]
+    assert execution_output_uri(chosen, T + timedelta(seconds=90)) == f"{root}/10/01-30"
