@@ -37,6 +37,11 @@ class ExecutionStatus(StrEnum):
             ExecutionStatus.STOPPED,
         )
 
+    @property
+    def analysed(self) -> bool:
+        """Whether the execution ended having analysed its window (with or without violations)."""
+        return self in (ExecutionStatus.COMPLETED, ExecutionStatus.COMPLETED_WITH_VIOLATIONS)
+
 
 class JobStatus(StrEnum):
     """A baselining job's status (``ProcessingJobStatus``)."""

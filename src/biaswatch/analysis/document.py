@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from biaswatch.analysis.result import AnalysisResult, FacetResult, StageResult
 from biaswatch.metrics import MetricValue
+from biaswatch.storage import json_bytes
 
 __all__ = [
     "SECTIONS",
@@ -110,7 +109,7 @@ def _intervals(result: AnalysisResult) -> dict[str, Any]:
 
 def dump_analysis(result: AnalysisResult) -> bytes:
     """``analysis.json`` as bytes (UTF-8, indented, with a final newline)."""
-    return orjson.dumps(analysis_document(result), option=orjson.OPT_INDENT_2) + b"\n"
+    return json_bytes(analysis_document(result))
 
 
 def metric_number(value: Any) -> float | None:

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-import orjson
 
 from biaswatch.clarify import BiasConfig, DataConfig, ModelConfig, ModelPredictedLabelConfig
 from biaswatch.demo.dataset import FEATURES, FEMALE, LABEL
@@ -27,7 +26,7 @@ from biaswatch.model_monitor import (
     ModelBiasMonitor,
     MonitoringExecution,
 )
-from biaswatch.storage import write_bytes
+from biaswatch.storage import json_bytes, write_bytes
 
 __all__ = [
     "FACET",
@@ -122,7 +121,7 @@ def create_schedule(
 
 def write_json(uri: str, document: dict[str, Any]) -> str:
     """Write a JSON document (indented) and return its URI."""
-    write_bytes(uri, orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    write_bytes(uri, json_bytes(document))
     return uri
 
 

@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pyarrow as pa
 
 from biaswatch.analysis import (
@@ -28,7 +27,7 @@ from biaswatch.config import config_from_dict
 from biaswatch.config.settings import engine_setting, spark_ft_sample
 from biaswatch.errors import BiaswatchError, ConfigError
 from biaswatch.report import render_report
-from biaswatch.storage import join, locate, read_bytes, write_bytes
+from biaswatch.storage import join, json_bytes, locate, read_bytes, write_bytes
 from biaswatch.store import BaseliningJobRow, JobStatus, Store
 
 __all__ = ["BaselineOutcome", "Predictor", "record_baselining_job", "run_baselining_job"]
@@ -126,8 +125,8 @@ def _write(
     """Write the baseline's ``analysis_config.json``, ``analysis.json`` and ``report.html``."""
     document = analysis_document(result)
     analysis_uri = join(output_uri, "analysis.json")
-    write_bytes(join(output_uri, "analysis_config.json"), _json(analysis_config))
-    write_bytes(analysis_uri, _json(document))
+    write_bytes(join(output_uri, "analysis_config.json"), json_bytes(analysis_config))
+    write_bytes(analysis_uri, json_bytes(document))
     report = render_report(result, title="Bias baseline", subtitle=f"dataset {dataset_uri}")
     write_bytes(join(output_uri, "report.html"), report.encode())
     return BaselineOutcome(output_uri, analysis_uri, document, result)
@@ -165,7 +164,3 @@ def record_baselining_job(
     row.status, row.ended_at = JobStatus.COMPLETED.value, clock()
     store.save_baselining_job(row)
     return outcome
-
-
-def _json(document: dict[str, Any]) -> bytes:
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"

@@ -41,10 +41,11 @@ from biaswatch.jobs.engine import resolve_engine
 from biaswatch.records import DecodingOptions
 from biaswatch.report import Comparison, MetricKey, render_report
 from biaswatch.status import ExecutionStatus
-from biaswatch.storage import hour_folder, join, read_bytes, write_bytes
+from biaswatch.storage import hour_folder, join, json_bytes, read_bytes, write_bytes
 
 __all__ = [
     "DIAGNOSTICS_FILE",
+    "LOST",
     "ExecutionOutcome",
     "execution_output_uri",
     "run_execution",
@@ -273,7 +274,9 @@ def run_execution(
     started = time.perf_counter()
     window = window_of(definition, scheduled_time)
 
-    def failed(reason: str, diagnostics: Diagnostics | None) -> ExecutionOutcome:
+    def failed(
+        reason: str, diagnostics: Diagnostics | None, timings: dict[str, float]
+    ) -> ExecutionOutcome:
         if may_commit():
             _write_failure_diagnostics(output, diagnostics, timings, window, reason)
         return ExecutionOutcome(ExecutionStatus.FAILED, output, reason, diagnostics=diagnostics)
@@ -287,12 +290,12 @@ def run_execution(
             data = _read_window(definition, window)
             diagnostics = data.diagnostics
     except BiaswatchError as exc:
-        timings = {"read_seconds": round(time.perf_counter() - started, 3)}
-        return failed(f"reading the window failed: {exc}", None)
+        read = {"read_seconds": round(time.perf_counter() - started, 3)}
+        return failed(f"reading the window failed: {exc}", None, read)
     timings = {"read_seconds": round(time.perf_counter() - started, 3)}
     reason = _empty_reason(diagnostics, window, definition)
     if reason is not None:
-        return failed(reason, diagnostics)
+        return failed(reason, diagnostics, timings)
     try:
         if data is not None:
             result = _analyse(definition, data)
@@ -308,7 +311,7 @@ def run_execution(
         )
         violations: tuple[Violation, ...] = ()
         comparison = None
-        files = {"analysis.json": _json(document)}
+        files = {"analysis.json": json_bytes(document)}
         if definition.baseline_constraints_uri:
             baseline = _baseline(definition.baseline_constraints_uri)
             violations = tuple(
@@ -320,7 +323,7 @@ def run_execution(
                 )
             )
             comparison = _comparison(document, baseline, violations)
-            files["constraint_violations.json"] = _json(violations_document(list(violations)))
+            files["constraint_violations.json"] = json_bytes(violations_document(list(violations)))
         subtitle = f"{definition.schedule_name}, scheduled {scheduled_time.isoformat()}"
         report = render_report(
             result,
@@ -332,7 +335,7 @@ def run_execution(
         )
         files["report.html"] = report.encode()
     except (BiaswatchError, orjson.JSONDecodeError) as exc:
-        return failed(f"{type(exc).__name__}: {exc}", diagnostics)
+        return failed(f"{type(exc).__name__}: {exc}", diagnostics, timings)
     status = ExecutionStatus.COMPLETED_WITH_VIOLATIONS if violations else ExecutionStatus.COMPLETED
     files[DIAGNOSTICS_FILE] = _diagnostics_document(diagnostics, timings, window, status, None)
     if not may_commit():
@@ -341,7 +344,7 @@ def run_execution(
         for name, content in files.items():
             write_bytes(join(output, name), content)
     except StorageError as exc:
-        return failed(f"StorageError: {exc}", diagnostics)
+        return failed(f"StorageError: {exc}", diagnostics, timings)
     points = tuple(metric_points(result, scheduled_time))
     return ExecutionOutcome(status, output, None, violations, document, result, diagnostics, points)
 
@@ -436,10 +439,6 @@ def _details(
     ]
 
 
-def _json(document: dict[str, Any]) -> bytes:
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
-
-
 def _write_failure_diagnostics(
     output: str,
     diagnostics: Diagnostics | None,
@@ -464,7 +463,7 @@ def _diagnostics_document(
     status: ExecutionStatus,
     reason: str | None,
 ) -> bytes:
-    return _json(
+    return json_bytes(
         {
             "status": status.value,
             "failure_reason": reason,

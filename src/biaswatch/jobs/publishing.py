@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import orjson
 from prometheus_client import CollectorRegistry
 
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
@@ -24,7 +23,7 @@ from biaswatch.publish import (
     write_textfile,
 )
 from biaswatch.status import ExecutionStatus
-from biaswatch.storage import join, write_bytes
+from biaswatch.storage import join, json_bytes, write_bytes
 from biaswatch.store import Store
 
 __all__ = [
@@ -36,8 +35,6 @@ __all__ = [
 ]
 
 CLOUDWATCH_FILE = "cloudwatch_metrics.json"
-ANALYSED = (ExecutionStatus.COMPLETED, ExecutionStatus.COMPLETED_WITH_VIOLATIONS)
-UNANALYSED = (ExecutionStatus.FAILED, ExecutionStatus.STOPPED)
 
 
 def _cloudwatch_enabled(definition: MonitoringJobDefinition) -> bool:
@@ -76,7 +73,7 @@ def publish_cloudwatch(
     report: dict[str, Any] = {"status": "Written", "metrics": len(request["MetricData"])}
     report["uri"] = uri
     try:
-        write_bytes(uri, orjson.dumps(request, option=orjson.OPT_INDENT_2) + b"\n")
+        write_bytes(uri, json_bytes(request))
         if mode == "send":
             send_metric_data(request, endpoint_url=cloudwatch_endpoint_url())
             report["status"] = "Sent"
@@ -97,7 +94,9 @@ def schedule_snapshots(store: Store) -> list[ScheduleSnapshot]:
         latest = store.latest_finished(schedule.name)
         if latest is None:
             continue
-        analysed = store.latest_finished(schedule.name, statuses=ANALYSED)
+        analysed = store.latest_finished(
+            schedule.name, statuses=[s for s in ExecutionStatus if s.analysed]
+        )
         endpoint = (schedule.definition.get("endpoint_input") or {}).get("endpoint_name")
         metrics = [] if analysed is None else [
             LatestMetric(p.stage, p.facet, p.facet_value, p.metric, p.value)
@@ -113,7 +112,9 @@ def schedule_snapshots(store: Store) -> list[ScheduleSnapshot]:
                 latest.scheduled_time,
                 0 if analysed is None else int((analysed.counts or {}).get("violations", 0)),
                 metrics,
-                failures=sum(counts.get(s.value, 0) for s in UNANALYSED),
+                failures=sum(
+                    counts.get(s.value, 0) for s in ExecutionStatus if s.finished and not s.analysed
+                ),
             )
         )
     return snapshots

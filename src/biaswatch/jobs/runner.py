@@ -26,7 +26,7 @@ from biaswatch.errors import StorageError
 from biaswatch.jobs.execution import DIAGNOSTICS_FILE, ExecutionOutcome, window_of
 from biaswatch.jobs.publishing import publish_cloudwatch, publish_prometheus
 from biaswatch.jobs.worker import Worker, run_in_worker
-from biaswatch.storage import join, read_bytes, write_bytes
+from biaswatch.storage import join, json_bytes, read_bytes, write_bytes
 from biaswatch.store import ExecutionRow, Store
 
 __all__ = [
@@ -129,7 +129,7 @@ def _add_to_diagnostics(output_uri: str, key: str, report: dict[str, Any]) -> No
     try:
         document = orjson.loads(read_bytes(uri))
         document[key] = report
-        write_bytes(uri, orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+        write_bytes(uri, json_bytes(document))
     except (StorageError, orjson.JSONDecodeError, TypeError) as exc:
         _log.warning("could not add %s to %s: %s", key, uri, exc)
 

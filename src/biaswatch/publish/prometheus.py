@@ -29,6 +29,8 @@ from prometheus_client import CollectorRegistry, write_to_textfile
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from biaswatch.status import ExecutionStatus
+
 __all__ = [
     "FINISHED_STATUSES",
     "BiasMetricsCollector",
@@ -37,7 +39,7 @@ __all__ = [
     "write_textfile",
 ]
 
-FINISHED_STATUSES = ("Completed", "CompletedWithViolations", "Failed", "Stopped")
+FINISHED_STATUSES = tuple(status.value for status in ExecutionStatus if status.finished)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +68,7 @@ class ScheduleSnapshot:
     @property
     def failed(self) -> bool:
         """Whether the latest execution analysed nothing (Failed or Stopped)."""
-        return self.status in ("Failed", "Stopped")
+        return not ExecutionStatus(self.status).analysed
 
 
 class BiasMetricsCollector(Collector):

@@ -5,7 +5,7 @@ Atomic writes, and the ``yyyy/mm/dd/hh`` hour partitions capture and ground trut
 
 from __future__ import annotations
 
-from biaswatch.storage.files import exists, list_files, read_bytes, write_bytes
+from biaswatch.storage.files import exists, json_bytes, list_files, read_bytes, write_bytes
 from biaswatch.storage.location import Location, join, locate
 from biaswatch.storage.partitions import (
     HourFile,
@@ -22,6 +22,7 @@ __all__ = [
     "hour_folder",
     "hours_between",
     "join",
+    "json_bytes",
     "list_files",
     "list_hour_files",
     "locate",

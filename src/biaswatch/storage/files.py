@@ -8,10 +8,24 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import Any
+
+import orjson
 
 from biaswatch.storage.location import locate, translated_errors
 
-__all__ = ["exists", "list_files", "read_bytes", "write_bytes"]
+__all__ = ["exists", "json_bytes", "list_files", "read_bytes", "write_bytes"]
+
+
+def json_bytes(document: Any) -> bytes:
+    r"""A JSON document as biaswatch writes its files: indented, ending with a newline.
+
+    Examples
+    --------
+    >>> json_bytes({"a": [1]})
+    b'{\n  "a": [\n    1\n  ]\n}\n'
+    """
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
 
 
 def read_bytes(uri: str) -> bytes:
