@@ -2,8 +2,8 @@
 
 The seed's real-time sample: a baseline, an hourly schedule over an endpoint's capture, biased
 traffic in the 09:00 hour; executions at 10:00 (CompletedWithViolations: the window holds the
-biased traffic) and 07:00 (Failed: no capture). Building it runs two executions in worker
-processes (a few seconds each).
+biased traffic; rerun once, so it shows attempt 2) and 07:00 (Failed: no capture). Building it
+runs three executions in worker processes (a few seconds each).
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def build_state(folder: Path) -> tuple[Store, dict[str, Any]]:
         monitor = monitor_with_baseline(env, BIAS)
         schedule_endpoint(monitor, BIAS, env)
         capture_traffic(env, bias=True)
-        biased = monitor.run_execution(scheduled_time=T)
+        monitor.run_execution(scheduled_time=T)
+        biased = monitor.run_execution(scheduled_time=T, rerun=True)
         failed = monitor.run_execution(scheduled_time=T - timedelta(hours=3))
     return env["store"], {
         "violations": biased.row.id,

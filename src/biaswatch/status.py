@@ -1,10 +1,10 @@
-"""The statuses of schedules, executions and baselining jobs (SageMaker's values)."""
+"""Statuses of schedules, executions, baselining jobs (SageMaker's), and attempts' triggers."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ExecutionStatus", "JobStatus", "ScheduleStatus"]
+__all__ = ["ExecutionStatus", "JobStatus", "ScheduleStatus", "Trigger"]
 
 
 class ScheduleStatus(StrEnum):
@@ -49,3 +49,16 @@ class JobStatus(StrEnum):
     IN_PROGRESS = "InProgress"
     COMPLETED = "Completed"
     FAILED = "Failed"
+
+
+class Trigger(StrEnum):
+    """What started an attempt of an execution (biaswatch's; SageMaker has one attempt)."""
+
+    SCHEDULED = "scheduled"
+    """The scheduler, when the slot's time came (or caught up after downtime)."""
+    MANUAL = "manual"
+    """``run_execution`` / ``biaswatch executions run``."""
+    BACKFILL = "backfill"
+    """``backfill`` / ``biaswatch backfill``."""
+    LATE_GROUND_TRUTH = "late-ground-truth"
+    """The scheduler, because the slot's ground truth grew after its latest attempt read it."""

@@ -45,6 +45,7 @@ def test_the_tree_is_what_the_readme_lists() -> None:
         "demo",
         "endpoints list",
         "endpoints register",
+        "executions attempts",
         "executions list",
         "executions run",
         "ground-truth upload",

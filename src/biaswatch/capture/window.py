@@ -5,7 +5,8 @@ capture record in the hour folders from ``hour(T + start)`` through ``hour(T + e
 included (observed in real service runs: records captured after T but before the run are
 analysed too). biaswatch does the same by default; ``cut_at_inference_time`` keeps only records
 whose inference time is in ``[T + start, T + end)`` instead. Ground truth is read from the hour
-of ``T + start - ground_truth_lookback`` through the hour of T.
+of ``T + start - ground_truth_lookback`` through the hour of T; a rerun that counts late labels
+reads on through the hour of its ``ground_truth_until``.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ class Window:
     end_offset: timedelta = timedelta(0)
     ground_truth_lookback: timedelta = timedelta(0)
     cut_at_inference_time: bool = False
+    ground_truth_until: datetime | None = None
+    """Read ground truth uploaded up to this time, when it is after T (a rerun's late labels)."""
 
     def __post_init__(self) -> None:
         if self.scheduled_time.tzinfo is None:
@@ -91,6 +94,7 @@ class Window:
         *,
         ground_truth_lookback: str | None = None,
         cut_at_inference_time: bool = False,
+        ground_truth_until: datetime | None = None,
     ) -> Window:
         """Build a window from SageMaker's offset strings."""
         lookback = (
@@ -104,6 +108,7 @@ class Window:
             parse_offset(end, field="end_time_offset"),
             lookback,
             cut_at_inference_time,
+            ground_truth_until,
         )
 
     @property
@@ -120,9 +125,18 @@ class Window:
         """The capture hour folders to read: ``hour(start)`` through ``hour(end)``, inclusive."""
         return hours_between(self.start, self.end)
 
+    @property
+    def ground_truth_end(self) -> datetime:
+        """The time whose hour folder is the last ground truth is read from: T, or later."""
+        until = self.ground_truth_until
+        return self.scheduled_time if until is None else max(until, self.scheduled_time)
+
     def ground_truth_hours(self) -> list[datetime]:
-        """The ground-truth hour folders: ``hour(start - lookback)`` through ``hour(T)``."""
-        return hours_between(self.start - self.ground_truth_lookback, self.scheduled_time)
+        """The ground-truth hour folders: ``hour(start - lookback)`` through ``hour(T)``.
+
+        Through the hour of ``ground_truth_until`` instead when that is later.
+        """
+        return hours_between(self.start - self.ground_truth_lookback, self.ground_truth_end)
 
     def keeps(self, inference_time: datetime) -> bool:
         """Whether a record read from the window's hour folders is analysed.

@@ -17,6 +17,7 @@ from biaswatch.cli.common import (
     print_rows,
     require_schedule,
 )
+from biaswatch.errors import ConfigError
 from biaswatch.status import ExecutionStatus
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ def _summary(execution: MonitoringExecution) -> str:
     row = execution.row
     counts = row.counts or {}
     text = f"{row.scheduled_time.isoformat()}  {row.status}"
+    if execution.attempt > 1:
+        text += f" (attempt {execution.attempt})"
     if row.status == ExecutionStatus.COMPLETED_WITH_VIOLATIONS:
         text += f" ({counts.get('violations', 0)} violations)"
     if row.failure_reason:
@@ -46,7 +49,7 @@ def list_executions(
     limit: Annotated[int, typer.Option(help="Show the latest N.")] = 100,
     as_json: AsJson = False,
 ) -> None:
-    """List a schedule's executions, oldest first."""
+    """List a schedule's executions, oldest first (each shows its latest finished attempt)."""
     store = open_store()
     require_schedule(store, schedule)
     rows = []
@@ -56,6 +59,7 @@ def list_executions(
             {
                 "scheduled_time": row.scheduled_time.isoformat(),
                 "status": row.status,
+                "attempts": row.attempts,
                 "violations": counts.get("violations"),
                 "rows": counts.get("rows"),
                 "failure_reason": row.failure_reason,
@@ -65,16 +69,61 @@ def list_executions(
     print_rows(rows, as_json=as_json)
 
 
+ScheduledTime = Annotated[str, typer.Option("--scheduled-time", help="The slot (ISO-8601, UTC).")]
+
+
+@app.command("attempts")
+def list_attempts(
+    schedule: Schedule, scheduled_time: ScheduledTime, as_json: AsJson = False
+) -> None:
+    """List the attempts of one execution, latest first: trigger, status, reason, output."""
+    store = open_store()
+    require_schedule(store, schedule)
+    moment = parse_time(scheduled_time, "--scheduled-time")
+    row = store.execution_at(schedule, moment)
+    if row is None:
+        raise ConfigError(
+            f"schedule {schedule!r} has no execution at {moment.isoformat()}",
+            field="--scheduled-time",
+            value=scheduled_time,
+        )
+    rows = [
+        {
+            "attempt": a.number,
+            "trigger": a.trigger,
+            "status": a.status,
+            "started_at": a.started_at.isoformat(),
+            "ended_at": a.ended_at.isoformat() if a.ended_at else None,
+            "ground_truth_until": a.ground_truth_until.isoformat()
+            if a.ground_truth_until
+            else None,
+            "rows": (a.counts or {}).get("rows"),
+            "failure_reason": a.failure_reason,
+            "output": a.output_uri,
+        }
+        for a in store.attempts(row.id)
+    ]
+    print_rows(rows, as_json=as_json)
+
+
 @app.command("run")
 def run(
     schedule: Schedule,
-    scheduled_time: Annotated[
-        str, typer.Option("--scheduled-time", help="The slot to run (ISO-8601, UTC).")
-    ],
+    scheduled_time: ScheduledTime,
+    rerun: Annotated[
+        bool,
+        typer.Option(
+            "--rerun",
+            help="Run a new attempt of a slot that has run (reading late ground truth too).",
+        ),
+    ] = False,
 ) -> None:
-    """Run one execution now and wait for it; exit 0 Completed, 3 with violations, 1 failed."""
+    """Run one execution now and wait for it; exit 0 Completed, 3 with violations, 1 failed.
+
+    A slot that has run already is shown as it is, unless --rerun.
+    """
     monitor = attach(open_store(), schedule)
-    execution = monitor.run_execution(parse_time(scheduled_time, "--scheduled-time"))
+    execution = monitor.run_execution(parse_time(scheduled_time, "--scheduled-time"), rerun=rerun)
     console.print(_summary(execution))
     console.print(f"output: {execution.output.destination}")
     raise typer.Exit(exit_code(execution.row.status))
@@ -84,11 +133,19 @@ def backfill_command(
     schedule: Schedule,
     start: Annotated[str, typer.Option("--start", help="First scheduled time (ISO-8601).")],
     end: Annotated[str, typer.Option("--end", help="Last scheduled time (ISO-8601).")],
+    rerun: Annotated[
+        str | None,
+        typer.Option(
+            "--rerun", help="Also rerun slots that ran: 'failed' (failed or stopped) or 'all'."
+        ),
+    ] = None,
 ) -> None:
     """Run every scheduled time from --start to --end that has not run yet, oldest first.
 
     Exits 3 when any execution found violations, 1 when any failed, else 0.
     """
+    if rerun not in (None, "failed", "all"):
+        raise ConfigError(f"--rerun {rerun!r}: choose failed or all", field="--rerun", value=rerun)
     monitor = attach(open_store(), schedule)
     first, last = parse_time(start, "--start"), parse_time(end, "--end")
     times = monitor.scheduled_times(first, last)
@@ -107,7 +164,7 @@ def backfill_command(
             codes.append(exit_code(execution.row.status))
             progress.advance(task)
 
-        monitor.backfill(first, last, on_execution=ended)
+        monitor.backfill(first, last, rerun=rerun, on_execution=ended)  # type: ignore[arg-type]
     violations = sum(code == 3 for code in codes)
     failed = sum(code == 1 for code in codes)
     console.print(

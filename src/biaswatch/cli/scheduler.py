@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from biaswatch.cli.common import console, open_store
+from biaswatch.cli.common import console, exit_code, open_store
 from biaswatch.errors import ConfigError
 
 __all__ = ["scheduler_command"]
@@ -28,8 +28,28 @@ def scheduler_command(
         int | None, typer.Option(help="Serve Prometheus /metrics on this port.", min=0, max=65535)
     ] = None,
     metrics_host: Annotated[str, typer.Option(help="The /metrics address.")] = "127.0.0.1",
+    reevaluate_interval: Annotated[
+        float,
+        typer.Option(
+            help="Seconds between looks at re-evaluating schedules' ground truth.", min=0.01
+        ),
+    ] = 300.0,
+    reevaluations_per_tick: Annotated[
+        int, typer.Option(help="Late-ground-truth reruns started per look, at most.", min=1)
+    ] = 4,
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once", help="Run one round (due slots and re-evaluations), wait for it, exit."
+        ),
+    ] = False,
 ) -> None:
-    """Run due executions until SIGTERM or Ctrl-C; running executions finish first."""
+    """Run due executions until SIGTERM or Ctrl-C; running executions finish first.
+
+    Schedules created with --reevaluate-within also get their recent slots rerun when their
+    ground truth grows. With --once: one round, then exit (0, or 1 when an execution failed,
+    3 when one found violations), for cron jobs and CI.
+    """
     from prometheus_client import start_http_server
 
     from biaswatch.jobs.publishing import metrics_registry
@@ -45,8 +65,22 @@ def scheduler_command(
             poll_interval=timedelta(seconds=poll_interval),
             catch_up=timedelta(hours=catch_up_hours),
             workers=workers,
+            reevaluation_interval=timedelta(seconds=reevaluate_interval),
+            reevaluations_per_tick=reevaluations_per_tick,
         ),
     )
+    if once:
+        ran = scheduler.run_once()
+        for row in ran:
+            attempt = f" (attempt {row.attempt})" if (row.attempt or 1) > 1 else ""
+            reason = f": {row.failure_reason}" if row.failure_reason else ""
+            console.print(
+                f"{row.schedule_name} {row.scheduled_time.isoformat()}  {row.status}"
+                f"{attempt}{reason}"
+            )
+        console.print(f"{len(ran)} executions ran.")
+        codes = {exit_code(row.status) for row in ran}
+        raise typer.Exit(1 if 1 in codes else 3 if 3 in codes else 0)
 
     def shut_down(signum: int, _frame: FrameType | None) -> None:
         console.print(f"{signal.Signals(signum).name}: finishing running executions, then stopping")

@@ -71,6 +71,12 @@ def create(
     min_facet_size: Annotated[
         int, typer.Option(help="Facet entries with fewer rows never alert.")
     ] = 0,
+    reevaluate_within: Annotated[
+        str | None,
+        typer.Option(
+            help="Rerun slots this recent (ISO-8601, e.g. P2D) when their ground truth grows."
+        ),
+    ] = None,
 ) -> None:
     """Create a monitoring schedule over an endpoint's or a batch job's capture."""
     from biaswatch.model_monitor import BatchTransformInput, EndpointInput, ModelBiasMonitor
@@ -122,6 +128,7 @@ def create(
             engine=_engine(engine),
             confidence_level=confidence_level,
             violation_rules={"rule": rule, "min_facet_size": min_facet_size},
+            reevaluate_within=reevaluate_within,
         )
     except ValueError as exc:  # the SDK's messages are ValueErrors; show them as config errors
         if isinstance(exc, ConfigError):

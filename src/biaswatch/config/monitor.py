@@ -7,14 +7,49 @@ JSON; every execution runs from it. Exactly one of ``endpoint_input`` and
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Literal
 
+import isodate
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from biaswatch.config.names import check_name
 from biaswatch.config.rules import ViolationRules
+from biaswatch.errors import ConfigError
 
-__all__ = ["BatchInputDefinition", "EndpointInputDefinition", "MonitoringJobDefinition"]
+__all__ = [
+    "LATE_GROUND_TRUTH_LIMIT",
+    "BatchInputDefinition",
+    "EndpointInputDefinition",
+    "MonitoringJobDefinition",
+    "parse_period",
+]
+
+#: How long after a slot's scheduled time a rerun counts labels, unless the schedule re-evaluates.
+LATE_GROUND_TRUTH_LIMIT = timedelta(days=7)
+
+
+def parse_period(text: str, *, field: str) -> timedelta:
+    """A positive ISO-8601 duration of days, hours or minutes, such as ``P2D`` or ``PT6H``."""
+    try:
+        period = isodate.parse_duration(text)
+    except (isodate.ISO8601Error, ValueError, TypeError) as exc:
+        raise ConfigError(
+            f"{field} = {text!r}: not an ISO-8601 duration such as P2D or PT6H",
+            field=field,
+            value=text,
+        ) from exc
+    if not isinstance(period, timedelta):
+        raise ConfigError(
+            f"{field} = {text!r}: months and years have no fixed length; use days or hours",
+            field=field,
+            value=text,
+        )
+    if period <= timedelta(0):
+        raise ConfigError(
+            f"{field} = {text!r}: must be a positive period, such as P2D", field=field, value=text
+        )
+    return period
 
 
 class _Input(BaseModel):
@@ -74,11 +109,31 @@ class MonitoringJobDefinition(BaseModel):
     bootstrap_resamples: int = Field(default=1000, ge=100)
     violation_rules: ViolationRules = Field(default_factory=ViolationRules)
     """Opt-in alert rules; the default is SageMaker's ``abs(current) > abs(baseline)``."""
+    reevaluate_within: str | None = None
+    """Opt-in (ISO-8601, e.g. ``P2D``): rerun a slot this recent when its ground truth grows."""
 
     @field_validator("schedule_name")
     @classmethod
     def _named(cls, name: str) -> str:
         return check_name(name, field="monitor_schedule_name")
+
+    @field_validator("reevaluate_within")
+    @classmethod
+    def _period(cls, text: str | None) -> str | None:
+        if text is not None:
+            parse_period(text, field="reevaluate_within")
+        return text
+
+    @property
+    def late_ground_truth_limit(self) -> timedelta:
+        """How long after a scheduled time a rerun counts labels uploaded late.
+
+        The re-evaluation period when the schedule has one (a manual rerun then counts what
+        re-evaluation would), else :data:`LATE_GROUND_TRUTH_LIMIT`.
+        """
+        if self.reevaluate_within is None:
+            return LATE_GROUND_TRUTH_LIMIT
+        return parse_period(self.reevaluate_within, field="reevaluate_within")
 
     @model_validator(mode="after")
     def _one_input(self) -> MonitoringJobDefinition:

@@ -5,6 +5,9 @@
 ``<output>/<endpoint>/<schedule>/yyyy/mm/dd/hh/`` (batch: no endpoint level),
 ``analysis.json``, ``constraint_violations.json`` (when there is a baseline), ``report.html``
 and ``diagnostics.json``. Nothing here records to the store; :mod:`biaswatch.jobs.runner` does.
+
+A slot's folder holds its latest attempt's files: a rerun first moves the files of the attempt
+they belong to into ``attempts/<n>/`` below it (see :class:`AttemptPlan`).
 """
 
 from __future__ import annotations
@@ -40,12 +43,25 @@ from biaswatch.errors import BaselineError, BiaswatchError, StorageError
 from biaswatch.jobs.engine import resolve_engine
 from biaswatch.records import DecodingOptions
 from biaswatch.report import Comparison, MetricKey, render_report
-from biaswatch.status import ExecutionStatus
-from biaswatch.storage import hour_folder, join, json_bytes, read_bytes, write_bytes
+from biaswatch.status import ExecutionStatus, Trigger
+from biaswatch.storage import (
+    FileStamp,
+    copy_file,
+    delete_file,
+    hour_folder,
+    join,
+    json_bytes,
+    list_files,
+    list_hour_stamps,
+    read_bytes,
+    write_bytes,
+)
 
 __all__ = [
+    "ATTEMPTS_FOLDER",
     "DIAGNOSTICS_FILE",
     "LOST",
+    "AttemptPlan",
     "ExecutionOutcome",
     "execution_output_uri",
     "run_execution",
@@ -53,11 +69,29 @@ __all__ = [
 ]
 
 DIAGNOSTICS_FILE = "diagnostics.json"
+#: Below a slot's folder, where the files of its earlier attempts are kept (``attempts/<n>/``).
+ATTEMPTS_FOLDER = "attempts"
 #: The reason of an execution that may no longer write its files.
 LOST = (
     "the execution lost its slot before writing its outputs (its lease expired or its caller"
     " is gone); nothing was written"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptPlan:
+    """Which attempt of its slot an execution is, and what that changes.
+
+    The first attempt reads SageMaker's window exactly. A rerun reads the ground truth uploaded
+    up to ``ground_truth_until`` too (late labels); ``archive`` is the number of the earlier
+    attempt whose files are in the slot's folder: they are moved to ``attempts/<archive>/``
+    before this attempt writes its own.
+    """
+
+    number: int = 1
+    trigger: Trigger = Trigger.MANUAL
+    ground_truth_until: datetime | None = None
+    archive: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +108,10 @@ class ExecutionOutcome:
     """What was read, joined, left out and why (None when the window was never read)."""
     points: tuple[MetricPoint, ...] = ()
     """The analysis's metric values, for the store's trends."""
+    ground_truth_files: tuple[FileStamp, ...] | None = None
+    """The ground-truth files found before reading (None when they could not be listed)."""
+    archived: str | None = None
+    """Where the earlier attempt's files went (``…/attempts/<n>``), when this one moved them."""
 
 
 def execution_output_uri(definition: MonitoringJobDefinition, scheduled_time: datetime) -> str:
@@ -94,8 +132,13 @@ def execution_output_uri(definition: MonitoringJobDefinition, scheduled_time: da
     return join(definition.output_uri, *parts)
 
 
-def window_of(definition: MonitoringJobDefinition, scheduled_time: datetime) -> Window:
-    """The data window of the execution at ``scheduled_time``."""
+def window_of(
+    definition: MonitoringJobDefinition,
+    scheduled_time: datetime,
+    *,
+    ground_truth_until: datetime | None = None,
+) -> Window:
+    """The data window of the execution at ``scheduled_time`` (a rerun's: to ``until``)."""
     source = definition.data_input
     return Window.from_offsets(
         scheduled_time,
@@ -103,7 +146,19 @@ def window_of(definition: MonitoringJobDefinition, scheduled_time: datetime) -> 
         source.end_time_offset,
         ground_truth_lookback=definition.ground_truth_lookback,
         cut_at_inference_time=definition.cut_at_inference_time,
+        ground_truth_until=ground_truth_until,
     )
+
+
+def _ground_truth_files(
+    definition: MonitoringJobDefinition, window: Window
+) -> tuple[FileStamp, ...] | None:
+    """The stamps of the ground-truth files in the window's hours (None: cannot be listed)."""
+    hours = window.ground_truth_hours()
+    try:
+        return tuple(list_hour_stamps(definition.ground_truth_uri, hours[0], hours[-1]))
+    except StorageError:
+        return None
 
 
 def _label_name(config: dict[str, Any]) -> str:
@@ -263,23 +318,41 @@ def run_execution(
     scheduled_time: datetime,
     *,
     may_commit: Callable[[], bool] = lambda: True,
+    plan: AttemptPlan | None = None,
 ) -> ExecutionOutcome:
     """Run one execution and write its files; errors become a ``Failed`` outcome with a reason.
 
     The files are prepared first and written together only when ``may_commit()`` still says
     yes (the caller holds the slot's lease): an execution whose slot was taken over, or whose
-    caller is gone, writes nothing.
+    caller is gone, writes nothing. ``plan`` says which attempt of the slot this is.
     """
+    plan = plan or AttemptPlan()
     output = execution_output_uri(definition, scheduled_time)
     started = time.perf_counter()
-    window = window_of(definition, scheduled_time)
+    window = window_of(definition, scheduled_time, ground_truth_until=plan.ground_truth_until)
+    # Listed before reading: a file uploaded meanwhile is then seen as new by re-evaluation.
+    stamps = _ground_truth_files(definition, window)
 
     def failed(
         reason: str, diagnostics: Diagnostics | None, timings: dict[str, float]
     ) -> ExecutionOutcome:
+        archived = None
         if may_commit():
-            _write_failure_diagnostics(output, diagnostics, timings, window, reason)
-        return ExecutionOutcome(ExecutionStatus.FAILED, output, reason, diagnostics=diagnostics)
+            document = _diagnostics_document(
+                diagnostics, timings, window, plan, ExecutionStatus.FAILED, reason
+            )
+            # The reason may be that the output location cannot be written at all; the
+            # execution's record says so.
+            with contextlib.suppress(StorageError):
+                archived = _commit(output, {DIAGNOSTICS_FILE: document}, plan.archive)
+        return ExecutionOutcome(
+            ExecutionStatus.FAILED,
+            output,
+            reason,
+            diagnostics=diagnostics,
+            ground_truth_files=stamps,
+            archived=archived,
+        )
 
     data: WindowData | None = None
     counted: AnalysisResult | None = None
@@ -325,6 +398,8 @@ def run_execution(
             comparison = _comparison(document, baseline, violations)
             files["constraint_violations.json"] = json_bytes(violations_document(list(violations)))
         subtitle = f"{definition.schedule_name}, scheduled {scheduled_time.isoformat()}"
+        if plan.number > 1:
+            subtitle += f", attempt {plan.number} ({plan.trigger.value})"
         report = render_report(
             result,
             title="Bias drift",
@@ -337,16 +412,46 @@ def run_execution(
     except (BiaswatchError, orjson.JSONDecodeError) as exc:
         return failed(f"{type(exc).__name__}: {exc}", diagnostics, timings)
     status = ExecutionStatus.COMPLETED_WITH_VIOLATIONS if violations else ExecutionStatus.COMPLETED
-    files[DIAGNOSTICS_FILE] = _diagnostics_document(diagnostics, timings, window, status, None)
+    files[DIAGNOSTICS_FILE] = _diagnostics_document(
+        diagnostics, timings, window, plan, status, None
+    )
     if not may_commit():
         return ExecutionOutcome(ExecutionStatus.FAILED, output, LOST, diagnostics=diagnostics)
     try:
-        for name, content in files.items():
-            write_bytes(join(output, name), content)
+        archived = _commit(output, files, plan.archive)
     except StorageError as exc:
         return failed(f"StorageError: {exc}", diagnostics, timings)
-    points = tuple(metric_points(result, scheduled_time))
-    return ExecutionOutcome(status, output, None, violations, document, result, diagnostics, points)
+    return ExecutionOutcome(
+        status,
+        output,
+        None,
+        violations,
+        document,
+        result,
+        diagnostics,
+        tuple(metric_points(result, scheduled_time)),
+        stamps,
+        archived,
+    )
+
+
+def _commit(output: str, files: dict[str, bytes], archive: int | None) -> str | None:
+    """Write ``files`` into the slot's folder ``output``; where the earlier files went.
+
+    With ``archive``, the files already there (attempt ``archive``'s) are first copied to
+    ``attempts/<archive>/``, and those this attempt does not rewrite are removed afterwards,
+    so that the folder never lacks a file and holds only the latest attempt's.
+    """
+    earlier = list_files(output) if archive is not None else []
+    archived = join(output, ATTEMPTS_FOLDER, str(archive)) if earlier else None
+    for uri in earlier:
+        copy_file(uri, join(output, ATTEMPTS_FOLDER, str(archive), uri.rsplit("/", 1)[-1]))
+    for name, content in files.items():
+        write_bytes(join(output, name), content)
+    for uri in earlier:
+        if uri.rsplit("/", 1)[-1] not in files:
+            delete_file(uri)
+    return archived
 
 
 def _baseline(uri: str) -> dict[str, Any]:
@@ -439,27 +544,11 @@ def _details(
     ]
 
 
-def _write_failure_diagnostics(
-    output: str,
-    diagnostics: Diagnostics | None,
-    timings: dict[str, float],
-    window: Window,
-    reason: str,
-) -> None:
-    """The diagnostics of a failed execution, where they can be written.
-
-    The reason may be that the output location cannot be written at all; the execution's
-    record says so.
-    """
-    document = _diagnostics_document(diagnostics, timings, window, ExecutionStatus.FAILED, reason)
-    with contextlib.suppress(StorageError):
-        write_bytes(join(output, DIAGNOSTICS_FILE), document)
-
-
 def _diagnostics_document(
     diagnostics: Diagnostics | None,
     timings: dict[str, float],
     window: Window,
+    plan: AttemptPlan,
     status: ExecutionStatus,
     reason: str | None,
 ) -> bytes:
@@ -467,7 +556,13 @@ def _diagnostics_document(
         {
             "status": status.value,
             "failure_reason": reason,
-            "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
+            "attempt": plan.number,
+            "trigger": plan.trigger.value,
+            "window": {
+                "start": window.start.isoformat(),
+                "end": window.end.isoformat(),
+                "ground_truth_until": window.ground_truth_end.isoformat(),
+            },
             "records": None if diagnostics is None else diagnostics.to_json(),
             "timings": timings,
         }

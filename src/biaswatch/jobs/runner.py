@@ -22,12 +22,18 @@ from typing import Any
 import orjson
 
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
-from biaswatch.errors import StorageError
-from biaswatch.jobs.execution import DIAGNOSTICS_FILE, ExecutionOutcome, window_of
+from biaswatch.errors import ScheduleError, StorageError
+from biaswatch.jobs.execution import (
+    DIAGNOSTICS_FILE,
+    AttemptPlan,
+    ExecutionOutcome,
+    execution_output_uri,
+    window_of,
+)
 from biaswatch.jobs.publishing import publish_cloudwatch, publish_prometheus
 from biaswatch.jobs.worker import Worker, run_in_worker
 from biaswatch.storage import join, json_bytes, read_bytes, write_bytes
-from biaswatch.store import ExecutionRow, Store
+from biaswatch.store import AttemptRow, ExecutionRow, Store, Trigger, attempt_owner
 
 __all__ = [
     "INHERITED_ENVIRONMENT",
@@ -62,20 +68,24 @@ def run_post_analytics(
     scheduled_time: datetime,
     outcome: ExecutionOutcome,
     *,
+    plan: AttemptPlan | None = None,
     timeout: float = POST_ANALYTICS_TIMEOUT,
 ) -> dict[str, Any]:
     """Run the schedule's ``postprocess_handler()`` script in a subprocess; report how it went.
 
-    It runs after every execution, whatever its status. The script sees SageMaker's environment
+    It runs after every attempt, whatever its status. The script sees SageMaker's environment
     names (``output_path``, ``start_time``, ``end_time``, ``sagemaker_monitoring_schedule_name``,
     ``sagemaker_endpoint_name``, ``baseline_constraints``), ``biaswatch_execution_status``
-    (with ``biaswatch_failure_reason`` when it failed), the schedule's ``env``, and of this
+    (with ``biaswatch_failure_reason`` when it failed), ``biaswatch_attempt`` and
+    ``biaswatch_trigger`` (``scheduled``, ``manual``, ``backfill``, ``late-ground-truth``),
+    the schedule's ``env``, and of this
     process's environment only :data:`INHERITED_ENVIRONMENT` (and ``LC_*``). The report has the
     status, the exit code and the end of the script's output; a failure is reported, never
     raised.
     """
     script = definition.post_analytics_processor_script
     assert script is not None
+    plan = plan or AttemptPlan()
     window = window_of(definition, scheduled_time)
     environment = (
         _inherited()
@@ -86,6 +96,8 @@ def run_post_analytics(
             "end_time": window.end.isoformat(),
             "sagemaker_monitoring_schedule_name": definition.schedule_name,
             "biaswatch_execution_status": outcome.status.value,
+            "biaswatch_attempt": str(plan.number),
+            "biaswatch_trigger": plan.trigger.value,
         }
     )
     if outcome.failure_reason:
@@ -149,22 +161,94 @@ def run_and_record(
     owner: str,
     clock: Clock,
     worker: Worker | None = None,
+    trigger: Trigger = Trigger.MANUAL,
+    rerun: bool = False,
+    after: int | None = None,
 ) -> ExecutionRow:
-    """Run the execution of ``definition`` at ``scheduled_time`` once, and record it.
+    """Run the execution of ``definition`` at ``scheduled_time``, and record it.
 
-    It runs in ``worker`` (warm, reused), else in a worker process of its own. When another
-    process has claimed it (or it has run already), nothing runs and the existing row is
-    returned.
+    It runs in ``worker`` (warm, reused), else in a worker process of its own; ``owner`` is the
+    calling process (:func:`biaswatch.store.process_owner`). Without ``rerun``, a slot that
+    has begun already is not run again: the existing row is returned. With ``rerun``, a
+    finished slot runs a new attempt, and a slot whose attempt is running raises
+    :class:`ScheduleError`; with ``after`` too (re-evaluation), the rerun happens only if the
+    slot's latest attempt is still number ``after``, else the row is returned. Either way, an
+    attempt whose worker is gone is ended first.
     """
     name = definition.schedule_name
     row = store.add_execution(name, scheduled_time, now=clock())
-    if not store.claim(row.id, owner=owner, now=clock(), lease=LEASE):
+    store.end_stale(now=clock(), execution_id=row.id)
+    now = clock()
+    attempt = store.claim(
+        row.id,
+        owner=attempt_owner(owner),
+        now=now,
+        lease=LEASE,
+        trigger=trigger,
+        rerun=rerun,
+        ground_truth_until=min(now, scheduled_time + definition.late_ground_truth_limit),
+        after=after,
+    )
+    if attempt is None:
         current = store.execution(row.id)
         assert current is not None
+        if rerun and after is None and current.lease_owner is not None:
+            raise ScheduleError(_running(current))
         return current
+    plan = AttemptPlan(
+        attempt.number,
+        trigger,
+        attempt.ground_truth_until,
+        _files_in_slot_folder(store, definition, row, attempt),
+    )
+    _run_attempt(store, definition, scheduled_time, attempt, plan, clock, worker)
+    textfile = publish_prometheus(store)
+    if textfile is not None and textfile["status"] == "Failed":
+        _log.warning("writing the Prometheus text file failed: %s", textfile["detail"])
+    finished = store.execution(row.id)
+    assert finished is not None
+    return finished
+
+
+def _running(slot: ExecutionRow) -> str:
+    """Why a rerun of a slot whose attempt is running is refused, and what to do."""
+    owner = (slot.lease_owner or "").partition("/")[0]
+    expires = slot.lease_expires_at.isoformat() if slot.lease_expires_at else "?"
+    return (
+        f"the execution of {slot.schedule_name} at {slot.scheduled_time.isoformat()} is running"
+        f" (attempt {slot.attempts}, in {owner}, its lease renewed until {expires}); wait for it"
+        " to finish, then rerun it. If that process is gone, a rerun takes over once its lease"
+        " expires."
+    )
+
+
+def _files_in_slot_folder(
+    store: Store, definition: MonitoringJobDefinition, slot: ExecutionRow, attempt: AttemptRow
+) -> int | None:
+    """The number of the earlier attempt whose files are in the slot's folder, if any."""
+    folder = execution_output_uri(definition, slot.scheduled_time)
+    for earlier in store.attempts(slot.id):
+        if earlier.number < attempt.number and earlier.output_uri == folder:
+            return earlier.number
+    return None
+
+
+def _run_attempt(
+    store: Store,
+    definition: MonitoringJobDefinition,
+    scheduled_time: datetime,
+    attempt: AttemptRow,
+    plan: AttemptPlan,
+    clock: Clock,
+    worker: Worker | None,
+) -> None:
+    """Run a claimed attempt in a worker, publish, run post-analytics, and end the attempt."""
+    assert attempt.owner is not None
+    owner = attempt.owner
+    slot = attempt.execution_id
     stop = threading.Event()
     keeper = threading.Thread(
-        target=_keep_lease, args=(store, row.id, owner, clock, stop), daemon=True
+        target=_keep_lease, args=(store, slot, owner, clock, stop), daemon=True
     )
     keeper.start()
     try:
@@ -177,19 +261,19 @@ def run_and_record(
                 else float(definition.max_runtime_in_seconds)
             ),
             worker=worker,
-            may_commit=lambda: store.heartbeat(row.id, owner=owner, now=clock(), lease=LEASE),
+            may_commit=lambda: store.heartbeat(slot, owner=owner, now=clock(), lease=LEASE),
+            plan=plan,
         )
         # The store's boundary: the typed accounting becomes the execution's JSON record.
         counts = {} if outcome.diagnostics is None else outcome.diagnostics.to_json()
         if outcome.analysis is not None:
-            store.add_metric_points(name, outcome.points)
             published = publish_cloudwatch(
                 definition, scheduled_time, outcome.analysis, outcome.output_uri
             )
             if published is not None:
                 counts["cloudwatch"] = published
         if definition.post_analytics_processor_script:
-            report = run_post_analytics(definition, scheduled_time, outcome)
+            report = run_post_analytics(definition, scheduled_time, outcome, plan=plan)
             counts["post_analytics"] = report
             _add_to_diagnostics(outcome.output_uri, "post_analytics", report)
         counts["violations"] = len(outcome.violations)
@@ -206,17 +290,17 @@ def run_and_record(
         stop.set()
         keeper.join()
     store.finish(
-        row.id,
-        owner=owner,
+        attempt,
         status=outcome.status,
         now=clock(),
         failure_reason=outcome.failure_reason,
         output_uri=outcome.output_uri,
         counts=counts,
+        points=outcome.points,
+        ground_truth_files=outcome.ground_truth_files,
+        archived=(
+            None
+            if outcome.archived is None or plan.archive is None
+            else (plan.archive, outcome.archived)
+        ),
     )
-    textfile = publish_prometheus(store)
-    if textfile is not None and textfile["status"] == "Failed":
-        _log.warning("writing the Prometheus text file failed: %s", textfile["detail"])
-    finished = store.execution(row.id)
-    assert finished is not None
-    return finished

@@ -8,9 +8,9 @@ as they are. It imports only what an execution needs (no CLI, no store, no alemb
 
 One :class:`Worker` runs executions one after another, so a backfill or the scheduler pays the
 imports once. The protocol is length-prefixed pickle frames: the request (the job definition
-as JSON, the scheduled time, the caller's environment) on the worker's stdin; on its original
-stdout, one question before it writes its files ("may I commit?", answered on stdin: yes while
-the caller holds the slot's lease), then the
+as JSON, the scheduled time, the attempt plan, the caller's environment) on the worker's stdin;
+on its original stdout, one question before it writes its files ("may I commit?", answered on
+stdin: yes while the caller holds the slot's lease), then the
 :class:`~biaswatch.jobs.execution.ExecutionOutcome` (whatever the execution prints goes to
 stderr instead). The worker's stderr goes to a file whose tail is kept with a failed execution.
 A worker whose parent has gone exits at once, so it cannot write the files of an execution its
@@ -39,7 +39,12 @@ from types import TracebackType
 from typing import IO, Any
 
 from biaswatch.config.monitor import MonitoringJobDefinition
-from biaswatch.jobs.execution import ExecutionOutcome, execution_output_uri, run_execution
+from biaswatch.jobs.execution import (
+    AttemptPlan,
+    ExecutionOutcome,
+    execution_output_uri,
+    run_execution,
+)
 from biaswatch.status import ExecutionStatus
 
 __all__ = ["STDERR_TAIL", "Worker", "run_in_worker"]
@@ -132,8 +137,9 @@ class Worker:
         *,
         timeout: float | None = None,
         may_commit: Callable[[], bool] | None = None,
+        plan: AttemptPlan | None = None,
     ) -> ExecutionOutcome:
-        """Run one execution in the worker; ``timeout`` seconds at most, then it is stopped.
+        """Run one execution (attempt ``plan``) in the worker; ``timeout`` seconds at most.
 
         Before it writes its files, the worker asks ``may_commit()`` here (the caller checks
         that it still holds the slot's lease).
@@ -144,7 +150,7 @@ class Worker:
         assert self._stderr is not None
         self._stderr.truncate(0)
         output = execution_output_uri(definition, scheduled_time)
-        request = (definition.model_dump_json(), scheduled_time, dict(os.environ))
+        request = (definition.model_dump_json(), scheduled_time, plan, dict(os.environ))
         try:
             _write_frame(process.stdin, pickle.dumps(request))
         except BrokenPipeError:
@@ -235,12 +241,17 @@ def run_in_worker(
     timeout: float | None = None,
     worker: Worker | None = None,
     may_commit: Callable[[], bool] | None = None,
+    plan: AttemptPlan | None = None,
 ) -> ExecutionOutcome:
     """Run :func:`run_execution` in ``worker``, or in a worker of its own; ``timeout`` at most."""
     if worker is not None:
-        return worker.run(definition, scheduled_time, timeout=timeout, may_commit=may_commit)
+        return worker.run(
+            definition, scheduled_time, timeout=timeout, may_commit=may_commit, plan=plan
+        )
     with Worker() as own:
-        return own.run(definition, scheduled_time, timeout=timeout, may_commit=may_commit)
+        return own.run(
+            definition, scheduled_time, timeout=timeout, may_commit=may_commit, plan=plan
+        )
 
 
 # --------------------------------------------------------------------------- the worker side
@@ -254,14 +265,15 @@ def _exit_when_orphaned(parent: int) -> None:
 
 
 def _execute(
-    request: tuple[str, datetime, dict[str, str]], may_commit: Callable[[], bool]
+    request: tuple[str, datetime, AttemptPlan | None, dict[str, str]],
+    may_commit: Callable[[], bool],
 ) -> ExecutionOutcome:
-    definition_json, scheduled_time, environment = request
+    definition_json, scheduled_time, plan, environment = request
     os.environ.clear()
     os.environ.update(environment)
     definition = MonitoringJobDefinition.model_validate_json(definition_json)
     try:
-        outcome = run_execution(definition, scheduled_time, may_commit=may_commit)
+        outcome = run_execution(definition, scheduled_time, may_commit=may_commit, plan=plan)
     except Exception as exc:  # the process boundary: any failure is the execution's reason
         where = traceback.extract_tb(exc.__traceback__)[-1]
         reason = (

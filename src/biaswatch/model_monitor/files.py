@@ -10,7 +10,7 @@ import orjson
 
 from biaswatch.errors import StorageError
 from biaswatch.storage import exists, join, read_bytes, write_bytes
-from biaswatch.store import ExecutionRow
+from biaswatch.store import AttemptRow, ExecutionRow, Store
 
 __all__ = ["ConstraintViolations", "Constraints", "MonitoringExecution", "MonitoringOutput"]
 
@@ -63,15 +63,45 @@ class MonitoringOutput:
     destination: str
 
 
-class MonitoringExecution:
-    """One execution of a monitoring schedule (SageMaker's ``MonitoringExecution``)."""
+def _attempt_description(attempt: AttemptRow) -> dict[str, Any]:
+    return {
+        "Attempt": attempt.number,
+        "Trigger": attempt.trigger,
+        "MonitoringExecutionStatus": attempt.status,
+        "FailureReason": attempt.failure_reason,
+        "StartTime": attempt.started_at,
+        "EndTime": attempt.ended_at,
+        "ProcessingOutput": attempt.output_uri,
+        "GroundTruthUntil": attempt.ground_truth_until,
+        "Counts": attempt.counts or {},
+    }
 
-    def __init__(self, row: ExecutionRow) -> None:
+
+class MonitoringExecution:
+    """One execution of a monitoring schedule (SageMaker's ``MonitoringExecution``).
+
+    It shows the latest finished attempt of its slot (``describe()["Attempt"]``); the earlier
+    ones are in :meth:`attempts`.
+    """
+
+    def __init__(self, row: ExecutionRow, store: Store | None = None) -> None:
         self.row = row
+        self.store = store
         self.output = MonitoringOutput(row.output_uri or "")
 
+    @property
+    def attempt(self) -> int:
+        """The number of the attempt shown (the running first attempt's, before it ends)."""
+        return self.row.attempt or self.row.attempts
+
+    def attempts(self) -> list[dict[str, Any]]:
+        """Every attempt of the execution, latest first (needs the store it was read from)."""
+        if self.store is None:
+            return []
+        return [_attempt_description(a) for a in self.store.attempts(self.row.id)]
+
     def describe(self) -> dict[str, Any]:
-        """The execution as ``ListMonitoringExecutions`` summarises it."""
+        """The execution as ``ListMonitoringExecutions`` summarises it, with its attempt."""
         row = self.row
         return {
             "MonitoringScheduleName": row.schedule_name,
@@ -83,6 +113,9 @@ class MonitoringExecution:
             "MonitoringType": "ModelBias",
             "ProcessingOutput": row.output_uri,
             "Counts": row.counts or {},
+            "Attempt": self.attempt,
+            "Attempts": row.attempts,
+            "Revised": row.revised,
         }
 
     def constraint_violations(
@@ -101,4 +134,7 @@ class MonitoringExecution:
 
     def __repr__(self) -> str:
         row = self.row
-        return f"MonitoringExecution({row.schedule_name!r}, {row.scheduled_time}, {row.status})"
+        return (
+            f"MonitoringExecution({row.schedule_name!r}, {row.scheduled_time}, {row.status},"
+            f" attempt {self.attempt})"
+        )

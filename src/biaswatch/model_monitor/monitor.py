@@ -3,16 +3,16 @@
 Same constructor, methods, arguments and validation messages as ``sagemaker.model_monitor``'s,
 so existing code runs after changing its imports. AWS-only arguments (``role``, instance and
 volume settings, ``sagemaker_session``, ``network_config``) are accepted and ignored. Extras:
-``run_execution(scheduled_time=)`` runs one execution now, ``backfill(start=, end=)`` every
-scheduled time in a range; ``statistics=`` and ``post_analytics_processor_script=`` are accepted
-by ``create_monitoring_schedule`` (the script really runs after each execution).
+``run_execution(scheduled_time=, rerun=)`` runs one execution (or a new attempt of it) now,
+``backfill(start=, end=, rerun=)`` every scheduled time in a range; ``statistics=`` and
+``post_analytics_processor_script=`` are accepted by ``create_monitoring_schedule`` (the script
+really runs after each execution), and ``reevaluate_within=`` reruns recent slots whose ground
+truth grows.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -25,6 +25,7 @@ from biaswatch.config.monitor import (
     BatchInputDefinition,
     EndpointInputDefinition,
     MonitoringJobDefinition,
+    parse_period,
 )
 from biaswatch.config.names import check_name
 from biaswatch.config.rules import ViolationRules
@@ -40,13 +41,16 @@ from biaswatch.model_monitor.files import Constraints, MonitoringExecution
 from biaswatch.model_monitor.inputs import BatchTransformInput, BiasAnalysisConfig, EndpointInput
 from biaswatch.records import DecodingOptions
 from biaswatch.schedule import NOW, CronSchedule, parse_schedule_expression
+from biaswatch.status import ExecutionStatus, Trigger
 from biaswatch.storage import join, read_bytes
-from biaswatch.store import ScheduleStatus, Store
+from biaswatch.store import ScheduleStatus, Store, process_owner
 
 __all__ = ["BaseliningJob", "ModelBiasModelMonitor", "ModelBiasMonitor"]
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+#: What ``backfill(rerun="failed")`` reruns.
+_UNSUCCESSFUL = (ExecutionStatus.FAILED, ExecutionStatus.STOPPED)
 
 
 def _now() -> datetime:
@@ -249,6 +253,7 @@ class ModelBiasMonitor:
         engine: Literal["local", "spark", "auto"] | None = None,
         confidence_level: float | None = None,
         violation_rules: ViolationRules | dict[str, Any] | None = None,
+        reevaluate_within: str | None = None,
     ) -> None:
         """Create the schedule (SageMaker's validations and messages).
 
@@ -257,9 +262,13 @@ class ModelBiasMonitor:
         ends); ``ground_truth_lookback`` (ISO-8601, e.g. ``"P1D"``) reads ground truth from that
         long before the window's start; ``engine`` counts with ``local``, ``spark`` or ``auto``
         (default ``$BIASWATCH_ENGINE``); ``confidence_level`` adds bootstrap intervals to each
-        execution's analysis; ``violation_rules`` chooses the alert rule (``docs/rules.md``).
+        execution's analysis; ``violation_rules`` chooses the alert rule (``docs/rules.md``);
+        ``reevaluate_within`` (ISO-8601, e.g. ``"P2D"``) lets the scheduler rerun a slot of that
+        period when its ground truth grows (late labels), and bounds what any rerun reads.
         """
         del statistics  # accepted, as the docs pass it; bias monitoring has none
+        if reevaluate_within is not None:
+            parse_period(reevaluate_within, field="reevaluate_within")
         if monitor_schedule_name is not None:
             check_name(monitor_schedule_name, field="monitor_schedule_name")
         if self.job_definition_name is not None or self.monitoring_schedule_name is not None:
@@ -300,6 +309,7 @@ class ModelBiasMonitor:
             engine=engine,
             confidence_level=confidence_level,
             violation_rules=ViolationRules.model_validate(violation_rules or {}),
+            reevaluate_within=reevaluate_within,
             max_runtime_in_seconds=self.max_runtime_in_seconds,
             post_analytics_processor_script=post_analytics_processor_script,
             environment=self.env,
@@ -417,7 +427,7 @@ class ModelBiasMonitor:
         }
         if executions:
             description["LastMonitoringExecutionSummary"] = MonitoringExecution(
-                executions[0]
+                executions[0], self.store
             ).describe()
         return description
 
@@ -455,10 +465,13 @@ class ModelBiasMonitor:
             "enable_cloudwatch_metrics": "enable_cloudwatch_metrics",
             "post_analytics_processor_script": "post_analytics_processor_script",
             "max_runtime_in_seconds": "max_runtime_in_seconds",
+            "reevaluate_within": "reevaluate_within",
         }
         unknown = sorted(set(changes) - set(known) - {"constraints", "analysis_config", "env"})
         if unknown:
             raise TypeError(f"update_monitoring_schedule() got unexpected arguments {unknown}")
+        if changes.get("reevaluate_within") is not None:
+            parse_period(changes["reevaluate_within"], field="reevaluate_within")
         update = {known[k]: v for k, v in changes.items() if k in known}
         if "constraints" in changes:
             update["baseline_constraints_uri"] = self._constraints_uri(changes["constraints"])
@@ -476,27 +489,40 @@ class ModelBiasMonitor:
 
     # ------------------------------------------------------------------ executions
 
-    def run_execution(self, scheduled_time: datetime | None = None) -> MonitoringExecution:
-        """Run the execution of ``scheduled_time`` (default: the last scheduled time) now."""
-        return self._run(scheduled_time or self._last_scheduled_time(), worker=None)
+    def run_execution(
+        self, scheduled_time: datetime | None = None, *, rerun: bool = False
+    ) -> MonitoringExecution:
+        """Run the execution of ``scheduled_time`` (default: the last scheduled time) now.
 
-    def _run(self, moment: datetime, *, worker: Worker | None) -> MonitoringExecution:
+        A slot that has run already is returned as it is, unless ``rerun``: then it runs a new
+        attempt, which also reads the ground truth uploaded since (up to now, and at most the
+        schedule's ``reevaluate_within``, else 7 days, after the scheduled time). A rerun of a
+        slot whose attempt is running raises :class:`~biaswatch.errors.ScheduleError`; one
+        whose attempt's process is gone takes over.
+        """
+        moment = scheduled_time or self._last_scheduled_time()
+        return self._run(moment, worker=None, trigger=Trigger.MANUAL, rerun=rerun)
+
+    def _run(
+        self, moment: datetime, *, worker: Worker | None, trigger: Trigger, rerun: bool
+    ) -> MonitoringExecution:
         if moment.tzinfo is None:
             raise ConfigError(
                 "scheduled_time must be an aware datetime (UTC)",
                 field="scheduled_time",
                 value=moment,
             )
-        owner = f"{socket.gethostname()}:{os.getpid()}:manual"
         row = run_and_record(
             self.store,
             self._definition(),
             moment.astimezone(UTC),
-            owner=owner,
+            owner=process_owner(trigger.value),
             clock=self._clock,
             worker=worker,
+            trigger=trigger,
+            rerun=rerun,
         )
-        return MonitoringExecution(row)
+        return MonitoringExecution(row, self.store)
 
     def _last_scheduled_time(self) -> datetime:
         row = self.store.schedule(self._definition().schedule_name)
@@ -531,17 +557,32 @@ class ModelBiasMonitor:
         start: datetime,
         end: datetime,
         *,
+        rerun: Literal["failed", "all"] | None = None,
         on_execution: Callable[[MonitoringExecution], None] | None = None,
     ) -> list[MonitoringExecution]:
         """Run every scheduled time in ``[start, end]`` that has not run yet, oldest first.
 
-        The executions share one worker process, so its imports are paid once.
-        ``on_execution`` is called with each execution as it ends (a progress bar, say).
+        ``rerun="failed"`` also reruns the slots that failed (or were stopped), ``"all"`` every
+        finished slot (see :meth:`run_execution`). The executions share one worker process, so
+        its imports are paid once. ``on_execution`` is called with each execution as it ends (a
+        progress bar, say).
         """
+        if rerun not in (None, "failed", "all"):
+            raise ConfigError(
+                f"rerun = {rerun!r}: choose 'failed' or 'all' (or None)", field="rerun", value=rerun
+            )
+        times = self.scheduled_times(start, end)
+        name = self._definition().schedule_name
         executions = []
         with Worker() as worker:
-            for moment in self.scheduled_times(start, end):
-                execution = self._run(moment, worker=worker)
+            for moment in times:
+                existing = self.store.execution_at(name, moment)
+                again = rerun == "all" or (
+                    rerun == "failed"
+                    and existing is not None
+                    and ExecutionStatus(existing.status) in _UNSUCCESSFUL
+                )
+                execution = self._run(moment, worker=worker, trigger=Trigger.BACKFILL, rerun=again)
                 if on_execution is not None:
                     on_execution(execution)
                 executions.append(execution)
@@ -552,7 +593,7 @@ class ModelBiasMonitor:
         if self.monitoring_schedule_name is None:
             return []
         return [
-            MonitoringExecution(row)
+            MonitoringExecution(row, self.store)
             for row in self.store.executions(self.monitoring_schedule_name, limit=100)
         ]
 

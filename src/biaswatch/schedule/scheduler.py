@@ -1,32 +1,46 @@
-"""The scheduler: run every due (schedule, scheduled time) exactly once.
+"""The scheduler: run every due (schedule, scheduled time) exactly once, and re-evaluate.
 
-Each :meth:`Scheduler.tick` ends executions whose worker died (their lease ran out), finds the
-scheduled times that have come for every ``Scheduled`` schedule (missed ones too, back to
-``catch_up``), and hands them to a pool; each execution runs in its own worker process, so a
-slow one blocks nothing else. Several schedulers may share one database: the store's claim lets
-exactly one of them run a slot. :meth:`Scheduler.run` ticks until asked to stop (SIGTERM and
-SIGINT ask it), then waits for the running executions.
+Each :meth:`Scheduler.tick` ends attempts whose worker is gone (their lease ran out, or their
+process on this host no longer exists), finds the scheduled times that have come for every
+``Scheduled`` schedule (missed ones too, back to ``catch_up``), and hands them to a pool; each
+execution runs in a worker process, so a slow one blocks nothing else.
+
+Re-evaluation (opt-in per schedule, ``reevaluate_within``): every ``reevaluation_interval`` a
+tick also lists the ground-truth files of each finished slot of that period and reruns, with
+trigger ``late-ground-truth``, the slots whose files changed since their latest attempt that
+recorded them (a new file, or a new size or version); at most ``reevaluations_per_tick`` a
+tick, the slots compared longest ago first. Several schedulers may share one database: the
+store's conditional claim lets exactly one of them run a slot, or rerun it after a given
+attempt. :meth:`Scheduler.run` ticks until asked to stop (SIGTERM and SIGINT ask it), then
+waits for the running executions; :meth:`Scheduler.run_once` runs one tick and waits.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from biaswatch.config.monitor import MonitoringJobDefinition
 from biaswatch.errors import BiaswatchError
+from biaswatch.jobs.execution import window_of
 from biaswatch.jobs.runner import run_and_record
 from biaswatch.jobs.worker import Worker
 from biaswatch.schedule.cron import CronSchedule, parse_schedule_expression
-from biaswatch.store import ExecutionRow, ScheduleRow, ScheduleStatus, Store
+from biaswatch.storage import FileStamp, list_hour_stamps
+from biaswatch.store import (
+    ExecutionRow,
+    ScheduleRow,
+    ScheduleStatus,
+    Store,
+    Trigger,
+    process_owner,
+)
 
-__all__ = ["Scheduler", "SchedulerOptions"]
+__all__ = ["Rerun", "Scheduler", "SchedulerOptions"]
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -39,10 +53,38 @@ class SchedulerOptions:
     poll_interval: timedelta = timedelta(seconds=30)
     catch_up: timedelta = timedelta(hours=24)
     workers: int = 2
+    reevaluation_interval: timedelta = timedelta(minutes=5)
+    """How often ground-truth files are listed for re-evaluation (each listing costs a LIST
+    request per hour folder on an object store)."""
+    reevaluations_per_tick: int = 4
+    """At most this many late-ground-truth reruns start in one tick."""
 
 
-def _default_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+@dataclass(frozen=True, slots=True)
+class Rerun:
+    """A slot whose ground truth grew since its attempt ``after`` read it."""
+
+    definition: MonitoringJobDefinition
+    scheduled_time: datetime
+    after: int
+    compared_at: datetime
+    """When the attempt that recorded the files began (the oldest comparison goes first)."""
+
+
+class _GroundTruthListing:
+    """The ground-truth files of one schedule, each hour folder listed at most once."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self._hours: dict[datetime, list[FileStamp]] = {}
+
+    def stamps(self, hours: list[datetime]) -> set[FileStamp]:
+        found: set[FileStamp] = set()
+        for hour in hours:
+            if hour not in self._hours:
+                self._hours[hour] = list_hour_stamps(self.root, hour, hour)
+            found.update(self._hours[hour])
+        return found
 
 
 class Scheduler:
@@ -59,12 +101,13 @@ class Scheduler:
         self.store = store
         self.clock = clock
         self.options = options or SchedulerOptions()
-        self.owner = owner or _default_owner()
+        self.owner = owner or process_owner("scheduler")
         self._pool = ThreadPoolExecutor(
             max_workers=self.options.workers, thread_name_prefix="biaswatch-exec"
         )
         self._running: dict[tuple[str, datetime], Future[ExecutionRow | None]] = {}
         self._stop = threading.Event()
+        self._reevaluated_at: datetime | None = None
         # One warm worker process per pool thread, closed when the scheduler stops.
         self._local = threading.local()
         self._workers: list[Worker] = []
@@ -96,29 +139,92 @@ class Scheduler:
             return schedule.times_between(now - self.options.catch_up - timedelta.resolution, now)
         return schedule.times_between(row.created_at, now)
 
-    def tick(self) -> list[Future[ExecutionRow | None]]:
-        """One round: end dead executions, start the due ones; returns what it started."""
+    def reruns(self, now: datetime) -> list[Rerun]:
+        """The finished slots of re-evaluating schedules whose ground truth has grown."""
+        found: list[Rerun] = []
+        for row in self.store.schedules(status=ScheduleStatus.SCHEDULED):
+            try:
+                definition = MonitoringJobDefinition.model_validate(row.definition)
+                if definition.reevaluate_within is None:
+                    continue
+                found.extend(self._grown(definition, now))
+            except (BiaswatchError, ValueError) as exc:
+                log.error("schedule %s cannot be re-evaluated: %s", row.name, exc)
+        return sorted(found, key=lambda rerun: rerun.compared_at)
+
+    def _grown(self, definition: MonitoringJobDefinition, now: datetime) -> list[Rerun]:
+        within = definition.late_ground_truth_limit
+        listing = _GroundTruthListing(definition.ground_truth_uri)
+        grown = []
+        slots = self.store.finished_between(definition.schedule_name, since=now - within, until=now)
+        for slot, recorded in slots:
+            if recorded is None or recorded.ground_truth_files is None:
+                continue  # nothing to compare with: left alone
+            moment = slot.scheduled_time
+            window = window_of(definition, moment, ground_truth_until=min(now, moment + within))
+            seen = {FileStamp.from_json(stamp) for stamp in recorded.ground_truth_files}
+            if listing.stamps(window.ground_truth_hours()) - seen:
+                grown.append(Rerun(definition, moment, slot.attempts, recorded.started_at))
+        return grown
+
+    def tick(self, *, reevaluate: bool | None = None) -> list[Future[ExecutionRow | None]]:
+        """One round: end stale attempts, start the due slots and re-evaluations.
+
+        Re-evaluation runs when ``reevaluation_interval`` has passed since the last one (or
+        when ``reevaluate`` says so). Returns what it started.
+        """
         now = self.clock()
-        failed = self.store.fail_expired(now=now)
-        if failed:
-            log.warning("ended %d executions whose worker stopped: %s", len(failed), failed)
+        ended = self.store.end_stale(now=now)
+        if ended:
+            log.warning("ended %d attempts whose worker stopped: %s", len(ended), ended)
         self._running = {key: f for key, f in self._running.items() if not f.done()}
         started = []
         for definition, moment in self.due(now):
-            key = (definition.schedule_name, moment)
-            if key in self._running or self._stop.is_set():
-                continue
-            future = self._pool.submit(self._execute, definition, moment)
-            self._running[key] = future
-            started.append(future)
+            future = self._submit(definition, moment, Trigger.SCHEDULED, None)
+            if future is not None:
+                started.append(future)
+        if reevaluate is None:
+            last = self._reevaluated_at
+            reevaluate = last is None or now - last >= self.options.reevaluation_interval
+        if reevaluate:
+            self._reevaluated_at = now
+            budget = self.options.reevaluations_per_tick
+            for rerun in self.reruns(now):
+                if budget <= 0:
+                    break
+                future = self._submit(
+                    rerun.definition, rerun.scheduled_time, Trigger.LATE_GROUND_TRUTH, rerun.after
+                )
+                if future is not None:
+                    started.append(future)
+                    budget -= 1
         return started
 
-    def _execute(
-        self, definition: MonitoringJobDefinition, moment: datetime
-    ) -> ExecutionRow | None:
-        """Run one slot in this thread's worker; nothing once the scheduler is stopping.
+    def _submit(
+        self,
+        definition: MonitoringJobDefinition,
+        moment: datetime,
+        trigger: Trigger,
+        after: int | None,
+    ) -> Future[ExecutionRow | None] | None:
+        key = (definition.schedule_name, moment)
+        if key in self._running or self._stop.is_set():
+            return None
+        future = self._pool.submit(self._execute, definition, moment, trigger, after)
+        self._running[key] = future
+        return future
 
-        A slot queued before a stop is left for the next scheduler: it has no row yet.
+    def _execute(
+        self,
+        definition: MonitoringJobDefinition,
+        moment: datetime,
+        trigger: Trigger,
+        after: int | None,
+    ) -> ExecutionRow | None:
+        """Run one slot (or rerun it after attempt ``after``) in this thread's worker.
+
+        Nothing once the scheduler is stopping: a slot queued before a stop is left for the
+        next scheduler (it has no row yet).
         """
         if self._stop.is_set():
             return None
@@ -128,7 +234,15 @@ class Scheduler:
             with self._workers_lock:
                 self._workers.append(worker)
         return run_and_record(
-            self.store, definition, moment, owner=self.owner, clock=self.clock, worker=worker
+            self.store,
+            definition,
+            moment,
+            owner=self.owner,
+            clock=self.clock,
+            worker=worker,
+            trigger=trigger,
+            rerun=after is not None,
+            after=after,
         )
 
     def _shut_down(self) -> None:
@@ -150,6 +264,16 @@ class Scheduler:
             self._stop.wait(self.options.poll_interval.total_seconds())
         self._shut_down()
         log.info("scheduler %s stopped", self.owner)
+
+    def run_once(self) -> list[ExecutionRow]:
+        """One tick with re-evaluation; wait for what it started; end the workers.
+
+        Returns the executions it ran (as they ended).
+        """
+        started = self.tick(reevaluate=True)
+        wait(started)
+        self._shut_down()
+        return [row for future in started if (row := future.result()) is not None]
 
     def stop(self) -> None:
         """Ask :meth:`run` to finish (safe from a signal handler)."""

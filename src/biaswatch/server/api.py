@@ -11,12 +11,13 @@ from fastapi.responses import HTMLResponse, Response
 from biaswatch import __version__
 from biaswatch.server.queries import (
     OUTPUT_FILES,
+    attempt_summary,
     execution_file,
     execution_summary,
     schedule_series,
     schedule_summary,
 )
-from biaswatch.store import ExecutionRow, ScheduleRow, Store
+from biaswatch.store import AttemptRow, ExecutionRow, ScheduleRow, Store
 
 __all__ = ["router", "store_of"]
 
@@ -45,6 +46,15 @@ def execution_or_404(store: Store, execution_id: int) -> ExecutionRow:
     if row is None:
         raise HTTPException(404, f"no execution {execution_id}")
     return row
+
+
+def attempt_or_404(store: Store, execution_id: int, number: int) -> AttemptRow:
+    """Attempt ``number`` of the execution; a 404 when there is none."""
+    row = execution_or_404(store, execution_id)
+    found = store.attempt(row.id, number) if 0 < number < 2**31 else None
+    if found is None:
+        raise HTTPException(404, f"execution {execution_id} has no attempt {number}")
+    return found
 
 
 @router.get("/health", tags=["service"])
@@ -97,21 +107,50 @@ def series(request: Request, name: str, metric: str | None = None) -> list[dict[
 
 @router.get("/executions/{execution_id}", tags=["executions"])
 def execution(request: Request, execution_id: int) -> dict[str, Any]:
-    """One execution, with its record counts and publishers' reports."""
-    row = execution_or_404(store_of(request), execution_id)
-    return execution_summary(row) | {"counts": row.counts or {}}
+    """One execution (its latest finished attempt), with its counts and every attempt."""
+    store = store_of(request)
+    row = execution_or_404(store, execution_id)
+    return execution_summary(row) | {
+        "counts": row.counts or {},
+        "attempt_history": [attempt_summary(a) for a in store.attempts(row.id)],
+    }
 
 
-def _file(request: Request, execution_id: int, kind: str) -> bytes:
-    row = execution_or_404(store_of(request), execution_id)
+@router.get("/executions/{execution_id}/attempts", tags=["executions"])
+def attempts(request: Request, execution_id: int) -> list[dict[str, Any]]:
+    """The execution's attempts, latest first: trigger, status, reason, counts, output."""
+    store = store_of(request)
+    row = execution_or_404(store, execution_id)
+    return [attempt_summary(a) for a in store.attempts(row.id)]
+
+
+def _file(request: Request, execution_id: int, kind: str, attempt: int | None = None) -> bytes:
+    store = store_of(request)
+    row: ExecutionRow | AttemptRow = (
+        execution_or_404(store, execution_id)
+        if attempt is None
+        else attempt_or_404(store, execution_id, attempt)
+    )
     content = execution_file(row, kind)
     if content is None:
-        raise HTTPException(404, f"execution {execution_id} has no {OUTPUT_FILES[kind]}")
+        which = "" if attempt is None else f" attempt {attempt}"
+        raise HTTPException(404, f"execution {execution_id}{which} has no {OUTPUT_FILES[kind]}")
     return content
 
 
 def _json_file(request: Request, execution_id: int, kind: str) -> Any:
     return orjson.loads(_file(request, execution_id, kind))
+
+
+@router.get("/executions/{execution_id}/attempts/{number}/{kind}", tags=["executions"])
+def attempt_file(request: Request, execution_id: int, number: int, kind: str) -> Response:
+    """One file of one attempt: analysis, violations, diagnostics, cloudwatch or report."""
+    if kind not in OUTPUT_FILES:
+        raise HTTPException(404, f"no file kind {kind!r}; one of {', '.join(OUTPUT_FILES)}")
+    content = _file(request, execution_id, kind, number)
+    if kind == "report":
+        return HTMLResponse(content)
+    return Response(content, media_type="application/json")
 
 
 @router.get("/executions/{execution_id}/analysis", tags=["executions"])

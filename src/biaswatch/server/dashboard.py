@@ -12,6 +12,7 @@ from biaswatch.analysis import document_metrics
 from biaswatch.server.api import execution_or_404, schedule_or_404, store_of
 from biaswatch.server.pages import execution_page, schedule_page, schedules_page
 from biaswatch.server.queries import (
+    attempt_summary,
     baseline_values,
     entry_label,
     execution_file,
@@ -51,7 +52,7 @@ def _json(content: bytes | None) -> Any:
 
 @router.get("/executions/{execution_id}")
 def execution(request: Request, execution_id: int) -> str:
-    """One execution: metrics against the baseline, violations, diagnostics, the report."""
+    """One execution: attempts, metrics against the baseline, violations, diagnostics, report."""
     store = store_of(request)
     row = execution_or_404(store, execution_id)
     schedule = store.schedule(row.schedule_name)
@@ -76,5 +77,9 @@ def execution(request: Request, execution_id: int) -> str:
         )
     violations = (_json(execution_file(row, "violations")) or {}).get("violations", [])
     return execution_page(
-        execution_summary(row), metrics, violations, _json(execution_file(row, "diagnostics"))
+        execution_summary(row),
+        metrics,
+        violations,
+        _json(execution_file(row, "diagnostics")),
+        [attempt_summary(a) for a in store.attempts(row.id)],
     )

@@ -35,6 +35,8 @@ th{background:#f0f0f0}
 figure.chart{margin:0;background:#fff;border:1px solid #ddd;padding:6px}
 figure.chart figcaption{font-size:.9em;margin-bottom:2px}
 .violated{color:#b71c1c;font-weight:600}
+.revised{background:#fff3cd;color:#6b4e00;font-size:.8em;padding:1px 5px;border-radius:3px;
+margin-left:4px}
 .muted{color:#777}
 iframe{width:100%;height:900px;border:1px solid #ddd;background:#fff}
 """
@@ -116,6 +118,19 @@ def _chart(series: Series) -> str:
     )
 
 
+def _attempt_badge(execution: dict[str, Any]) -> str:
+    """A mark on a slot that a rerun revised, or that is being rerun."""
+    badge = ""
+    if execution["revised"]:
+        badge += (
+            f"<span class='revised' title='shows attempt {execution['attempt']} of"
+            f" {execution['attempts']}'>revised</span>"
+        )
+    if execution["rerunning"]:
+        badge += "<span class='revised'>rerunning</span>"
+    return badge
+
+
 def _executions_table(executions: Sequence[dict[str, Any]]) -> str:
     rows = []
     for e in reversed(executions):
@@ -125,13 +140,14 @@ def _executions_table(executions: Sequence[dict[str, Any]]) -> str:
         )
         rows.append(
             f"<tr class='execution'><td><a href='/executions/{e['id']}'>"
-            f"{escape(e['scheduled_time'])}</a></td><td>{_status(e['status'])}</td>"
+            f"{escape(e['scheduled_time'])}</a></td>"
+            f"<td>{_status(e['status'])}{_attempt_badge(e)}</td>{_cell(e['attempts'])}"
             f"{_cell(e['violations'])}{_cell(e['rows'])}{_cell(e['records_read'])}"
             f"{_cell(e['failure_reason'])}<td>{links}</td></tr>"
         )
     return _table(
-        ["scheduled time", "status", "violations", "rows", "records read", "failure reason",
-         "outputs"],
+        ["scheduled time", "status", "attempts", "violations", "rows", "records read",
+         "failure reason", "outputs"],
         rows,
         id_="executions",
     )  # fmt: skip
@@ -164,18 +180,48 @@ def schedule_page(
     return layout(summary["name"], body)
 
 
+def _attempts_table(execution_id: int, attempts: Sequence[dict[str, Any]]) -> str:
+    """Every attempt of an execution, latest first, each with links to its own files."""
+    rows = []
+    for a in attempts:
+        number = a["attempt"]
+        links = " ".join(
+            f"<a href='/api/executions/{execution_id}/attempts/{number}/{kind}'>{kind}</a>"
+            for kind in ("report", "analysis", "violations", "diagnostics")
+        )
+        rows.append(
+            f"<tr class='attempt'><td>{number}</td>{_cell(a['trigger'])}"
+            f"<td>{_status(a['status'])}</td>{_cell(a['started_at'])}{_cell(a['ended_at'])}"
+            f"{_cell(a['ground_truth_until'])}{_cell(a['rows'])}{_cell(a['violations'])}"
+            f"{_cell(a['failure_reason'])}<td>{links}</td></tr>"
+        )
+    return _table(
+        ["attempt", "trigger", "status", "started", "ended", "ground truth until", "rows",
+         "violations", "failure reason", "files"],
+        rows,
+        id_="attempts",
+    )  # fmt: skip
+
+
 def execution_page(
     execution: dict[str, Any],
     metrics: Sequence[dict[str, Any]],
     violations: Sequence[dict[str, Any]],
     diagnostics: dict[str, Any] | None,
+    attempts: Sequence[dict[str, Any]] = (),
 ) -> str:
-    """One execution: its metrics against the baseline, its violations and diagnostics."""
+    """One execution: its attempts, metrics against the baseline, violations and diagnostics."""
     schedule = escape(execution["schedule"])
     body = (
         f"<p><a href='/schedules/{schedule}'>← {schedule}</a></p>"
-        f"<h1>{escape(execution['scheduled_time'])} {_status(execution['status'])}</h1>"
+        f"<h1>{escape(execution['scheduled_time'])} {_status(execution['status'])}"
+        f"{_attempt_badge(execution)}</h1>"
     )
+    if execution["attempts"] > 1:
+        body += (
+            f"<p>Showing attempt {execution['attempt']} of {execution['attempts']};"
+            " earlier attempts and their files are listed under Attempts.</p>"
+        )
     if execution["failure_reason"]:
         body += f"<p class='violated'>{escape(execution['failure_reason'])}</p>"
     body += "<h2>Violations</h2>"
@@ -236,6 +282,8 @@ def execution_page(
     )
     output = escape(execution["output_uri"] or "")
     body += f"<h2>Outputs</h2><p>{files}</p><p class='muted'>{output}</p>"
+    if attempts:
+        body += "<h2>Attempts</h2>" + _attempts_table(execution["id"], attempts)
     if execution["status"] in ("Completed", "CompletedWithViolations"):
         body += (
             f"<h2>Report</h2><iframe title='report' src='/api/executions/{execution['id']}/report'>"

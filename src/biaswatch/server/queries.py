@@ -19,11 +19,12 @@ from biaswatch.analysis import document_metrics
 from biaswatch.errors import StorageError
 from biaswatch.report import TrendPoint
 from biaswatch.storage import exists, join, read_bytes
-from biaswatch.store import ExecutionRow, ScheduleRow, Store
+from biaswatch.store import AttemptRow, ExecutionRow, ScheduleRow, Store
 
 __all__ = [
     "OUTPUT_FILES",
     "Series",
+    "attempt_summary",
     "baseline_values",
     "entry_label",
     "execution_file",
@@ -65,22 +66,48 @@ def _input(row: ScheduleRow) -> dict[str, str]:
     return {"kind": "batch", "name": str(batch.get("data_captured_destination_s3_uri"))}
 
 
+def _time(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 def execution_summary(row: ExecutionRow) -> dict[str, Any]:
-    """An execution as the API lists it."""
+    """An execution as the API lists it: its latest finished attempt, and how many it had."""
     counts = row.counts or {}
     return {
         "id": row.id,
         "schedule": row.schedule_name,
         "scheduled_time": row.scheduled_time.isoformat(),
         "status": row.status,
+        "attempt": row.attempt or row.attempts,
+        "attempts": row.attempts,
+        "revised": row.revised,
+        "rerunning": row.lease_owner is not None and row.attempt is not None,
         "failure_reason": row.failure_reason,
         "violations": counts.get("violations"),
         "rows": counts.get("rows"),
         "records_read": counts.get("records_read"),
         "malformed_records": counts.get("malformed_records"),
-        "started_at": row.started_at.isoformat() if row.started_at else None,
-        "ended_at": row.ended_at.isoformat() if row.ended_at else None,
+        "started_at": _time(row.started_at),
+        "ended_at": _time(row.ended_at),
         "output_uri": row.output_uri,
+    }
+
+
+def attempt_summary(attempt: AttemptRow) -> dict[str, Any]:
+    """One attempt of an execution as the API lists it."""
+    counts = attempt.counts or {}
+    return {
+        "attempt": attempt.number,
+        "trigger": attempt.trigger,
+        "status": attempt.status,
+        "failure_reason": attempt.failure_reason,
+        "violations": counts.get("violations"),
+        "rows": counts.get("rows"),
+        "ground_truth_read": counts.get("ground_truth_read"),
+        "ground_truth_until": _time(attempt.ground_truth_until),
+        "started_at": _time(attempt.started_at),
+        "ended_at": _time(attempt.ended_at),
+        "output_uri": attempt.output_uri,
     }
 
 
@@ -100,8 +127,8 @@ def schedule_summary(store: Store, row: ScheduleRow) -> dict[str, Any]:
     }
 
 
-def execution_file(row: ExecutionRow, kind: str) -> bytes | None:
-    """One of the execution's output files (``OUTPUT_FILES``), or None when it has none."""
+def execution_file(row: ExecutionRow | AttemptRow, kind: str) -> bytes | None:
+    """One of an execution's (or attempt's) files (``OUTPUT_FILES``), or None without one."""
     if row.output_uri is None or kind not in OUTPUT_FILES:
         return None
     uri = join(row.output_uri, OUTPUT_FILES[kind])

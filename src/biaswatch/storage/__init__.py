@@ -5,26 +5,42 @@ Atomic writes, and the ``yyyy/mm/dd/hh`` hour partitions capture and ground trut
 
 from __future__ import annotations
 
-from biaswatch.storage.files import exists, json_bytes, list_files, read_bytes, write_bytes
+from biaswatch.storage.files import (
+    FileStamp,
+    copy_file,
+    delete_file,
+    exists,
+    json_bytes,
+    list_file_stamps,
+    list_files,
+    read_bytes,
+    write_bytes,
+)
 from biaswatch.storage.location import Location, join, locate
 from biaswatch.storage.partitions import (
     HourFile,
     hour_folder,
     hours_between,
     list_hour_files,
+    list_hour_stamps,
     start_of_hour,
 )
 
 __all__ = [
+    "FileStamp",
     "HourFile",
     "Location",
+    "copy_file",
+    "delete_file",
     "exists",
     "hour_folder",
     "hours_between",
     "join",
     "json_bytes",
+    "list_file_stamps",
     "list_files",
     "list_hour_files",
+    "list_hour_stamps",
     "locate",
     "read_bytes",
     "start_of_hour",

@@ -6,15 +6,27 @@ On a local disk a file is written under a temporary name and renamed into place;
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from biaswatch.storage.location import locate, translated_errors
 
-__all__ = ["exists", "json_bytes", "list_files", "read_bytes", "write_bytes"]
+__all__ = [
+    "FileStamp",
+    "copy_file",
+    "delete_file",
+    "exists",
+    "json_bytes",
+    "list_file_stamps",
+    "list_files",
+    "read_bytes",
+    "write_bytes",
+]
 
 
 def json_bytes(document: Any) -> bytes:
@@ -66,11 +78,43 @@ def exists(uri: str) -> bool:
         return bool(location.filesystem.exists(location.path))
 
 
-def list_files(uri: str) -> list[str]:
-    """The URIs of the files directly in the folder ``uri``, sorted; none if it does not exist.
+def copy_file(source: str, target: str) -> None:
+    """Copy the file at ``source`` to ``target`` (atomically, as :func:`write_bytes`)."""
+    write_bytes(target, read_bytes(source))
 
-    Hidden files (``.name``, such as a local write in progress) are left out.
+
+def delete_file(uri: str) -> None:
+    """Delete the file at ``uri``; nothing when there is none."""
+    location = locate(uri)
+    with translated_errors(uri, "delete"), contextlib.suppress(FileNotFoundError):
+        location.filesystem.rm_file(location.path)
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    """What identifies a file's content without reading it: its name, size and version.
+
+    The version is the object store's ETag, else the modification time, as the filesystem
+    reports it; a file rewritten in place gets a new one.
     """
+
+    name: str
+    size: int
+    version: str
+
+    def to_json(self) -> list[str | int]:
+        """``[name, size, version]``, as the store keeps it."""
+        return [self.name, self.size, self.version]
+
+    @classmethod
+    def from_json(cls, value: list[str | int]) -> FileStamp:
+        """The stamp of :meth:`to_json`."""
+        name, size, version = value
+        return cls(str(name), int(size), str(version))
+
+
+def _files(uri: str) -> list[tuple[str, dict[str, Any]]]:
+    """The files directly in the folder ``uri`` (URI and the filesystem's details), sorted."""
     location = locate(uri)
     with translated_errors(uri, "list"):
         try:
@@ -78,9 +122,30 @@ def list_files(uri: str) -> list[str]:
         except FileNotFoundError:
             return []
     base = location.path.rstrip("/")
-    names = sorted(entry["name"] for entry in entries if entry.get("type") == "file")
+    found = sorted((entry["name"], entry) for entry in entries if entry.get("type") == "file")
     return [
-        location.child(name[len(base) :]).uri
-        for name in names
+        (location.child(name[len(base) :]).uri, entry)
+        for name, entry in found
         if name.startswith(base) and not os.path.basename(name).startswith(".")
     ]
+
+
+def list_files(uri: str) -> list[str]:
+    """The URIs of the files directly in the folder ``uri``, sorted; none if it does not exist.
+
+    Hidden files (``.name``, such as a local write in progress) are left out.
+    """
+    return [file for file, _ in _files(uri)]
+
+
+def _version(entry: dict[str, Any]) -> str:
+    for key in ("ETag", "etag", "mtime", "LastModified", "last_modified", "created"):
+        value = entry.get(key)
+        if value is not None:
+            return str(value).strip('"')
+    return ""
+
+
+def list_file_stamps(uri: str) -> list[tuple[str, int, str]]:
+    """The files directly in the folder ``uri``: URI, size and version (see :class:`FileStamp`)."""
+    return [(file, int(entry.get("size") or 0), _version(entry)) for file, entry in _files(uri)]

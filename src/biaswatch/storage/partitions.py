@@ -5,10 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from biaswatch.errors import ConfigError
-from biaswatch.storage.files import list_files
+from biaswatch.storage.files import FileStamp, list_file_stamps, list_files
 from biaswatch.storage.location import join
 
-__all__ = ["HourFile", "hour_folder", "hours_between", "list_hour_files", "start_of_hour"]
+__all__ = [
+    "HourFile",
+    "hour_folder",
+    "hours_between",
+    "list_hour_files",
+    "list_hour_stamps",
+    "start_of_hour",
+]
 
 HOUR = timedelta(hours=1)
 
@@ -78,3 +85,13 @@ def list_hour_files(root: str, first: datetime, last: datetime) -> list[HourFile
         for hour in hours_between(first, last)
         for uri in list_files(join(root, hour_folder(hour)))
     ]
+
+
+def list_hour_stamps(root: str, first: datetime, last: datetime) -> list[FileStamp]:
+    """The stamps of the files :func:`list_hour_files` finds, named relative to ``root``."""
+    stamps = []
+    for hour in hours_between(first, last):
+        folder = hour_folder(hour)
+        for uri, size, version in list_file_stamps(join(root, folder)):
+            stamps.append(FileStamp(f"{folder}/{uri.rsplit('/', 1)[-1]}", size, version))
+    return stamps

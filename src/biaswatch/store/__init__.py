@@ -1,4 +1,4 @@
-"""The metadata store (SQLAlchemy): endpoints, baselining jobs, schedules, executions, metrics.
+"""The metadata store (SQLAlchemy): endpoints, baselines, schedules, executions, attempts, metrics.
 
 SQLite under ``BIASWATCH_HOME`` by default, PostgreSQL with ``BIASWATCH_DATABASE_URL``; alembic
 migrations are applied when a store is opened.
@@ -6,10 +6,12 @@ migrations are applied when a store is opened.
 
 from __future__ import annotations
 
-from biaswatch.status import ExecutionStatus, JobStatus, ScheduleStatus
+from biaswatch.status import ExecutionStatus, JobStatus, ScheduleStatus, Trigger
 from biaswatch.store.database import DATABASE_VARIABLE, database_url, migrate, open_engine
+from biaswatch.store.owners import attempt_owner, owner_alive, process_owner
 from biaswatch.store.repository import MetricPoint, Store
 from biaswatch.store.schema import (
+    AttemptRow,
     BaseliningJobRow,
     EndpointRow,
     ExecutionRow,
@@ -19,6 +21,7 @@ from biaswatch.store.schema import (
 
 __all__ = [
     "DATABASE_VARIABLE",
+    "AttemptRow",
     "BaseliningJobRow",
     "EndpointRow",
     "ExecutionRow",
@@ -29,7 +32,11 @@ __all__ = [
     "ScheduleRow",
     "ScheduleStatus",
     "Store",
+    "Trigger",
+    "attempt_owner",
     "database_url",
     "migrate",
     "open_engine",
+    "owner_alive",
+    "process_owner",
 ]

@@ -1,10 +1,12 @@
 """The metadata store's operations: endpoints, baselining jobs, schedules, executions, metrics.
 
 Every time is an aware UTC datetime passed in by the caller (the clock is injected above this
-layer). Executions are unique per (schedule, scheduled time); a worker *claims* one with a
-conditional update, so that of several scheduler processes on one database exactly one runs
-each slot, and keeps it by renewing a lease. An execution whose lease ran out (its worker died)
-is ended ``Failed`` by :meth:`Store.fail_expired`, never run twice.
+layer). Executions are unique per (schedule, scheduled time) and keep their attempts. A worker
+*claims* an attempt with a conditional update, so that of several processes on one database
+exactly one runs a slot's next attempt, and keeps the slot by renewing a lease. An attempt whose
+worker is gone (its lease ran out, or its process on this host no longer exists) is ended
+``Failed`` by :meth:`Store.end_stale`, which any process may call; rerunning the slot is a new
+attempt.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from biaswatch.analysis.points import MetricPoint
 from biaswatch.config.names import check_name
 from biaswatch.errors import ConfigError
-from biaswatch.status import ExecutionStatus, ScheduleStatus
+from biaswatch.status import ExecutionStatus, ScheduleStatus, Trigger
+from biaswatch.storage.files import FileStamp
 from biaswatch.store.database import open_engine
+from biaswatch.store.owners import owner_alive
 from biaswatch.store.schema import (
+    AttemptRow,
     BaseliningJobRow,
     EndpointRow,
     ExecutionRow,
@@ -169,9 +174,11 @@ class Store:
             return row
 
     def delete_schedule(self, name: str) -> bool:
-        """Delete a schedule with its executions and metric points; whether it existed."""
+        """Delete a schedule with its executions, attempts and metric points; whether it existed."""
         with self.session() as session, session.begin():
             session.execute(delete(MetricPointRow).where(MetricPointRow.schedule_name == name))
+            slots = select(ExecutionRow.id).where(ExecutionRow.schedule_name == name)
+            session.execute(delete(AttemptRow).where(AttemptRow.execution_id.in_(slots)))
             session.execute(delete(ExecutionRow).where(ExecutionRow.schedule_name == name))
             deleted = session.execute(delete(ScheduleRow).where(ScheduleRow.name == name))
             return bool(_changed(deleted))
@@ -217,37 +224,75 @@ class Store:
         with self.session() as session:
             return session.get(ExecutionRow, execution_id)
 
-    def claim(self, execution_id: int, *, owner: str, now: datetime, lease: timedelta) -> bool:
-        """Take a ``Pending`` execution to run it; False when another worker has it."""
+    def claim(
+        self,
+        execution_id: int,
+        *,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        trigger: Trigger,
+        rerun: bool = False,
+        ground_truth_until: datetime | None = None,
+        after: int | None = None,
+    ) -> AttemptRow | None:
+        """Begin the slot's next attempt, leased to ``owner``; None when it may not begin.
+
+        The first attempt begins on a ``Pending`` slot; with ``rerun``, another one on a finished
+        slot, recording ``ground_truth_until`` (the first attempt reads SageMaker's window, so
+        it records None). None when an attempt is running (another worker's, or a stale one that
+        :meth:`end_stale` has not ended yet) or the slot is in neither state, and when ``after``
+        is given and the slot has had another attempt since attempt ``after``. Of several
+        callers racing, exactly one wins: the update is conditional on the attempt count seen.
+        """
         with self.session() as session, session.begin():
-            claimed = _changed(
-                session.execute(
-                    update(ExecutionRow)
-                    .where(
-                        ExecutionRow.id == execution_id,
-                        ExecutionRow.status == ExecutionStatus.PENDING.value,
-                    )
-                    .values(
-                        status=ExecutionStatus.IN_PROGRESS.value,
-                        lease_owner=owner,
-                        lease_expires_at=now + lease,
-                        started_at=now,
-                    )
+            slot = session.get(ExecutionRow, execution_id)
+            if slot is None or slot.lease_owner is not None:
+                return None
+            if after is not None and slot.attempts != after:
+                return None
+            first = slot.status == ExecutionStatus.PENDING
+            if not first and not (rerun and ExecutionStatus(slot.status).finished):
+                return None
+            number = slot.attempts + 1
+            values: dict[str, Any] = {
+                "attempts": number,
+                "lease_owner": owner,
+                "lease_expires_at": now + lease,
+            }
+            if first:
+                values.update(status=ExecutionStatus.IN_PROGRESS.value, started_at=now)
+            claimed = session.execute(
+                update(ExecutionRow)
+                .where(
+                    ExecutionRow.id == execution_id,
+                    ExecutionRow.attempts == slot.attempts,
+                    ExecutionRow.lease_owner.is_(None),
                 )
+                .values(**values)
+                .execution_options(synchronize_session=False)
             )
-        return bool(claimed)
+            if not _changed(claimed):
+                return None
+            attempt = AttemptRow(
+                execution_id=execution_id,
+                number=number,
+                trigger=trigger.value,
+                status=ExecutionStatus.IN_PROGRESS.value,
+                owner=owner,
+                ground_truth_until=None if first else ground_truth_until,
+                started_at=now,
+            )
+            session.add(attempt)
+        return attempt
 
     def heartbeat(self, execution_id: int, *, owner: str, now: datetime, lease: timedelta) -> bool:
-        """Renew a running execution's lease; False when the worker no longer holds it."""
+        """Renew a running attempt's lease; False when its worker no longer holds the slot."""
         with self.session() as session, session.begin():
             renewed = _changed(
                 session.execute(
                     update(ExecutionRow)
-                    .where(
-                        ExecutionRow.id == execution_id,
-                        ExecutionRow.lease_owner == owner,
-                        ExecutionRow.status == ExecutionStatus.IN_PROGRESS.value,
-                    )
+                    .where(ExecutionRow.id == execution_id, ExecutionRow.lease_owner == owner)
                     .values(lease_expires_at=now + lease)
                 )
             )
@@ -255,66 +300,221 @@ class Store:
 
     def finish(
         self,
-        execution_id: int,
+        attempt: AttemptRow,
         *,
-        owner: str,
         status: ExecutionStatus,
         now: datetime,
         failure_reason: str | None = None,
         output_uri: str | None = None,
         counts: dict[str, Any] | None = None,
+        points: Iterable[MetricPoint] = (),
+        ground_truth_files: Sequence[FileStamp] | None = None,
+        archived: tuple[int, str] | None = None,
     ) -> bool:
-        """End an execution the worker holds; False when it no longer holds it."""
+        """End an attempt the worker holds; False when it no longer holds the slot.
+
+        The slot then shows this attempt: its status, reason, output, counts and metric points
+        (the earlier attempt's points are replaced). ``archived`` is (number, folder) of an
+        earlier attempt whose files this one moved out of the slot's folder.
+        """
         with self.session() as session, session.begin():
-            ended = _changed(
+            slot = session.get(ExecutionRow, attempt.execution_id)
+            if slot is None:
+                return False
+            shown = _changed(
                 session.execute(
                     update(ExecutionRow)
                     .where(
-                        ExecutionRow.id == execution_id,
-                        ExecutionRow.lease_owner == owner,
-                        ExecutionRow.status == ExecutionStatus.IN_PROGRESS.value,
+                        ExecutionRow.id == attempt.execution_id,
+                        ExecutionRow.lease_owner == attempt.owner,
+                        ExecutionRow.attempts == attempt.number,
                     )
                     .values(
                         status=status.value,
                         failure_reason=failure_reason,
                         output_uri=output_uri,
                         counts=counts,
+                        started_at=attempt.started_at,
                         ended_at=now,
+                        attempt=attempt.number,
+                        lease_owner=None,
                         lease_expires_at=None,
                     )
+                    .execution_options(synchronize_session=False)
                 )
             )
-        return bool(ended)
-
-    def fail_expired(self, *, now: datetime) -> list[int]:
-        """End ``Failed`` every running execution whose worker stopped renewing its lease."""
-        with self.session() as session, session.begin():
-            expired = list(
-                session.scalars(
-                    select(ExecutionRow.id).where(
-                        ExecutionRow.status == ExecutionStatus.IN_PROGRESS.value,
-                        ExecutionRow.lease_expires_at < now,
-                    )
+            if not shown:
+                return False
+            session.execute(
+                update(AttemptRow)
+                .where(AttemptRow.id == attempt.id)
+                .values(
+                    status=status.value,
+                    failure_reason=failure_reason,
+                    output_uri=output_uri,
+                    counts=counts,
+                    ended_at=now,
+                    ground_truth_files=(
+                        None
+                        if ground_truth_files is None
+                        else [stamp.to_json() for stamp in ground_truth_files]
+                    ),
                 )
             )
-            if expired:
+            if archived is not None:
+                number, folder = archived
                 session.execute(
-                    update(ExecutionRow)
+                    update(AttemptRow)
                     .where(
-                        ExecutionRow.id.in_(expired),
-                        ExecutionRow.status == ExecutionStatus.IN_PROGRESS.value,
+                        AttemptRow.execution_id == attempt.execution_id,
+                        AttemptRow.number == number,
                     )
-                    .values(
-                        status=ExecutionStatus.FAILED.value,
-                        failure_reason=(
-                            "the worker running this execution stopped (its lease expired);"
-                            " the next scheduled time runs as usual"
-                        ),
-                        ended_at=now,
-                        lease_expires_at=None,
-                    )
+                    .values(output_uri=folder)
                 )
-        return expired
+            self._replace_points(session, slot.schedule_name, slot.scheduled_time, points)
+        return True
+
+    @staticmethod
+    def _replace_points(
+        session: Session, schedule: str, scheduled_time: datetime, points: Iterable[MetricPoint]
+    ) -> None:
+        session.execute(
+            delete(MetricPointRow).where(
+                MetricPointRow.schedule_name == schedule,
+                MetricPointRow.scheduled_time == scheduled_time,
+            )
+        )
+        session.add_all(
+            MetricPointRow(
+                schedule_name=schedule,
+                scheduled_time=point.scheduled_time,
+                stage=point.stage,
+                facet=point.facet,
+                facet_value=point.facet_value,
+                metric=point.metric,
+                value=point.value,
+                lower=point.lower,
+                upper=point.upper,
+            )
+            for point in points
+        )
+
+    def end_stale(self, *, now: datetime, execution_id: int | None = None) -> list[int]:
+        """End ``Failed`` the running attempts whose worker is gone; the slots they were in.
+
+        A worker is gone when its lease ran out, or when it was a process on this host that no
+        longer exists. The slot then shows that failed attempt, whose reason says so; a rerun
+        runs the slot again. With ``execution_id``, only that slot is looked at.
+        """
+        query = select(ExecutionRow).where(ExecutionRow.lease_owner.is_not(None))
+        if execution_id is not None:
+            query = query.where(ExecutionRow.id == execution_id)
+        ended = []
+        with self.session() as session:
+            running = list(session.scalars(query))
+        for slot in running:
+            assert slot.lease_owner is not None
+            assert slot.lease_expires_at is not None
+            if slot.lease_expires_at < now:
+                why = f"its lease expired at {slot.lease_expires_at.isoformat()}"
+            elif not owner_alive(slot.lease_owner):
+                why = "that process no longer exists"
+            else:
+                continue
+            reason = (
+                f"attempt {slot.attempts} stopped before finishing: it ran in"
+                f" {slot.lease_owner.partition('/')[0]}, and {why}. Rerun the execution"
+                " (run_execution(rerun=True), or biaswatch executions run --rerun)"
+            )
+            if self._end_attempt(slot, now=now, reason=reason):
+                ended.append(slot.id)
+        return ended
+
+    def _end_attempt(self, slot: ExecutionRow, *, now: datetime, reason: str) -> bool:
+        """End the slot's running attempt ``Failed`` (if its lease is still the one seen)."""
+        with self.session() as session, session.begin():
+            changed = session.execute(
+                update(ExecutionRow)
+                .where(
+                    ExecutionRow.id == slot.id,
+                    ExecutionRow.lease_owner == slot.lease_owner,
+                    ExecutionRow.attempts == slot.attempts,
+                )
+                .values(
+                    status=ExecutionStatus.FAILED.value,
+                    failure_reason=reason,
+                    output_uri=None,
+                    counts=None,
+                    ended_at=now,
+                    attempt=slot.attempts,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if not _changed(changed):
+                return False
+            session.execute(
+                update(AttemptRow)
+                .where(AttemptRow.execution_id == slot.id, AttemptRow.number == slot.attempts)
+                .values(status=ExecutionStatus.FAILED.value, failure_reason=reason, ended_at=now)
+            )
+            self._replace_points(session, slot.schedule_name, slot.scheduled_time, ())
+        return True
+
+    def attempts(self, execution_id: int) -> list[AttemptRow]:
+        """An execution's attempts, latest first."""
+        query = (
+            select(AttemptRow)
+            .where(AttemptRow.execution_id == execution_id)
+            .order_by(AttemptRow.number.desc())
+        )
+        with self.session() as session:
+            return list(session.scalars(query))
+
+    def attempt(self, execution_id: int, number: int) -> AttemptRow | None:
+        """Attempt ``number`` of an execution."""
+        query = select(AttemptRow).where(
+            AttemptRow.execution_id == execution_id, AttemptRow.number == number
+        )
+        with self.session() as session:
+            return session.scalars(query).first()
+
+    def finished_between(
+        self, schedule: str, *, since: datetime, until: datetime
+    ) -> list[tuple[ExecutionRow, AttemptRow | None]]:
+        """The schedule's finished slots with no running attempt in ``[since, until]``.
+
+        Each with its latest attempt that recorded the ground-truth files it read (None when no
+        attempt did), for the scheduler's re-evaluation.
+        """
+        finished = [s.value for s in ExecutionStatus if s.finished]
+        with self.session() as session:
+            slots = list(
+                session.scalars(
+                    select(ExecutionRow)
+                    .where(
+                        ExecutionRow.schedule_name == schedule,
+                        ExecutionRow.scheduled_time >= since,
+                        ExecutionRow.scheduled_time <= until,
+                        ExecutionRow.status.in_(finished),
+                        ExecutionRow.lease_owner.is_(None),
+                    )
+                    .order_by(ExecutionRow.scheduled_time)
+                )
+            )
+            recorded: dict[int, AttemptRow] = {}
+            if slots:
+                for attempt in session.scalars(
+                    select(AttemptRow)
+                    .where(
+                        AttemptRow.execution_id.in_([slot.id for slot in slots]),
+                        AttemptRow.ground_truth_files.is_not(None),
+                    )
+                    .order_by(AttemptRow.number)
+                ):
+                    recorded[attempt.execution_id] = attempt
+        return [(slot, recorded.get(slot.id)) for slot in slots]
 
     def executions(self, schedule: str, *, limit: int | None = None) -> list[ExecutionRow]:
         """A schedule's executions, oldest scheduled time first (the last ``limit`` of them)."""
@@ -361,25 +561,6 @@ class Store:
             return session.scalars(query).first()
 
     # ------------------------------------------------------------------ metrics
-
-    def add_metric_points(self, schedule: str, points: Iterable[MetricPoint]) -> None:
-        """Record an execution's metric values."""
-        rows = [
-            MetricPointRow(
-                schedule_name=schedule,
-                scheduled_time=point.scheduled_time,
-                stage=point.stage,
-                facet=point.facet,
-                facet_value=point.facet_value,
-                metric=point.metric,
-                value=point.value,
-                lower=point.lower,
-                upper=point.upper,
-            )
-            for point in points
-        ]
-        with self.session() as session, session.begin():
-            session.add_all(rows)
 
     def metric_series(
         self,

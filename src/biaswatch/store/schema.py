@@ -23,6 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from biaswatch.errors import ConfigError
 
 __all__ = [
+    "AttemptRow",
     "Base",
     "BaseliningJobRow",
     "EndpointRow",
@@ -106,7 +107,14 @@ class ScheduleRow(Base):
 
 
 class ExecutionRow(Base):
-    """One execution of a schedule, unique per scheduled time; leased by the worker running it."""
+    """One execution (slot) of a schedule, unique per scheduled time.
+
+    It shows its latest finished attempt: ``status``, ``failure_reason``, ``output_uri``,
+    ``counts`` and the times are that attempt's (number ``attempt``); before any attempt has
+    finished, ``Pending`` or ``InProgress``. ``attempts`` counts the attempts begun. While an
+    attempt runs, the slot is leased by its worker (``lease_owner``, ``lease_expires_at``), so
+    that at most one attempt runs at a time.
+    """
 
     __tablename__ = "executions"
     __table_args__ = (
@@ -127,10 +135,42 @@ class ExecutionRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     lease_owner: Mapped[str | None] = mapped_column(String(128))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attempt: Mapped[int | None] = mapped_column(Integer)
+
+    @property
+    def revised(self) -> bool:
+        """Whether an attempt after the first has given the slot its result."""
+        return (self.attempt or 0) > 1
+
+
+class AttemptRow(Base):
+    """One attempt of an execution: what started it, how it ended, what it read and wrote."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (UniqueConstraint("execution_id", "number", name="uq_attempt_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    execution_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("executions.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    trigger: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    output_uri: Mapped[str | None] = mapped_column(Text)
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    owner: Mapped[str | None] = mapped_column(String(128))
+    ground_truth_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """The end of the ground-truth upload hours it read (None: the scheduled time's hour)."""
+    ground_truth_files: Mapped[list[list[Any]] | None] = mapped_column(JSON)
+    """``[name, size, version]`` of each ground-truth file it read (None: not recorded)."""
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class MetricPointRow(Base):
-    """One metric value of one execution, for trends."""
+    """One metric value of one execution (its latest finished attempt's), for trends."""
 
     __tablename__ = "metric_points"
     __table_args__ = (Index("ix_metric_series", "schedule_name", "metric", "scheduled_time"),)

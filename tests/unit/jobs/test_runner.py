@@ -47,7 +47,7 @@ def test_an_execution_is_recorded_once(tmp_path: Path, store: Store) -> None:
     series = store.metric_series(job.schedule_name, metric="DPPL")
     assert [p.stage for p in series] == ["post_training"]
     again = run_and_record(store, job, T, owner="other", clock=lambda: T)
-    assert (again.id, again.lease_owner, again.status) == (row.id, "me", row.status)
+    assert (again.id, again.attempts, again.status) == (row.id, 1, row.status)
     assert len(store.metric_series(job.schedule_name, metric="DPPL")) == 1
 
 

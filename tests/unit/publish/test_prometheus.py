@@ -83,7 +83,7 @@ def test_a_failed_hour_keeps_the_last_good_values_and_says_it_failed(tmp_path: P
     from prometheus_client import generate_latest
 
     from biaswatch.jobs.publishing import metrics_registry, schedule_snapshots
-    from biaswatch.store import ExecutionStatus, MetricPoint, Store
+    from biaswatch.store import ExecutionStatus, MetricPoint, Store, Trigger
 
     store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
     t = datetime(2026, 11, 24, 10, tzinfo=UTC)
@@ -94,13 +94,17 @@ def test_a_failed_hour_keeps_the_last_good_values_and_says_it_failed(tmp_path: P
     ):
         moment = t + timedelta(hours=hour)
         row = store.add_execution("s", moment, now=moment)
-        assert store.claim(row.id, owner="o", now=moment, lease=lease)
-        if status is ExecutionStatus.COMPLETED_WITH_VIOLATIONS:
-            store.add_metric_points(
-                "s", [MetricPoint(moment, "post_training", "sex", "0", "DPPL", 0.4)]
-            )
+        attempt = store.claim(
+            row.id, owner="o", now=moment, lease=lease, trigger=Trigger.SCHEDULED
+        )
+        assert attempt is not None
+        points = (
+            [MetricPoint(moment, "post_training", "sex", "0", "DPPL", 0.4)]
+            if status is ExecutionStatus.COMPLETED_WITH_VIOLATIONS
+            else []
+        )
         counts = {"violations": 2} if status.name != "FAILED" else {}
-        store.finish(row.id, owner="o", status=status, now=moment, counts=counts)
+        store.finish(attempt, status=status, now=moment, counts=counts, points=points)
     [snapshot] = schedule_snapshots(store)
     assert (snapshot.status, snapshot.failed, snapshot.failures) == ("Failed", True, 2)
     assert snapshot.violations == 2

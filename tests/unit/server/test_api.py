@@ -82,6 +82,35 @@ def test_execution_files(client: Client, ids: dict[str, Any]) -> None:
     assert missing.json()["detail"] == f"execution {failed} has no analysis.json"
 
 
+def test_a_rerun_slot_lists_its_attempts_and_serves_each_ones_files(
+    client: Client, ids: dict[str, Any]
+) -> None:
+    done = ids["violations"]
+    detail = client.get(f"/api/executions/{done}").json()
+    assert (detail["attempt"], detail["attempts"], detail["revised"]) == (2, 2, True)
+    history = client.get(f"/api/executions/{done}/attempts").json()
+    assert history == detail["attempt_history"]
+    assert [(a["attempt"], a["trigger"], a["status"]) for a in history] == [
+        (2, "manual", "CompletedWithViolations"),
+        (1, "manual", "CompletedWithViolations"),
+    ]
+    assert history[1]["output_uri"] == f"{history[0]['output_uri']}/attempts/1"
+    assert history[0]["ground_truth_until"] is not None
+    assert history[1]["ground_truth_until"] is None
+    latest = client.get(f"/api/executions/{done}/attempts/2/diagnostics").json()
+    earlier = client.get(f"/api/executions/{done}/attempts/1/diagnostics").json()
+    assert (latest["attempt"], earlier["attempt"]) == (2, 1)
+    assert client.get(f"/api/executions/{done}/attempts/1/report").text.startswith("<!DOCTYPE")
+    assert client.get(f"/api/executions/{done}/attempts/3/analysis").status_code == 404
+    assert client.get(f"/api/executions/{done}/attempts/1/nope").status_code == 404
+    page = client.get(f"/executions/{done}").text
+    assert "Showing attempt 2 of 2" in page
+    assert page.count("<tr class='attempt'>") == 2
+    assert f"/api/executions/{done}/attempts/1/report" in page
+    schedule_page = client.get(f"/schedules/{SCHEDULE}").text
+    assert "class='revised'" in schedule_page
+
+
 def test_series_carry_baseline_and_violations(client: Client) -> None:
     series = client.get(f"/api/schedules/{SCHEDULE}/series", params={"metric": "DPPL"}).json()
     assert len(series) == 1
@@ -106,6 +135,8 @@ def test_series_carry_baseline_and_violations(client: Client) -> None:
         "/api/executions/-1",
         "/api/executions/999999/analysis",
         "/api/executions/999999/report",
+        "/api/executions/999999/attempts",
+        "/api/executions/999999/attempts/1/analysis",
     ],
 )
 def test_unknown_things_are_404_json(client: Client, path: str) -> None:

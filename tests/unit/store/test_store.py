@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import math
+import socket
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import StatementError
 from tests.postgres import fresh_database
 
 from biaswatch.errors import ConfigError
-from biaswatch.store import ExecutionStatus, MetricPoint, ScheduleStatus, Store
+from biaswatch.storage import FileStamp
+from biaswatch.store import (
+    AttemptRow,
+    ExecutionStatus,
+    MetricPoint,
+    ScheduleStatus,
+    Store,
+    Trigger,
+    attempt_owner,
+    owner_alive,
+    process_owner,
+)
 
 T = datetime(2026, 11, 24, 10, tzinfo=UTC)
 LEASE = timedelta(minutes=2)
@@ -98,16 +111,26 @@ def test_schedules(store: Store) -> None:
     assert not store.delete_schedule("hourly")
 
 
+def _claim(store: Store, execution_id: int, owner: str, **options: Any) -> AttemptRow | None:
+    return store.claim(
+        execution_id, owner=owner, now=options.pop("now", T), lease=LEASE,
+        trigger=options.pop("trigger", Trigger.SCHEDULED), **options,
+    )  # fmt: skip
+
+
 def test_an_execution_runs_once_and_ends(store: Store) -> None:
     _schedule(store)
     execution = store.add_execution("hourly", T, now=T)
     assert store.add_execution("hourly", T, now=T).id == execution.id  # one row per slot
-    assert store.claim(execution.id, owner="a", now=T, lease=LEASE)
-    assert not store.claim(execution.id, owner="b", now=T, lease=LEASE)
+    attempt = _claim(store, execution.id, "a")
+    assert attempt is not None
+    assert (attempt.number, attempt.trigger, attempt.status) == (1, "scheduled", "InProgress")
+    assert _claim(store, execution.id, "b") is None
+    assert _claim(store, execution.id, "b", rerun=True) is None  # running: no second attempt
     assert store.heartbeat(execution.id, owner="a", now=T + LEASE, lease=LEASE)
     assert not store.heartbeat(execution.id, owner="b", now=T, lease=LEASE)
     assert store.finish(
-        execution.id, owner="a", status=ExecutionStatus.COMPLETED_WITH_VIOLATIONS, now=T + LEASE,
+        attempt, status=ExecutionStatus.COMPLETED_WITH_VIOLATIONS, now=T + LEASE,
         output_uri="memory://out", counts={"rows": 3},
     )  # fmt: skip
     row = store.execution_at("hourly", T)
@@ -115,22 +138,119 @@ def test_an_execution_runs_once_and_ends(store: Store) -> None:
     assert (row.status, row.output_uri, row.counts, row.ended_at) == (
         "CompletedWithViolations", "memory://out", {"rows": 3}, T + LEASE,
     )  # fmt: skip
-    assert not store.finish(execution.id, owner="a", status=ExecutionStatus.FAILED, now=T)
+    assert (row.attempt, row.attempts, row.lease_owner, row.revised) == (1, 1, None, False)
+    assert not store.finish(attempt, status=ExecutionStatus.FAILED, now=T)
+    assert _claim(store, execution.id, "c") is None  # without rerun, a slot runs once
 
 
-def test_a_dead_worker_execution_fails_and_the_next_slot_runs(store: Store) -> None:
+def test_a_rerun_is_a_new_attempt_the_slot_then_shows(store: Store) -> None:
+    _schedule(store)
+    execution = store.add_execution("hourly", T, now=T)
+    first = _claim(store, execution.id, "a")
+    assert first is not None
+    points = [MetricPoint(T, "post_training", "sex", "0", "DPPL", 0.5)]
+    store.finish(
+        first, status=ExecutionStatus.FAILED, now=T, failure_reason="0 labels", points=points
+    )
+    late = T + timedelta(hours=3)
+    second = _claim(
+        store, execution.id, "b", now=late, trigger=Trigger.MANUAL, rerun=True,
+        ground_truth_until=late,
+    )  # fmt: skip
+    assert second is not None
+    assert (second.number, second.trigger, second.ground_truth_until) == (2, "manual", late)
+    running = store.execution(execution.id)
+    assert running is not None
+    assert (running.status, running.attempt, running.attempts) == ("Failed", 1, 2)
+    stamps = [FileStamp("2026/11/24/13/a.jsonl", 10, "v1")]
+    newer = [MetricPoint(T, "post_training", "sex", "0", "DPPL", 0.25)]
+    assert store.finish(
+        second, status=ExecutionStatus.COMPLETED, now=late, output_uri="memory://out",
+        points=newer, ground_truth_files=stamps, archived=(1, "memory://out/attempts/1"),
+    )  # fmt: skip
+    row = store.execution(execution.id)
+    assert row is not None
+    assert (row.status, row.failure_reason, row.attempt, row.revised) == (
+        "Completed", None, 2, True,
+    )  # fmt: skip
+    assert store.metric_series("hourly") == newer  # the latest attempt's points only
+    attempts = store.attempts(execution.id)
+    assert [(a.number, a.status, a.output_uri) for a in attempts] == [
+        (2, "Completed", "memory://out"), (1, "Failed", "memory://out/attempts/1"),
+    ]  # fmt: skip
+    assert attempts[0].ground_truth_files == [["2026/11/24/13/a.jsonl", 10, "v1"]]
+    [(slot, recorded)] = store.finished_between("hourly", since=T, until=late)
+    assert (slot.id, recorded and recorded.number) == (execution.id, 2)
+
+
+def test_a_stale_attempt_is_ended_by_anyone_and_the_slot_can_rerun(store: Store) -> None:
     _schedule(store)
     first = store.add_execution("hourly", T, now=T)
-    assert store.claim(first.id, owner="dead", now=T, lease=LEASE)
-    assert store.fail_expired(now=T + LEASE / 2) == []
-    assert store.fail_expired(now=T + LEASE * 2) == [first.id]
+    attempt = _claim(store, first.id, "otherhost:1:manual/x")
+    assert attempt is not None
+    assert store.end_stale(now=T + LEASE / 2) == []
+    assert store.end_stale(now=T + LEASE * 2) == [first.id]
     row = store.execution(first.id)
     assert row is not None
-    assert row.status == "Failed"
-    assert "stopped" in (row.failure_reason or "")
-    assert not store.finish(first.id, owner="dead", status=ExecutionStatus.COMPLETED, now=T)
+    assert (row.status, row.attempt, row.lease_owner) == ("Failed", 1, None)
+    assert "attempt 1 stopped before finishing" in (row.failure_reason or "")
+    assert "lease expired" in (row.failure_reason or "")
+    assert "--rerun" in (row.failure_reason or "")
+    assert not store.finish(attempt, status=ExecutionStatus.COMPLETED, now=T)
+    assert [a.status for a in store.attempts(first.id)] == ["Failed"]
     following = store.add_execution("hourly", T + timedelta(hours=1), now=T)
-    assert store.claim(following.id, owner="alive", now=T, lease=LEASE)
+    assert _claim(store, following.id, "alive") is not None
+    assert _claim(store, first.id, "again", rerun=True) is not None
+
+
+def test_an_attempt_whose_process_is_gone_is_ended_before_its_lease_runs_out(
+    store: Store,
+) -> None:
+    _schedule(store)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    owner = f"{socket.gethostname()}:{gone.pid}:manual/x"
+    assert owner_alive(process_owner("manual"))
+    assert not owner_alive(owner)
+    execution = store.add_execution("hourly", T, now=T)
+    assert _claim(store, execution.id, owner) is not None
+    alive = store.add_execution("hourly", T + timedelta(hours=1), now=T)
+    assert _claim(store, alive.id, attempt_owner(process_owner("manual"))) is not None
+    assert store.end_stale(now=T) == [execution.id]
+    row = store.execution(execution.id)
+    assert row is not None
+    assert "that process no longer exists" in (row.failure_reason or "")
+    assert str(gone.pid) in (row.failure_reason or "")
+
+
+def test_two_processes_rerunning_after_the_same_attempt_make_one_attempt(url: str) -> None:
+    setup = Store.open(url)
+    _schedule(setup)
+    execution = setup.add_execution("hourly", T, now=T)
+    first = _claim(setup, execution.id, "a")
+    assert first is not None
+    setup.finish(first, status=ExecutionStatus.COMPLETED, now=T)
+    won: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def rerun(owner: str) -> None:
+        store = Store.open(url)
+        barrier.wait()
+        attempt = _claim(
+            store, execution.id, owner, rerun=True, after=1, trigger=Trigger.LATE_GROUND_TRUTH
+        )
+        if attempt is not None:
+            won.append(attempt.number)
+        store.engine.dispose()
+
+    threads = [threading.Thread(target=rerun, args=(f"s{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert won == [2]
+    assert [a.number for a in setup.attempts(execution.id)] == [2, 1]
+    setup.engine.dispose()
 
 
 def test_executions_oldest_first(store: Store) -> None:
@@ -152,7 +272,7 @@ def test_two_schedulers_never_run_a_slot_twice(url: str) -> None:
         store = Store.open(url)
         for slot in slots:
             execution = store.add_execution("hourly", slot, now=T)
-            if store.claim(execution.id, owner=owner, now=T, lease=LEASE):
+            if _claim(store, execution.id, owner) is not None:
                 claimed[owner].append(slot)
         store.engine.dispose()
 
@@ -173,7 +293,11 @@ def test_metric_points_keep_infinity_and_undefined(store: Store) -> None:
         MetricPoint(T, "post_training", "Sex", "0", "CDDPL", None),
         MetricPoint(T + timedelta(hours=1), "post_training", "Sex", "0", "TE", 1.5),
     ]
-    store.add_metric_points("hourly", points)
+    for moment in (T, T + timedelta(hours=1)):
+        attempt = _claim(store, store.add_execution("hourly", moment, now=T).id, "a")
+        assert attempt is not None
+        at = [p for p in points if p.scheduled_time == moment]
+        store.finish(attempt, status=ExecutionStatus.COMPLETED, now=T, points=at)
     assert store.metric_series("hourly", metric="TE") == [points[0], points[2]]
     assert len(store.metric_series("hourly")) == 3
 

@@ -1,0 +1,120 @@
+"""Migration 0003 (attempts) on a store made by the code before it, on SQLite and PostgreSQL.
+
+``tests/data/store-0002.sqlite`` was written by biaswatch at revision 0002 (see
+``tests/data/README.md``): one schedule with a Completed, a CompletedWithViolations, a Failed,
+an InProgress and a Pending execution, and metric points. The PostgreSQL database is migrated to
+0002 by the same migrations and gets the very same rows, copied from that file.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import MetaData, create_engine, text
+from tests.postgres import fresh_database
+
+from biaswatch.store import ExecutionStatus, Store, Trigger
+
+FIXTURE = Path(__file__).parents[2] / "data" / "store-0002.sqlite"
+T = datetime(2026, 11, 24, 10, tzinfo=UTC)
+TABLES = ("endpoints", "schedules", "executions", "metric_points")
+
+
+def _upgrade_to_0002(url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from biaswatch.store.database import _MIGRATIONS
+
+    engine = create_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+    engine.dispose()
+
+
+def _copy_rows(source: str, target: str) -> None:
+    """The fixture's rows, inserted as they are (PostgreSQL's sequences moved past them)."""
+    old, new = create_engine(source), create_engine(target)
+    metadata = MetaData()
+    metadata.reflect(new, only=TABLES)
+    with old.connect() as reading, new.begin() as writing:
+        for name in TABLES:
+            table = metadata.tables[name]
+            rows = [dict(row._mapping) for row in reading.execute(table.select())]
+            if rows:
+                writing.execute(table.insert(), rows)
+        for name in ("executions", "metric_points"):
+            writing.execute(text(f"SELECT setval('{name}_id_seq', (SELECT max(id) FROM {name}))"))
+    old.dispose()
+    new.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def old_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    copy = tmp_path / "store.db"
+    shutil.copy(FIXTURE, copy)
+    if request.param == "sqlite":
+        yield f"sqlite:///{copy}"
+        return
+    with fresh_database() as url:
+        _upgrade_to_0002(url)
+        _copy_rows(f"sqlite:///{copy}", url)
+        yield url
+
+
+def test_every_execution_that_began_becomes_its_attempt_1(old_store: str) -> None:
+    store = Store.open(old_store)
+    slots = store.executions("hourly")
+    assert [(s.status, s.attempts, s.attempt) for s in slots] == [
+        ("Completed", 1, 1),
+        ("CompletedWithViolations", 1, 1),
+        ("Failed", 1, 1),
+        ("InProgress", 1, None),
+        ("Pending", 0, None),
+    ]
+    assert [s.lease_owner for s in slots] == [None, None, None, "otherhost:4242:sched", None]
+    for slot in slots[:4]:
+        [attempt] = store.attempts(slot.id)
+        assert (attempt.number, attempt.trigger, attempt.status) == (1, "scheduled", slot.status)
+        assert (attempt.failure_reason, attempt.output_uri, attempt.counts) == (
+            slot.failure_reason, slot.output_uri, slot.counts,
+        )  # fmt: skip
+        assert attempt.started_at == slot.started_at
+        assert attempt.ground_truth_files is None  # not recorded before 0003
+    assert store.attempts(slots[4].id) == []
+    assert store.attempts(slots[0].id)[0].owner == "host:1:manual"
+    assert len(store.metric_series("hourly")) == 4
+    store.engine.dispose()
+
+
+def test_a_migrated_store_reruns_runs_and_takes_over(old_store: str) -> None:
+    store = Store.open(old_store)
+    failed = store.execution_at("hourly", T + timedelta(hours=2))
+    assert failed is not None
+    attempt = store.claim(
+        failed.id, owner="me", now=T, lease=timedelta(minutes=2), trigger=Trigger.MANUAL,
+        rerun=True,
+    )  # fmt: skip
+    assert attempt is not None
+    assert attempt.number == 2
+    assert store.finish(attempt, status=ExecutionStatus.COMPLETED, now=T)
+    # The InProgress execution's lease (from before the migration) has long expired.
+    running = store.execution_at("hourly", T + timedelta(hours=3))
+    assert running is not None
+    assert store.end_stale(now=datetime.now(UTC)) == [running.id]
+    pending = store.execution_at("hourly", T + timedelta(hours=4))
+    assert pending is not None
+    first = store.claim(
+        pending.id, owner="me", now=T, lease=timedelta(minutes=2), trigger=Trigger.SCHEDULED
+    )
+    assert first is not None
+    assert first.number == 1
+    assert store.delete_schedule("hourly")
+    store.engine.dispose()
