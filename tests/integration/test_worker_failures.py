@@ -306,7 +306,7 @@ def test_a_filesystem_that_raises_anything_fails_the_execution_with_where(
         raise RuntimeError(f"the filesystem gave up on {uri}")
 
     monkeypatch.setattr(execution, "write_bytes", broken_write)
-    request = (definition(base).model_dump_json(), T, dict(os.environ))
+    request = (definition(base).model_dump_json(), T, None, dict(os.environ))
     outcome = worker._execute(request, lambda: True)
     assert outcome.status is ExecutionStatus.FAILED
     assert outcome.failure_reason is not None

@@ -171,3 +171,35 @@ def test_backfill_runs_every_scheduled_time(monitor: ModelBiasMonitor) -> None:
     ]
     assert {e.describe()["MonitoringExecutionStatus"] for e in executions} == {"Failed"}
     assert executions[0].describe()["FailureReason"].startswith("no captured records in")
+
+
+def test_reruns_from_the_facade_number_their_attempts(monitor: ModelBiasMonitor) -> None:
+    create(monitor)
+    first = monitor.run_execution(scheduled_time=T)
+    assert (first.describe()["Attempt"], first.describe()["Revised"]) == (1, False)
+    assert monitor.run_execution(scheduled_time=T).describe()["Attempt"] == 1  # not run again
+    again = monitor.run_execution(scheduled_time=T, rerun=True)
+    assert (again.describe()["Attempt"], again.describe()["Attempts"]) == (2, 2)
+    assert [a["Trigger"] for a in again.attempts()] == ["manual", "manual"]
+    backfilled = monitor.backfill(start=T - timedelta(hours=1), end=T, rerun="failed")
+    assert [e.describe()["Attempt"] for e in backfilled] == [1, 3]
+    assert backfilled[1].attempts()[0]["Trigger"] == "backfill"
+    everything = monitor.backfill(start=T - timedelta(hours=1), end=T, rerun="all")
+    assert [e.describe()["Attempt"] for e in everything] == [2, 4]
+    assert monitor.backfill(start=T - timedelta(hours=1), end=T)[1].describe()["Attempt"] == 4
+    with pytest.raises(ConfigError, match="rerun = 'some'"):
+        monitor.backfill(start=T, end=T, rerun="some")  # type: ignore[arg-type]
+
+
+def test_reevaluate_within_is_checked_at_creation_and_update(monitor: ModelBiasMonitor) -> None:
+    with pytest.raises(ConfigError, match="reevaluate_within = 'P1M'"):
+        create(monitor, reevaluate_within="P1M")
+    with pytest.raises(ConfigError, match="reevaluate_within = '-P1D'"):
+        create(monitor, reevaluate_within="-P1D")
+    create(monitor, reevaluate_within="P2D")
+    with pytest.raises(ConfigError, match="reevaluate_within = 'soon'"):
+        monitor.update_monitoring_schedule(reevaluate_within="soon")
+    monitor.update_monitoring_schedule(reevaluate_within="PT6H")
+    row = monitor.store.schedule("s")
+    assert row is not None
+    assert row.definition["reevaluate_within"] == "PT6H"

@@ -83,9 +83,9 @@ class AttemptPlan:
     """Which attempt of its slot an execution is, and what that changes.
 
     The first attempt reads SageMaker's window exactly. A rerun reads the ground truth uploaded
-    up to ``ground_truth_until`` too (late labels); ``archive`` is the number of the earlier
-    attempt whose files are in the slot's folder: they are moved to ``attempts/<archive>/``
-    before this attempt writes its own.
+    up to ``ground_truth_until`` too (late labels), and first moves the files in the slot's
+    folder to ``attempts/<n>/``, n being the attempt that wrote them (its ``diagnostics.json``
+    says; else ``archive``, the store's last attempt that ended there).
     """
 
     number: int = 1
@@ -110,8 +110,8 @@ class ExecutionOutcome:
     """The analysis's metric values, for the store's trends."""
     ground_truth_files: tuple[FileStamp, ...] | None = None
     """The ground-truth files found before reading (None when they could not be listed)."""
-    archived: str | None = None
-    """Where the earlier attempt's files went (``…/attempts/<n>``), when this one moved them."""
+    archived: tuple[int, str] | None = None
+    """The attempt whose files this one moved, and where they went (``…/attempts/<n>``)."""
 
 
 def execution_output_uri(definition: MonitoringJobDefinition, scheduled_time: datetime) -> str:
@@ -344,7 +344,7 @@ def run_execution(
             # The reason may be that the output location cannot be written at all; the
             # execution's record says so.
             with contextlib.suppress(StorageError):
-                archived = _commit(output, {DIAGNOSTICS_FILE: document}, plan.archive)
+                archived = _commit(output, {DIAGNOSTICS_FILE: document}, plan)
         return ExecutionOutcome(
             ExecutionStatus.FAILED,
             output,
@@ -418,7 +418,7 @@ def run_execution(
     if not may_commit():
         return ExecutionOutcome(ExecutionStatus.FAILED, output, LOST, diagnostics=diagnostics)
     try:
-        archived = _commit(output, files, plan.archive)
+        archived = _commit(output, files, plan)
     except StorageError as exc:
         return failed(f"StorageError: {exc}", diagnostics, timings)
     return ExecutionOutcome(
@@ -435,23 +435,35 @@ def run_execution(
     )
 
 
-def _commit(output: str, files: dict[str, bytes], archive: int | None) -> str | None:
-    """Write ``files`` into the slot's folder ``output``; where the earlier files went.
+def _commit(output: str, files: dict[str, bytes], plan: AttemptPlan) -> tuple[int, str] | None:
+    """Write ``files`` into the slot's folder ``output``; which attempt's files moved, where.
 
-    With ``archive``, the files already there (attempt ``archive``'s) are first copied to
-    ``attempts/<archive>/``, and those this attempt does not rewrite are removed afterwards,
-    so that the folder never lacks a file and holds only the latest attempt's.
+    For a rerun, the files already there are first copied to ``attempts/<n>/``, and those this
+    attempt does not rewrite are removed afterwards, so that the folder never lacks a file and
+    holds only the latest attempt's.
     """
-    earlier = list_files(output) if archive is not None else []
-    archived = join(output, ATTEMPTS_FOLDER, str(archive)) if earlier else None
-    for uri in earlier:
-        copy_file(uri, join(output, ATTEMPTS_FOLDER, str(archive), uri.rsplit("/", 1)[-1]))
+    earlier = list_files(output) if plan.number > 1 else []
+    archived = None
+    if earlier:
+        number = _writer_of(output) or plan.archive or plan.number - 1
+        archived = (number, join(output, ATTEMPTS_FOLDER, str(number)))
+        for uri in earlier:
+            copy_file(uri, join(archived[1], uri.rsplit("/", 1)[-1]))
     for name, content in files.items():
         write_bytes(join(output, name), content)
     for uri in earlier:
         if uri.rsplit("/", 1)[-1] not in files:
             delete_file(uri)
     return archived
+
+
+def _writer_of(folder: str) -> int | None:
+    """The attempt that wrote the files in a slot's folder, as its ``diagnostics.json`` says."""
+    try:
+        number = orjson.loads(read_bytes(join(folder, DIAGNOSTICS_FILE))).get("attempt")
+    except (StorageError, orjson.JSONDecodeError, AttributeError):
+        return None
+    return number if isinstance(number, int) and number > 0 else None
 
 
 def _baseline(uri: str) -> dict[str, Any]:

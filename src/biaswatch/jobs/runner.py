@@ -225,7 +225,7 @@ def _running(slot: ExecutionRow) -> str:
 def _files_in_slot_folder(
     store: Store, definition: MonitoringJobDefinition, slot: ExecutionRow, attempt: AttemptRow
 ) -> int | None:
-    """The number of the earlier attempt whose files are in the slot's folder, if any."""
+    """The latest earlier attempt that ended with its files in the slot's folder, if any."""
     folder = execution_output_uri(definition, slot.scheduled_time)
     for earlier in store.attempts(slot.id):
         if earlier.number < attempt.number and earlier.output_uri == folder:
@@ -298,9 +298,5 @@ def _run_attempt(
         counts=counts,
         points=outcome.points,
         ground_truth_files=outcome.ground_truth_files,
-        archived=(
-            None
-            if outcome.archived is None or plan.archive is None
-            else (plan.archive, outcome.archived)
-        ),
+        archived=outcome.archived,
     )

@@ -7,12 +7,16 @@ execution runs in a worker process, so a slow one blocks nothing else.
 
 Re-evaluation (opt-in per schedule, ``reevaluate_within``): every ``reevaluation_interval`` a
 tick also lists the ground-truth files of each finished slot of that period and reruns, with
-trigger ``late-ground-truth``, the slots whose files changed since their latest attempt that
-recorded them (a new file, or a new size or version); at most ``reevaluations_per_tick`` a
-tick, the slots compared longest ago first. Several schedulers may share one database: the
-store's conditional claim lets exactly one of them run a slot, or rerun it after a given
-attempt. :meth:`Scheduler.run` ticks until asked to stop (SIGTERM and SIGINT ask it), then
-waits for the running executions; :meth:`Scheduler.run_once` runs one tick and waits.
+trigger ``late-ground-truth``, the slots whose ground truth grew since their latest attempt that
+recorded its files: a file it read changed (size or version), or, when that attempt failed or
+left rows without ground truth, a new file appeared. (New files cannot add to a slot whose
+every row had its label; a correction uploaded as a new file needs a manual rerun.) At most
+``reevaluations_per_tick`` reruns start a tick, the slots compared longest ago first.
+
+Several schedulers may share one database: the store's conditional claim lets exactly one of
+them run a slot, or rerun it after a given attempt. :meth:`Scheduler.run` ticks until asked to
+stop (SIGTERM and SIGINT ask it), then waits for the running executions;
+:meth:`Scheduler.run_once` runs one tick and waits.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from biaswatch.schedule.cron import CronSchedule, parse_schedule_expression
 from biaswatch.storage import FileStamp, list_hour_stamps
 from biaswatch.store import (
     ExecutionRow,
+    ExecutionStatus,
     ScheduleRow,
     ScheduleStatus,
     Store,
@@ -69,6 +74,17 @@ class Rerun:
     after: int
     compared_at: datetime
     """When the attempt that recorded the files began (the oldest comparison goes first)."""
+
+
+def _grown(new: set[FileStamp], seen: set[FileStamp], slot: ExecutionRow) -> bool:
+    """Whether files ``new`` since ``seen`` can change what the slot found (module docstring)."""
+    if not new:
+        return False
+    read = {stamp.name for stamp in seen}
+    if any(stamp.name in read for stamp in new):  # a file it read was rewritten
+        return True
+    unlabelled = int((slot.counts or {}).get("rows_without_ground_truth") or 0)
+    return slot.status == ExecutionStatus.FAILED or unlabelled > 0
 
 
 class _GroundTruthListing:
@@ -163,7 +179,7 @@ class Scheduler:
             moment = slot.scheduled_time
             window = window_of(definition, moment, ground_truth_until=min(now, moment + within))
             seen = {FileStamp.from_json(stamp) for stamp in recorded.ground_truth_files}
-            if listing.stamps(window.ground_truth_hours()) - seen:
+            if _grown(listing.stamps(window.ground_truth_hours()) - seen, seen, slot):
                 grown.append(Rerun(definition, moment, slot.attempts, recorded.started_at))
         return grown
 

@@ -94,9 +94,7 @@ def test_a_failed_hour_keeps_the_last_good_values_and_says_it_failed(tmp_path: P
     ):
         moment = t + timedelta(hours=hour)
         row = store.add_execution("s", moment, now=moment)
-        attempt = store.claim(
-            row.id, owner="o", now=moment, lease=lease, trigger=Trigger.SCHEDULED
-        )
+        attempt = store.claim(row.id, owner="o", now=moment, lease=lease, trigger=Trigger.SCHEDULED)
         assert attempt is not None
         points = (
             [MetricPoint(moment, "post_training", "sex", "0", "DPPL", 0.4)]

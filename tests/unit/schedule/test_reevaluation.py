@@ -42,7 +42,7 @@ def _two_slots(tmp_path: Path, store: Store) -> MonitoringJobDefinition:
     _labels(job, range(0, 100), hour=T, name="first")
     _labels(job, range(0, 100), hour=LATER, name="first")
     for moment in (T, LATER):
-        row = run_and_record(store, job, moment, owner="me", clock=lambda m=moment: m)
+        row = run_and_record(store, job, moment, owner="me", clock=FakeClock(moment))
         assert row.counts is not None
         assert row.counts["rows"] == 100
     return job
@@ -144,3 +144,17 @@ def test_two_schedulers_on_one_postgresql_database_rerun_a_slot_once(
     assert ran.count(3) == 1  # one scheduler ran attempt 2; the other, if it got there, nothing
     for store in [setup, *stores]:
         store.engine.dispose()
+
+
+def test_a_slot_with_every_label_reruns_only_when_a_file_it_read_changes(
+    tmp_path: Path, store: Store
+) -> None:
+    job = _setup(tmp_path, store, expression="cron(0 0 1 1 ? *)", reevaluate_within="PT6H")
+    _labels(job, range(300), hour=T, name="all")
+    run_and_record(store, job, T, owner="me", clock=lambda: T)
+    _labels(job, range(0, 50), hour=T + timedelta(hours=2), name="more")  # adds nothing
+    assert Scheduler(store, clock=FakeClock(NOW)).run_once() == []
+    _labels(job, range(0, 299), hour=T, name="all")  # a file it read, rewritten
+    [rerun] = Scheduler(store, clock=FakeClock(NOW)).run_once()
+    assert rerun.counts is not None
+    assert (rerun.attempt, rerun.counts["rows"]) == (2, 299)
