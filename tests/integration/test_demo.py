@@ -34,6 +34,12 @@ def test_the_demo_shows_violations_from_the_injected_hour(demo_run: tuple[Path, 
             ("CompletedWithViolations", True) if hour >= 16 else ("Completed", False)
         ), out
     assert "violations in 8 of 8 hours from then, 0 of 16 before" in out
+    # Half of 18:00's labels came at 22:00: re-evaluation revised that hour, and only that one.
+    assert "rerun as attempt 2: 500 → 1,000 rows with ground truth" in out
+    revised = [line for line in out.splitlines() if "late labels" in line]
+    assert len(revised) == 1
+    assert revised[0].startswith("│ 18:00-19:00 *")
+    assert "attempt 2 (late labels: 500 rows at first)" in revised[0]
     database = f"sqlite:///{folder / 'biaswatch.db'}"
     assert f"BIASWATCH_DATABASE_URL={database}" in out
 
@@ -50,6 +56,9 @@ def test_the_demo_shows_violations_from_the_injected_hour(demo_run: tuple[Path, 
         if e.counts
     }
     assert [hour for hour, found in sorted(violations.items()) if found] == list(range(16, 24))
+    assert [(e.scheduled_time.hour, e.attempts) for e in executions if e.attempts > 1] == [(19, 2)]
+    [slot] = [e for e in executions if e.attempts > 1]
+    assert [a.trigger for a in store.attempts(slot.id)] == ["late-ground-truth", "manual"]
     schedule = store.schedule("demo-income-bias")
     assert schedule is not None
     assert schedule.status == "Stopped"

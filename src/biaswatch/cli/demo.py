@@ -60,6 +60,7 @@ def _summary(result: DemoResult) -> Table:
         "rows",
         "status",
         "violations",
+        "revised",
         title=f"Violations per traffic hour, {day:%Y-%m-%d} (UTC; * biased)",
     )
     for hour in result.hours:
@@ -70,6 +71,11 @@ def _summary(result: DemoResult) -> Table:
             "" if hour.rows is None else f"{hour.rows:,}",
             hour.status,
             found if not hour.failure_reason else f"{found}: {hour.failure_reason}",
+            (
+                f"attempt {hour.attempt} (late labels: {hour.first_rows or 0:,} rows at first)"
+                if hour.attempt > 1
+                else ""
+            ),
             style="red" if hour.violations else None,
         )
     return table

@@ -31,6 +31,7 @@ from biaswatch.storage import json_bytes, write_bytes
 __all__ = [
     "FACET",
     "METHODS",
+    "REEVALUATE_WITHIN",
     "SCHEDULE_NAME",
     "analysis_config",
     "backfill",
@@ -42,6 +43,8 @@ __all__ = [
 SCHEDULE_NAME = "demo-income-bias"
 FACET = "sex"
 METHODS = (MetricCode.DAR, MetricCode.DPPL, MetricCode.RD)
+#: Slots this recent are rerun when their late labels arrive.
+REEVALUATE_WITHIN = "P1D"
 
 
 def _bias_config() -> BiasConfig:
@@ -100,7 +103,7 @@ def create_schedule(
     output_uri: str,
     threshold: float,
 ) -> None:
-    """Create the hourly schedule over the endpoint's capture."""
+    """Create the hourly schedule over the endpoint's capture, re-evaluated for a day."""
     monitor.create_monitoring_schedule(
         monitor_schedule_name=SCHEDULE_NAME,
         endpoint_input=EndpointInput(
@@ -116,6 +119,7 @@ def create_schedule(
         schedule_cron_expression=CronExpressionGenerator.hourly(),
         enable_cloudwatch_metrics=True,
         cut_at_inference_time=True,
+        reevaluate_within=REEVALUATE_WITHIN,
     )
 
 

@@ -1,9 +1,10 @@
 """The demo from end to end: a simulated endpoint, a day of traffic, the monitor, a summary.
 
 :func:`run_demo` trains the model, starts the endpoint, sends 24 hours of traffic (biased from
-16:00), uploads the ground truth late, runs the baseline, creates the hourly schedule and
-backfills the 24 hours. Everything it writes is in ``settings.folder``; see the package
-docstring for the layout.
+16:00), uploads the ground truth late (half of 18:00's very late), runs the baseline, creates
+the hourly schedule, backfills the 24 hours and lets the scheduler re-evaluate the day, which
+revises the hour whose labels came very late. Everything it writes is in ``settings.folder``;
+see the package docstring for the layout.
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ from biaswatch.demo.constraints import (
 )
 from biaswatch.demo.dataset import FEATURES, FEMALE, SEX, AdultData, Split, load_adult, split_rows
 from biaswatch.demo.environment import database_url_in, demo_environment
-from biaswatch.demo.ground_truth import GROUND_TRUTH_DELAY, upload_delayed_labels
+from biaswatch.demo.ground_truth import GROUND_TRUTH_DELAY, LATE_DELAY, upload_delayed_labels
 from biaswatch.demo.model import IncomeModel, train_model
 from biaswatch.demo.monitoring import (
     FACET,
     METHODS,
+    REEVALUATE_WITHIN,
     SCHEDULE_NAME,
     analysis_config,
     backfill,
@@ -50,8 +52,9 @@ from biaswatch.errors import ConfigError
 from biaswatch.jobs.endpoints import record_endpoint
 from biaswatch.metrics import MetricCode
 from biaswatch.model_monitor import ModelBiasMonitor, MonitoringExecution
+from biaswatch.schedule import Scheduler, SchedulerOptions
 from biaswatch.storage import join
-from biaswatch.store import Store
+from biaswatch.store import ExecutionRow, Store
 
 __all__ = ["ENDPOINT_NAME", "DemoResult", "DemoSettings", "default_day", "run_demo"]
 
@@ -59,6 +62,7 @@ ENDPOINT_NAME = "demo-income"
 HOURS = 24
 BIAS_HOUR = 16
 BIAS_FACTOR = 0.5
+LATE_LABELS_HOUR = 18
 TRAIN_ROWS = 12_000
 REFERENCE_ROWS = 8_000
 
@@ -108,6 +112,11 @@ class DemoSettings:
     def bias_start(self) -> datetime:
         """When the endpoint becomes biased: 16:00 of the day."""
         return self.start + timedelta(hours=BIAS_HOUR)
+
+    @property
+    def late_labels_hour(self) -> datetime:
+        """The traffic hour half of whose labels come very late: 18:00 of the day."""
+        return self.start + timedelta(hours=LATE_LABELS_HOUR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,10 +305,49 @@ def _schedule_and_backfill(
         executions = backfill(
             monitor, times, workers=settings.workers, on_done=lambda _: advance(1)
         )
+    _reevaluate(settings, monitor, reporter, timer)
     # The simulated day is over: a scheduler must not run the schedule on hours that have no
     # traffic.
     monitor.stop_monitoring_schedule()
-    return executions
+    return [MonitoringExecution(_current(monitor.store, e), monitor.store) for e in executions]
+
+
+def _current(store: Store, execution: MonitoringExecution) -> ExecutionRow:
+    """The execution's row as it is now (a re-evaluation may have revised it)."""
+    row = store.execution(execution.row.id)
+    assert row is not None
+    return row
+
+
+def _reevaluate(
+    settings: DemoSettings, monitor: ModelBiasMonitor, reporter: DemoReporter, timer: _Timer
+) -> None:
+    """One scheduler round: it reruns the slots whose ground truth grew since they ran."""
+    reporter.step(
+        f"Re-evaluating the day (reevaluate_within={REEVALUATE_WITHIN}): the scheduler reruns"
+        " the slots whose ground truth grew after they ran"
+    )
+    schedule = monitor.store.schedule(SCHEDULE_NAME)
+    assert schedule is not None
+    # The clock at the schedule's creation: no slot of its own is due, every label is in.
+    scheduler = Scheduler(
+        monitor.store,
+        clock=lambda: schedule.created_at,
+        options=SchedulerOptions(workers=settings.workers),
+    )
+    with timer("reevaluation"):
+        revised = scheduler.run_once()
+    for row in revised:
+        first = monitor.store.attempts(row.id)[-1]
+        before = (first.counts or {}).get("rows")
+        after = (row.counts or {}).get("rows")
+        reporter.detail(
+            f"{row.scheduled_time:%H:%M} (traffic {row.scheduled_time - timedelta(hours=1):%H:%M})"
+            f" rerun as attempt {row.attempt}: {before:,} → {after:,} rows with ground truth,"
+            f" {row.status}"
+        )
+    if not revised:
+        reporter.detail("no slot's ground truth grew")
 
 
 def run_demo(settings: DemoSettings, reporter: DemoReporter | None = None) -> DemoResult:
@@ -338,12 +386,16 @@ def run_demo(settings: DemoSettings, reporter: DemoReporter | None = None) -> De
             _serve_traffic(settings, store, model, data, plan, reporter, timer)
 
             late = int(GROUND_TRUTH_DELAY.total_seconds() // 60)
+            very_late = settings.late_labels_hour
             reporter.step(
                 f"Uploading the ground truth, each hour's labels {late // 60} h {late % 60:02d}"
-                " min after the hour starts"
+                f" min after the hour starts (half of {very_late:%H:%M}'s at"
+                f" {very_late + LATE_DELAY:%H:%M})"
             )
             with timer("ground_truth"):
-                files = upload_delayed_labels(str(folder / "ground-truth"), plan, data.labels)
+                files = upload_delayed_labels(
+                    str(folder / "ground-truth"), plan, data.labels, late_hour=very_late
+                )
             reporter.detail(
                 f"{len(plan):,} labels in {len(files)} files under {folder}/ground-truth"
             )

@@ -21,6 +21,10 @@ class HourSummary:
     violations: tuple[str, ...]
     failure_reason: str | None = None
     output_uri: str | None = None
+    attempt: int = 1
+    """The attempt shown: more than 1 when a rerun revised the hour."""
+    first_rows: int | None = None
+    """The rows the first attempt analysed, when a rerun revised the hour."""
 
     @property
     def end(self) -> datetime:
@@ -42,6 +46,10 @@ def summarize(executions: Iterable[MonitoringExecution]) -> list[HourSummary]:
         row = execution.row
         counts = row.counts or {}
         rows = counts.get("rows")
+        first_rows = None
+        if execution.attempt > 1:
+            first = execution.attempts()[-1]["Counts"].get("rows")
+            first_rows = int(first) if first is not None else None
         hours.append(
             HourSummary(
                 start=row.scheduled_time - timedelta(hours=1),
@@ -50,6 +58,8 @@ def summarize(executions: Iterable[MonitoringExecution]) -> list[HourSummary]:
                 violations=_violated_metrics(execution),
                 failure_reason=row.failure_reason,
                 output_uri=row.output_uri,
+                attempt=execution.attempt,
+                first_rows=first_rows,
             )
         )
     return sorted(hours, key=lambda hour: hour.start)
