@@ -1,6 +1,6 @@
 """Benchmark: what every command and every execution costs before any data is read.
 
-Three figures, each measured as a user meets it (fresh processes, workers included):
+Each figure is measured as a user meets it (fresh processes, workers included):
 
 - ``biaswatch --help``: wall and CPU of the whole process (median of 5; python itself beside).
 - One ``biaswatch executions run`` of an hour of 1,000 records: the whole command, its worker
@@ -8,6 +8,11 @@ Three figures, each measured as a user meets it (fresh processes, workers includ
 - ``biaswatch backfill`` of 24 hourly executions of 1,000 records each (plus their labels): the
   whole command; the fixed cost per execution is (CPU of the backfill − CPU of one execution's
   own command) / 23, i.e. what each execution after the first adds.
+- ``biaswatch executions run --rerun`` of one slot: a new attempt, which also lists and reads
+  the ground-truth hour folders uploaded since (up to now: days of folders here).
+- ``biaswatch scheduler --once`` over the re-evaluating schedule: one look at its finished slots
+  when nothing grew (listing the folders, comparing), then after one label file that two slots
+  read was rewritten (two reruns).
 
 CPU is user + system of the process and its children (the worker). Usage:
 ``python benchmarks/overhead.py [--records 1000] [--hours 24]``
@@ -104,7 +109,8 @@ def main() -> None:
             [biaswatch, "endpoints", "register", "bench", "--capture-uri", f"{folder}/capture"],
             [biaswatch, "schedules", "create", "bench", "--endpoint", "bench",
              "--analysis-config", str(config), "--probability-attribute", "0",
-             "--ground-truth-uri", f"{folder}/ground-truth", "--output-uri", f"{folder}/out"],
+             "--ground-truth-uri", f"{folder}/ground-truth", "--output-uri", f"{folder}/out",
+             "--reevaluate-within", "P3650D"],
         ]  # fmt: skip
         for command in setup:
             subprocess.run(command, env=env, check=True, capture_output=True)
@@ -131,6 +137,19 @@ def main() -> None:
         print(f"{f'backfill, {arguments.hours} x {arguments.records:,} records':<44}"
               f" {wall:>8.2f} {cpu:>8.2f}")  # fmt: skip
         print(f"{'fixed CPU per further execution':<44} {'':>8} {fixed:>8.2f}")
+
+        rerun = timed(
+            [biaswatch, "executions", "run", "--schedule", "bench", "--scheduled-time",
+             slot(arguments.hours), "--rerun"],
+            env,
+        )  # fmt: skip
+        print(f"{'executions run --rerun (labels up to now)':<44} {_median([rerun])}")
+        once = [biaswatch, "scheduler", "--once"]
+        looked = _median([timed(once, env)])
+        print(f"{f'scheduler --once, {arguments.hours} slots, none grew':<44} {looked}")
+        labels = folder / "ground-truth" / hour_folder(START + timedelta(hours=4)) / "labels.jsonl"
+        labels.write_bytes(labels.read_bytes())  # rewritten: the slots of 04:00 and 05:00 read it
+        print(f"{'scheduler --once, 2 slots rerun':<44} {_median([timed(once, env)])}")
 
 
 def _median(samples: list[tuple[float, float]]) -> str:

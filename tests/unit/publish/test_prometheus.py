@@ -113,3 +113,31 @@ def test_a_failed_hour_keeps_the_last_good_values_and_says_it_failed(tmp_path: P
     assert 'biaswatch_last_execution_violations{endpoint="",schedule="s"} 2.0' in text
     assert 'metric="DPPL",schedule="s",stage="post_training"} 0.4' in text
     store.engine.dispose()
+
+
+def test_a_revised_slot_republishes_its_latest_attempt(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from biaswatch.jobs.publishing import schedule_snapshots
+    from biaswatch.store import ExecutionStatus, MetricPoint, Store, Trigger
+
+    store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
+    t = datetime(2026, 11, 24, 10, tzinfo=UTC)
+    store.create_schedule("s", expression=None, definition={}, now=t)
+    slot = store.add_execution("s", t, now=t)
+    lease = timedelta(minutes=2)
+    for value, status, rerun in (
+        (0.4, ExecutionStatus.COMPLETED_WITH_VIOLATIONS, False),
+        (0.1, ExecutionStatus.COMPLETED, True),
+    ):
+        attempt = store.claim(
+            slot.id, owner="o", now=t, lease=lease, trigger=Trigger.MANUAL, rerun=rerun
+        )
+        assert attempt is not None
+        point = MetricPoint(t, "post_training", "sex", "0", "DPPL", value)
+        counts = {"violations": 1 if status.name.endswith("VIOLATIONS") else 0}
+        store.finish(attempt, status=status, now=t, counts=counts, points=[point])
+    [snapshot] = schedule_snapshots(store)
+    assert (snapshot.status, snapshot.violations) == ("Completed", 0)
+    assert [(m.metric, m.value) for m in snapshot.metrics] == [("DPPL", 0.1)]
+    store.engine.dispose()
