@@ -180,20 +180,6 @@ def test_scheduler_once_reevaluates_a_slot_whose_labels_grew(
     )
     assert [a["trigger"] for a in attempts] == ["late-ground-truth", "manual"]
     assert [a["rows"] for a in attempts] == [len(lines), half]
-    assert (
-        run_cli(
-            [
-                "schedules",
-                "create",
-                "x",
-                "--endpoint",
-                "ll-adult",
-                "--ground-truth-uri",
-                "g",
-                "--reevaluate-within",
-                "P1M",
-            ]
-        )
-        == 2
-    )
+    create = ["schedules", "create", "x", "--endpoint", "ll-adult", "--ground-truth-uri", "g"]
+    assert run_cli([*create, "--reevaluate-within", "P1M"]) == 2
     assert "reevaluate_within = 'P1M'" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 import isodate
 
+from biaswatch.config.durations import parse_duration
 from biaswatch.errors import ConfigError
 from biaswatch.storage import hours_between
 
@@ -34,20 +35,7 @@ def parse_offset(text: str, *, field: str) -> timedelta:
     ...
     biaswatch.errors.ConfigError: start_time_offset = '-P1M': ...
     """
-    try:
-        duration = isodate.parse_duration(text)
-    except (isodate.ISO8601Error, ValueError, TypeError) as exc:
-        raise ConfigError(
-            f"{field} = {text!r}: not an ISO-8601 duration such as -PT1H or -P1D",
-            field=field,
-            value=text,
-        ) from exc
-    if not isinstance(duration, timedelta):
-        raise ConfigError(
-            f"{field} = {text!r}: months and years have no fixed length; use days or hours",
-            field=field,
-            value=text,
-        )
+    duration = parse_duration(text, field=field, example="-PT1H or -P1D")
     if duration > timedelta(0):
         raise ConfigError(
             f"{field} = {text!r}: offsets look back from the scheduled time, so they are"

@@ -10,46 +10,21 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-import isodate
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from biaswatch.config.durations import parse_period
 from biaswatch.config.names import check_name
 from biaswatch.config.rules import ViolationRules
-from biaswatch.errors import ConfigError
 
 __all__ = [
     "LATE_GROUND_TRUTH_LIMIT",
     "BatchInputDefinition",
     "EndpointInputDefinition",
     "MonitoringJobDefinition",
-    "parse_period",
 ]
 
 #: How long after a slot's scheduled time a rerun counts labels, unless the schedule re-evaluates.
 LATE_GROUND_TRUTH_LIMIT = timedelta(days=7)
-
-
-def parse_period(text: str, *, field: str) -> timedelta:
-    """A positive ISO-8601 duration of days, hours or minutes, such as ``P2D`` or ``PT6H``."""
-    try:
-        period = isodate.parse_duration(text)
-    except (isodate.ISO8601Error, ValueError, TypeError) as exc:
-        raise ConfigError(
-            f"{field} = {text!r}: not an ISO-8601 duration such as P2D or PT6H",
-            field=field,
-            value=text,
-        ) from exc
-    if not isinstance(period, timedelta):
-        raise ConfigError(
-            f"{field} = {text!r}: months and years have no fixed length; use days or hours",
-            field=field,
-            value=text,
-        )
-    if period <= timedelta(0):
-        raise ConfigError(
-            f"{field} = {text!r}: must be a positive period, such as P2D", field=field, value=text
-        )
-    return period
 
 
 class _Input(BaseModel):

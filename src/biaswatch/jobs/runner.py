@@ -77,11 +77,10 @@ def run_post_analytics(
     names (``output_path``, ``start_time``, ``end_time``, ``sagemaker_monitoring_schedule_name``,
     ``sagemaker_endpoint_name``, ``baseline_constraints``), ``biaswatch_execution_status``
     (with ``biaswatch_failure_reason`` when it failed), ``biaswatch_attempt`` and
-    ``biaswatch_trigger`` (``scheduled``, ``manual``, ``backfill``, ``late-ground-truth``),
-    the schedule's ``env``, and of this
-    process's environment only :data:`INHERITED_ENVIRONMENT` (and ``LC_*``). The report has the
-    status, the exit code and the end of the script's output; a failure is reported, never
-    raised.
+    ``biaswatch_trigger`` (``scheduled``, ``manual``, ``backfill``, ``late-ground-truth``), the
+    schedule's ``env``, and of this process's environment only :data:`INHERITED_ENVIRONMENT`
+    (and ``LC_*``). The report has the status, the exit code and the end of the script's
+    output; a failure is reported, never raised.
     """
     script = definition.post_analytics_processor_script
     assert script is not None

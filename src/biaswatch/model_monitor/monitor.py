@@ -21,11 +21,11 @@ from typing import Any, Literal
 import orjson
 
 from biaswatch.clarify import BiasConfig, DataConfig, ModelConfig, ModelPredictedLabelConfig
+from biaswatch.config.durations import parse_period
 from biaswatch.config.monitor import (
     BatchInputDefinition,
     EndpointInputDefinition,
     MonitoringJobDefinition,
-    parse_period,
 )
 from biaswatch.config.names import check_name
 from biaswatch.config.rules import ViolationRules

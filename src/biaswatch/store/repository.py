@@ -317,58 +317,86 @@ class Store:
         (the earlier attempt's points are replaced). ``archived`` is (number, folder) of an
         earlier attempt whose files this one moved out of the slot's folder.
         """
+        assert attempt.owner is not None
+        return self._end(
+            attempt.execution_id,
+            attempt.number,
+            attempt.owner,
+            status=status,
+            now=now,
+            failure_reason=failure_reason,
+            output_uri=output_uri,
+            counts=counts,
+            points=points,
+            ground_truth_files=(
+                None
+                if ground_truth_files is None
+                else [stamp.to_json() for stamp in ground_truth_files]
+            ),
+            archived=archived,
+        )
+
+    def _end(
+        self,
+        execution_id: int,
+        number: int,
+        owner: str,
+        *,
+        status: ExecutionStatus,
+        now: datetime,
+        failure_reason: str | None,
+        output_uri: str | None = None,
+        counts: dict[str, Any] | None = None,
+        points: Iterable[MetricPoint] = (),
+        ground_truth_files: list[list[Any]] | None = None,
+        archived: tuple[int, str] | None = None,
+    ) -> bool:
+        """End attempt ``number``, leased to ``owner``, and show it on its slot (one transaction).
+
+        False, changing nothing, when the slot's lease is no longer that attempt's.
+        """
         with self.session() as session, session.begin():
-            slot = session.get(ExecutionRow, attempt.execution_id)
-            if slot is None:
-                return False
-            shown = _changed(
-                session.execute(
-                    update(ExecutionRow)
-                    .where(
-                        ExecutionRow.id == attempt.execution_id,
-                        ExecutionRow.lease_owner == attempt.owner,
-                        ExecutionRow.attempts == attempt.number,
-                    )
-                    .values(
-                        status=status.value,
-                        failure_reason=failure_reason,
-                        output_uri=output_uri,
-                        counts=counts,
-                        started_at=attempt.started_at,
-                        ended_at=now,
-                        attempt=attempt.number,
-                        lease_owner=None,
-                        lease_expires_at=None,
-                    )
-                    .execution_options(synchronize_session=False)
+            slot = session.get(ExecutionRow, execution_id)
+            attempt = session.scalars(
+                select(AttemptRow).where(
+                    AttemptRow.execution_id == execution_id, AttemptRow.number == number
                 )
-            )
-            if not shown:
+            ).first()
+            if slot is None or attempt is None:
                 return False
-            session.execute(
-                update(AttemptRow)
-                .where(AttemptRow.id == attempt.id)
+            shown = session.execute(
+                update(ExecutionRow)
+                .where(
+                    ExecutionRow.id == execution_id,
+                    ExecutionRow.lease_owner == owner,
+                    ExecutionRow.attempts == number,
+                )
                 .values(
                     status=status.value,
                     failure_reason=failure_reason,
                     output_uri=output_uri,
                     counts=counts,
+                    started_at=attempt.started_at,
                     ended_at=now,
-                    ground_truth_files=(
-                        None
-                        if ground_truth_files is None
-                        else [stamp.to_json() for stamp in ground_truth_files]
-                    ),
+                    attempt=number,
+                    lease_owner=None,
+                    lease_expires_at=None,
                 )
+                .execution_options(synchronize_session=False)
             )
+            if not _changed(shown):
+                return False
+            attempt.status = status.value
+            attempt.failure_reason = failure_reason
+            attempt.output_uri = output_uri
+            attempt.counts = counts
+            attempt.ended_at = now
+            attempt.ground_truth_files = ground_truth_files
             if archived is not None:
-                number, folder = archived
+                earlier, folder = archived
                 session.execute(
                     update(AttemptRow)
-                    .where(
-                        AttemptRow.execution_id == attempt.execution_id,
-                        AttemptRow.number == number,
-                    )
+                    .where(AttemptRow.execution_id == execution_id, AttemptRow.number == earlier)
                     .values(output_uri=folder)
                 )
             self._replace_points(session, slot.schedule_name, slot.scheduled_time, points)
@@ -426,41 +454,17 @@ class Store:
                 f" {slot.lease_owner.partition('/')[0]}, and {why}. Rerun the execution"
                 " (run_execution(rerun=True), or biaswatch executions run --rerun)"
             )
-            if self._end_attempt(slot, now=now, reason=reason):
+            ended_it = self._end(
+                slot.id,
+                slot.attempts,
+                slot.lease_owner,
+                status=ExecutionStatus.FAILED,
+                now=now,
+                failure_reason=reason,
+            )
+            if ended_it:
                 ended.append(slot.id)
         return ended
-
-    def _end_attempt(self, slot: ExecutionRow, *, now: datetime, reason: str) -> bool:
-        """End the slot's running attempt ``Failed`` (if its lease is still the one seen)."""
-        with self.session() as session, session.begin():
-            changed = session.execute(
-                update(ExecutionRow)
-                .where(
-                    ExecutionRow.id == slot.id,
-                    ExecutionRow.lease_owner == slot.lease_owner,
-                    ExecutionRow.attempts == slot.attempts,
-                )
-                .values(
-                    status=ExecutionStatus.FAILED.value,
-                    failure_reason=reason,
-                    output_uri=None,
-                    counts=None,
-                    ended_at=now,
-                    attempt=slot.attempts,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if not _changed(changed):
-                return False
-            session.execute(
-                update(AttemptRow)
-                .where(AttemptRow.execution_id == slot.id, AttemptRow.number == slot.attempts)
-                .values(status=ExecutionStatus.FAILED.value, failure_reason=reason, ended_at=now)
-            )
-            self._replace_points(session, slot.schedule_name, slot.scheduled_time, ())
-        return True
 
     def attempts(self, execution_id: int) -> list[AttemptRow]:
         """An execution's attempts, latest first."""

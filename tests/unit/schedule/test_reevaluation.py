@@ -11,22 +11,17 @@ import pytest
 from tests.capture_data import T, write_capture
 from tests.postgres import fresh_database
 from tests.unit.jobs.test_reruns import _labels, _setup
-from tests.unit.schedule.test_scheduler import FakeClock
+from tests.unit.schedule.test_scheduler import FakeClock, store
 
 from biaswatch.config.monitor import MonitoringJobDefinition
 from biaswatch.jobs.runner import run_and_record
 from biaswatch.schedule import Scheduler, SchedulerOptions
 from biaswatch.store import Store
 
+__all__ = ["store"]  # the fixture this module uses
+
 LATER = T + timedelta(hours=5)
 NOW = T + timedelta(hours=5, minutes=30)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 's.db'}")
-    yield opened
-    opened.engine.dispose()
 
 
 def _two_slots(tmp_path: Path, store: Store) -> MonitoringJobDefinition:
