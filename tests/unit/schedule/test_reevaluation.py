@@ -136,9 +136,9 @@ def test_two_schedulers_on_one_postgresql_database_rerun_a_slot_once(
     slot = setup.execution_at(job.schedule_name, T)
     assert slot is not None
     assert [a.number for a in setup.attempts(slot.id)] == [3, 2, 1]
-    assert ran.count(3) == 1  # one scheduler ran attempt 2; the other, if it got there, nothing
-    for store in [setup, *stores]:
-        store.engine.dispose()
+    assert ran.count(3) == 1  # one scheduler ran attempt 3; the other, if it got there, nothing
+    for opened in [setup, *stores]:
+        opened.engine.dispose()
 
 
 def test_a_slot_with_every_label_reruns_only_when_a_file_it_read_changes(
