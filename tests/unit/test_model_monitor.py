@@ -203,3 +203,15 @@ def test_reevaluate_within_is_checked_at_creation_and_update(monitor: ModelBiasM
     row = monitor.store.schedule("s")
     assert row is not None
     assert row.definition["reevaluate_within"] == "PT6H"
+
+
+def test_facet_value_labels_are_kept_and_checked(monitor: ModelBiasMonitor) -> None:
+    with pytest.raises(ConfigError, match="facet_value_labels = "):
+        create(monitor, facet_value_labels={"0": ""})
+    with pytest.raises(ConfigError, match="facet_value_labels = "):
+        create(monitor, facet_value_labels=["female"])
+    create(monitor, facet_value_labels={0: "female"})
+    monitor.update_monitoring_schedule(facet_value_labels={"0": "women", "1": "men"})
+    row = monitor.store.schedule("s")
+    assert row is not None
+    assert row.definition["facet_value_labels"] == {"0": "women", "1": "men"}

@@ -86,6 +86,9 @@ class MonitoringJobDefinition(BaseModel):
     """Opt-in alert rules; the default is SageMaker's ``abs(current) > abs(baseline)``."""
     reevaluate_within: str | None = None
     """Opt-in (ISO-8601, e.g. ``P2D``): rerun a slot this recent when its ground truth grows."""
+    facet_value_labels: dict[str, str] = Field(default_factory=dict)
+    """What facet values mean, for people (``{"0": "female"}``): shown beside each facet value
+    in the dashboard and reports; the files keep the values themselves."""
 
     @field_validator("schedule_name")
     @classmethod
@@ -98,6 +101,11 @@ class MonitoringJobDefinition(BaseModel):
         if text is not None:
             parse_period(text, field="reevaluate_within")
         return text
+
+    def facet_label(self, value: str) -> str:
+        """A facet value with its label, when the schedule names one: ``0 (female)``."""
+        label = self.facet_value_labels.get(value)
+        return value if label is None else f"{value} ({label})"
 
     @property
     def late_ground_truth_limit(self) -> timedelta:

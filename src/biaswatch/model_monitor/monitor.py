@@ -254,6 +254,7 @@ class ModelBiasMonitor:
         confidence_level: float | None = None,
         violation_rules: ViolationRules | dict[str, Any] | None = None,
         reevaluate_within: str | None = None,
+        facet_value_labels: dict[str, str] | None = None,
     ) -> None:
         """Create the schedule (SageMaker's validations and messages).
 
@@ -264,7 +265,9 @@ class ModelBiasMonitor:
         (default ``$BIASWATCH_ENGINE``); ``confidence_level`` adds bootstrap intervals to each
         execution's analysis; ``violation_rules`` chooses the alert rule (``docs/rules.md``);
         ``reevaluate_within`` (ISO-8601, e.g. ``"P2D"``) lets the scheduler rerun a slot of that
-        period when its ground truth grows (late labels), and bounds what any rerun reads.
+        period when its ground truth grows (late labels), and bounds what any rerun reads;
+        ``facet_value_labels`` (``{"0": "female"}``) names facet values for people, wherever the
+        dashboard and reports show them.
         """
         del statistics  # accepted, as the docs pass it; bias monitoring has none
         if reevaluate_within is not None:
@@ -310,6 +313,7 @@ class ModelBiasMonitor:
             confidence_level=confidence_level,
             violation_rules=ViolationRules.model_validate(violation_rules or {}),
             reevaluate_within=reevaluate_within,
+            facet_value_labels=_labels(facet_value_labels),
             max_runtime_in_seconds=self.max_runtime_in_seconds,
             post_analytics_processor_script=post_analytics_processor_script,
             environment=self.env,
@@ -466,12 +470,15 @@ class ModelBiasMonitor:
             "post_analytics_processor_script": "post_analytics_processor_script",
             "max_runtime_in_seconds": "max_runtime_in_seconds",
             "reevaluate_within": "reevaluate_within",
+            "facet_value_labels": "facet_value_labels",
         }
         unknown = sorted(set(changes) - set(known) - {"constraints", "analysis_config", "env"})
         if unknown:
             raise TypeError(f"update_monitoring_schedule() got unexpected arguments {unknown}")
         if changes.get("reevaluate_within") is not None:
             parse_period(changes["reevaluate_within"], field="reevaluate_within")
+        if "facet_value_labels" in changes:
+            changes["facet_value_labels"] = _labels(changes["facet_value_labels"])
         update = {known[k]: v for k, v in changes.items() if k in known}
         if "constraints" in changes:
             update["baseline_constraints_uri"] = self._constraints_uri(changes["constraints"])
@@ -631,6 +638,22 @@ class ModelBiasMonitor:
         monitor.max_runtime_in_seconds = definition.max_runtime_in_seconds
         monitor.env = dict(definition.environment)
         return monitor
+
+
+def _labels(labels: Any) -> dict[str, str]:
+    """``facet_value_labels`` checked: a mapping of facet values to names (both as text)."""
+    if labels is None:
+        return {}
+    if not isinstance(labels, dict) or not all(
+        isinstance(v, str | int | float) and isinstance(n, str) and n for v, n in labels.items()
+    ):
+        raise ConfigError(
+            f"facet_value_labels = {labels!r}: expected a mapping of facet values to names,"
+            ' such as {"0": "female"}',
+            field="facet_value_labels",
+            value=labels,
+        )
+    return {str(value): name for value, name in labels.items()}
 
 
 # The name the SageMaker docs page uses.
