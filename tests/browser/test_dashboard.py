@@ -1,7 +1,7 @@
 """The dashboard in a real browser: Debian's headless Chromium driven by Selenium.
 
 The site is ``biaswatch demo``'s: a day of traffic with bias injected from 16:00, monitored
-hourly. Screenshots of each page are saved under ``test-artifacts/screenshots/``.
+hourly. Screenshots of each page are saved under ``docs/screenshots/`` (the README shows them).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from biaswatch.store import Store
 SCHEDULE = "demo-income-bias"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+SCREENSHOTS = REPO / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -88,12 +88,31 @@ def test_trend_charts_render_points_baseline_and_violations(
     assert dar.size["height"] > 100
     # 24 hourly executions: the 16 before the injected bias are plain points, the 8 after it
     # (scheduled 17:00 to 00:00) are violation markers.
-    points = dar.find_elements(By.CSS_SELECTOR, "circle.point")
+    points = dar.find_elements(By.CSS_SELECTOR, "g.points circle")
     markers = dar.find_elements(By.CSS_SELECTOR, "circle.violation")
     assert (len(points), len(markers)) == (16, 8)
     assert all(m.size["width"] > 0 for m in markers)
     assert max(p.location["x"] for p in points) < min(m.location["x"] for m in markers)
-    assert dar.find_elements(By.CSS_SELECTOR, "line.baseline")
+    assert dar.find_elements(By.CSS_SELECTOR, "line.constraint")
+    # A labelled UTC time axis with hour ticks, hover text on every point, a legend.
+    ticks = dar.find_elements(By.CSS_SELECTOR, "line.tick")
+    assert len(ticks) >= 4
+    assert "scheduled time (UTC)" in dar.get_attribute("innerHTML")
+    titles = [c.find_element(By.TAG_NAME, "title") for c in points + markers]
+    assert all(" · " in t.get_attribute("textContent") for t in titles)
+    assert "violation" in markers[0].find_element(By.TAG_NAME, "title").get_attribute("textContent")
+    assert browser.find_elements(By.CSS_SELECTOR, ".legend svg.legend")
+    # The caption names the constraint and the baseline value apart, and says what DAR means.
+    caption = browser.find_element(
+        By.CSS_SELECTOR, "figure.chart[data-metric='DAR'] figcaption"
+    ).text
+    assert "constraint" in caption
+    assert "precision of the positive predictions" in caption
+    headings = [h.text for h in browser.find_elements(By.TAG_NAME, "h3")]
+    assert "sex = 0 (female)" in headings
+    headline = browser.find_element(By.CSS_SELECTOR, "p.headline").text
+    assert headline.startswith("Violations since ")
+    assert "on sex = 0 (female)" in headline
     rows = browser.find_elements(By.CSS_SELECTOR, "#executions tr.execution")
     assert len(rows) == 24
 
@@ -117,9 +136,18 @@ def test_an_execution_page_shows_its_violations(
     assert "DAR" in metrics
     assert len(violations) == (execution.counts or {})["violations"]
     assert "doesn't meet the baseline constraint" in violations[0].text
+    assert "farther from 0 than the constraint allows" in violations[0].text
+    assert "sex = 0 (female)" in violations[0].text
     flagged = browser.find_elements(By.CSS_SELECTOR, "#metrics tr.violated")
     assert len(flagged) == len(violations)
+    diagnostics = browser.find_element(By.ID, "diagnostics").text
+    assert "rows analysed (with ground truth)" in diagnostics
+    assert "join rate (inferences with ground truth) 100.0 %" in diagnostics
+    assert "_" not in diagnostics  # plain words, not snake_case keys
     frame = browser.find_element(By.CSS_SELECTOR, "iframe[title='report']")
     browser.switch_to.frame(frame)
     assert browser.find_elements(By.CSS_SELECTOR, 'tr[class="violated"]')  # the report, inside
     browser.switch_to.default_content()
+    browser.get(f"{url}/api/executions/{execution_id}/report")
+    screenshot(browser, "report")
+    assert "sex = 0 (female)" in browser.find_element(By.TAG_NAME, "h4").text

@@ -58,5 +58,5 @@ def test_significant_rule_with_intervals(env: dict[str, Any]) -> None:  # noqa: 
     assert row is not None
     series = schedule_series(store, row, metric="DPPL")
     assert series[0].to_json()["points"][0]["interval"] == [points[0].lower, points[0].upper]
-    svg = trend_chart(series[0].points, baseline=series[0].baseline, title="DPPL")
+    svg = trend_chart(series[0].points, constraint=series[0].constraint, title="DPPL")
     assert 'class="band"' in svg

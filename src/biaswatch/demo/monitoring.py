@@ -120,6 +120,7 @@ def create_schedule(
         enable_cloudwatch_metrics=True,
         cut_at_inference_time=True,
         reevaluate_within=REEVALUATE_WITHIN,
+        facet_value_labels={"0": "female", "1": "male"},
     )
 
 

@@ -29,16 +29,19 @@ from biaswatch.analysis import (
     analysis_document,
     analyze,
     dataset_from_table,
+    document_intervals,
     metric_number,
     metric_points,
     with_intervals,
 )
+from biaswatch.analysis.document import EXTENSION
 from biaswatch.capture import Diagnostics, TableLayout, Window, WindowData, read_endpoint_window
 from biaswatch.capture.batch import BatchFormat, read_batch_window
 from biaswatch.config import AnalysisConfig, config_from_dict
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
 from biaswatch.config.settings import spark_ft_sample
 from biaswatch.constraints import Violation, check_bias_drift, violations_document
+from biaswatch.constraints.wording import rule_in_words
 from biaswatch.errors import BaselineError, BiaswatchError, StorageError
 from biaswatch.jobs.engine import resolve_engine
 from biaswatch.records import DecodingOptions
@@ -395,7 +398,7 @@ def run_execution(
                     facet_sizes=_facet_sizes(result),
                 )
             )
-            comparison = _comparison(document, baseline, violations)
+            comparison = _comparison(document, baseline, violations, definition)
             files["constraint_violations.json"] = json_bytes(violations_document(list(violations)))
         subtitle = f"{definition.schedule_name}, scheduled {scheduled_time.isoformat()}"
         if plan.number > 1:
@@ -407,6 +410,7 @@ def run_execution(
             comparison=comparison,
             details=_details(window, diagnostics, definition),
             malformed=[(s.file, s.line, s.reason) for s in diagnostics.malformed_samples],
+            facet_label=definition.facet_label,
         )
         files["report.html"] = report.encode()
     except (BiaswatchError, orjson.JSONDecodeError) as exc:
@@ -524,30 +528,70 @@ def _positions(document: dict[str, Any]) -> dict[MetricKey, float | None]:
 
 
 def _comparison(
-    document: dict[str, Any], baseline: dict[str, Any], violations: tuple[Violation, ...]
+    document: dict[str, Any],
+    constraints: dict[str, Any],
+    violations: tuple[Violation, ...],
+    definition: MonitoringJobDefinition,
 ) -> Comparison:
-    """The baseline's values and the violated metrics, keyed as the rule matches them."""
+    """The constraints' values and the violated metrics with the rule in words.
+
+    Keyed as the rule matches them; with the baseline's own values when the constraints file
+    records them (noise-aware constraints do).
+    """
     positions = {
         (section.removesuffix("_bias_metrics"), facet, str(entry.get("value_or_threshold"))): i
         for section in SECTIONS
         for facet, entries in ((document.get(section) or {}).get("facets") or {}).items()
         for i, entry in enumerate(entries)
     }
-    violated = frozenset(
-        (stage, v.facet, positions[(stage, v.facet, v.facet_value)], v.metric_name)
+    intervals = document_intervals(document)
+    reasons = {
+        (stage, v.facet, positions[(stage, v.facet, v.facet_value)], v.metric_name): rule_in_words(
+            definition.violation_rules,
+            v.metric_name,
+            v.current,
+            v.baseline,
+            intervals.get((stage, v.facet, v.facet_value, v.metric_name)),
+        )
         for v in violations
         for stage in [v.section.removesuffix("_bias_metrics")]
+    }
+    recorded = (constraints.get(EXTENSION) or {}).get("baseline_values")
+    return Comparison(
+        _positions(constraints),
+        frozenset(reasons),
+        _positions(recorded) if isinstance(recorded, dict) else {},
+        reasons,
     )
-    return Comparison(_positions(baseline), violated)
+
+
+def _data_hours(window: Window) -> str:
+    """The window as the hours of traffic it covers, and what else is read."""
+    start, end = window.start.astimezone(UTC), window.end.astimezone(UTC)
+    text = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
+    if window.cut_at_inference_time:
+        return text + " (records cut at their inference time)"
+    hours = window.capture_hours()
+    return text + (
+        f" (the capture hour folders {hours[0]:%H}:00 to {hours[-1]:%H}:00 are read whole,"
+        " as SageMaker does)"
+    )
 
 
 def _details(
     window: Window, diagnostics: Diagnostics, definition: MonitoringJobDefinition
 ) -> list[tuple[str, str]]:
     """The report's summary lines about what was read."""
+    joined = (
+        f" ({100 * diagnostics.rows / diagnostics.rows_decoded:.1f} % of"
+        f" {diagnostics.rows_decoded:,} inferences joined)"
+        if diagnostics.rows_decoded
+        else ""
+    )
     return [
-        ("Window", window.describe()),
-        ("Captured records read", f"{diagnostics.records_read:,}"),
+        ("Data hours", _data_hours(window)),
+        ("Rows with ground truth", f"{diagnostics.rows:,}{joined}"),
+        ("Captured records read (whole hour folders)", f"{diagnostics.records_read:,}"),
         ("Malformed capture records", f"{diagnostics.malformed_records:,}"),
         ("Rows without ground truth", f"{diagnostics.rows_without_ground_truth:,}"),
         ("Unusable rows", f"{diagnostics.unusable_rows:,}"),

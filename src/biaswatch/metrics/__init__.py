@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from biaswatch.metrics.counts import Confusion, CountTensor, FacetCounts
 from biaswatch.metrics.fliptest import FT_UNAVAILABLE, ft, ft_available
+from biaswatch.metrics.guide import GUIDE, MetricGuide, guide_of
 from biaswatch.metrics.registry import (
     REGISTRY,
     CountKernel,
@@ -21,16 +22,19 @@ from biaswatch.metrics.value import MetricValue
 
 __all__ = [
     "FT_UNAVAILABLE",
+    "GUIDE",
     "REGISTRY",
     "Confusion",
     "CountKernel",
     "CountTensor",
     "FacetCounts",
     "MetricCode",
+    "MetricGuide",
     "MetricSpec",
     "MetricValue",
     "Stage",
     "ft",
     "ft_available",
+    "guide_of",
     "metrics_of",
 ]

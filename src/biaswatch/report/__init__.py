@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from biaswatch.report.html import Comparison, MetricKey, render_report
-from biaswatch.report.trend import TrendPoint, trend_chart
+from biaswatch.report.trend import TrendPoint, legend, trend_chart
 
-__all__ = ["Comparison", "MetricKey", "TrendPoint", "render_report", "trend_chart"]
+__all__ = ["Comparison", "MetricKey", "TrendPoint", "legend", "render_report", "trend_chart"]

@@ -9,12 +9,12 @@ the same bytes.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
 from biaswatch.analysis import AnalysisResult, FacetResult, MetricResult, StageResult
-from biaswatch.metrics import Confusion, MetricValue, Stage
+from biaswatch.metrics import Confusion, MetricValue, Stage, guide_of
 from biaswatch.report.svg import Bar, horizontal_bar_chart
 
 __all__ = ["Comparison", "MetricKey", "render_report"]
@@ -25,10 +25,17 @@ MetricKey = tuple[str, str, int, str]
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """A baseline to show the metrics against, and the metrics that violated it."""
+    """Constraints to show the metrics against, and the metrics that violated them.
+
+    ``baseline`` holds the constraints (what the violation rule compares with: the baseline's
+    values, or noise-aware widened ones); ``baseline_values`` the baselining job's own values
+    when they differ; ``reasons`` the rule in words for each violated metric.
+    """
 
     baseline: Mapping[MetricKey, float | None]
     violated: frozenset[MetricKey] = field(default_factory=frozenset)
+    baseline_values: Mapping[MetricKey, float | None] = field(default_factory=dict)
+    reasons: Mapping[MetricKey, str] = field(default_factory=dict)
 
 
 _STAGE_TITLES = {
@@ -64,6 +71,8 @@ table.metrics td.value { text-align: right; font-variant-numeric: tabular-nums;
 td.undefined { color: #767676; font-style: italic; }
 td.error { color: #8a3b12; max-width: 22rem; }
 tr.violated td { background: #fde2e1; color: #8e1b17; font-weight: 600; }
+td.meaning { color: #444444; font-size: 0.85rem; max-width: 24rem; }
+td.reason { color: #8e1b17; font-size: 0.85rem; max-width: 20rem; }
 table.malformed { border-collapse: collapse; font-size: 0.85rem; }
 table.malformed td, table.malformed th { padding: 0.2rem 0.5rem; border-bottom: 1px solid #e6e6e6;
   text-align: left; }
@@ -79,6 +88,7 @@ def render_report(
     comparison: Comparison | None = None,
     details: Sequence[tuple[str, str]] = (),
     malformed: Sequence[tuple[str, int, str]] = (),
+    facet_label: Callable[[str], str] = str,
 ) -> str:
     """Render an analysis as a complete, self-contained HTML5 document.
 
@@ -96,12 +106,14 @@ def render_report(
     subtitle
         An optional line under the heading, e.g. the endpoint and the window analysed.
     comparison
-        A baseline: its values are shown next to the metrics and marked on the charts, and the
-        violated metrics are highlighted.
+        Constraints: their values are shown next to the metrics and marked on the charts, the
+        violated metrics are highlighted with the rule in words.
     details
         More (term, text) lines for the summary, e.g. the window and the record counts.
     malformed
         Samples of records that could not be used: (file, line, reason).
+    facet_label
+        A facet value as people should read it (``0`` → ``0 (female)``).
 
     Returns
     -------
@@ -135,7 +147,7 @@ def render_report(
     if not result.stages:
         parts.append("<p>No bias metrics were computed.</p>")
     level = result.interval_level
-    parts.extend(_stage_section(stage, comparison, level) for stage in result.stages)
+    parts.extend(_stage_section(stage, comparison, level, facet_label) for stage in result.stages)
     if malformed:
         parts.append(_malformed_section(malformed))
     parts.extend(["</main>", "</body>", "</html>", ""])
@@ -157,13 +169,18 @@ def _summary(
     return f'<dl class="summary">\n{rows}\n</dl>'
 
 
-def _stage_section(stage: StageResult, comparison: Comparison | None, level: float | None) -> str:
+def _stage_section(
+    stage: StageResult,
+    comparison: Comparison | None,
+    level: float | None,
+    facet_label: Callable[[str], str],
+) -> str:
     parts = [f'<section class="stage" id="{stage.stage.value}">']
     parts.append(f"<h2>{_STAGE_TITLES[stage.stage]}</h2>")
     for name, entries in stage.facets.items():
         parts.append(f"<h3>Facet {escape(name)}</h3>")
         parts.extend(
-            _facet_entry(name, position, entry, stage.stage, comparison, level)
+            _facet_entry(name, position, entry, stage.stage, comparison, level, facet_label)
             for position, entry in enumerate(entries)
         )
     parts.append("</section>")
@@ -177,8 +194,9 @@ def _facet_entry(
     stage: Stage,
     comparison: Comparison | None,
     level: float | None,
+    facet_label: Callable[[str], str],
 ) -> str:
-    heading = f"{name} = {entry.value_or_threshold}"
+    heading = f"{name} = {facet_label(entry.value_or_threshold)}"
 
     def key(metric: MetricResult) -> MetricKey:
         return (stage.value, name, position, metric.code.value)
@@ -198,11 +216,15 @@ def _facet_entry(
         ],
         title=f"{_STAGE_TITLES[stage]}, {heading}",
     )
+    values = comparison.baseline_values if comparison else {}
+    reasons = comparison.reasons if comparison else {}
     table = _metrics_table(
         entry.metrics,
         [baseline.get(key(m)) for m in entry.metrics] if comparison else None,
         [key(m) in violated for m in entry.metrics],
         level,
+        [values.get(key(m)) for m in entry.metrics] if values else None,
+        [reasons.get(key(m), "") for m in entry.metrics],
     )
     return "\n".join(
         (
@@ -241,30 +263,34 @@ def _share(part: int, whole: int) -> str:
 
 def _metrics_table(
     metrics: tuple[MetricResult, ...],
-    baselines: Sequence[float | None] | None,
+    constraints: Sequence[float | None] | None,
     violated: Sequence[bool],
     level: float | None = None,
+    baseline_values: Sequence[float | None] | None = None,
+    reasons: Sequence[str] = (),
 ) -> str:
-    baseline_head = "<th>Baseline</th>" if baselines is not None else ""
+    head = "<th>Metric</th><th>What it means</th><th>Ideal</th><th>Value</th>"
+    if constraints is not None:
+        head += '<th title="what the violation rule compares with">Constraint</th>'
+    if baseline_values is not None:
+        head += "<th>Baseline value</th>"
     if level is not None:
-        baseline_head += f"<th>{level:.0%} interval</th>"
-    rows = [
-        '<table class="metrics">',
-        "<thead><tr><th>Metric</th><th>Description</th><th>Value</th>"
-        f"{baseline_head}<th>Error</th></tr></thead>",
-        "<tbody>",
-    ]
+        head += f"<th>{level:.0%} interval</th>"
+    head += "<th>Why / error</th>"
+    rows = ['<table class="metrics">', f"<thead><tr>{head}</tr></thead>", "<tbody>"]
     for index, metric in enumerate(metrics):
         value = metric.value
+        guide = guide_of(metric.code.value)
+        meaning = "" if guide is None else f"{guide.meaning}. {guide.reading}."
+        ideal = "" if guide is None else _format_number(guide.ideal)
         if value.value is None:
-            value_cell = '<td class="value undefined">undefined</td>'
+            cells = '<td class="value undefined">undefined</td>'
         else:
-            value_cell = f'<td class="value">{_format_number(value.value)}</td>'
-        baseline_cell = ""
-        if baselines is not None:
-            limit = baselines[index]
-            shown = "—" if limit is None else _format_number(limit)
-            baseline_cell = f'<td class="value baseline">{shown}</td>'
+            cells = f'<td class="value">{_format_number(value.value)}</td>'
+        if constraints is not None:
+            cells += f'<td class="value baseline">{_optional(constraints[index])}</td>'
+        if baseline_values is not None:
+            cells += f'<td class="value">{_optional(baseline_values[index])}</td>'
         if level is not None:
             interval = metric.interval
             shown = (
@@ -272,15 +298,26 @@ def _metrics_table(
                 if interval is None
                 else f"[{_format_number(interval.lower)}, {_format_number(interval.upper)}]"
             )
-            baseline_cell += f'<td class="value interval">{shown}</td>'
-        error_cell = f'<td class="error">{escape(value.error)}</td>' if value.error else "<td></td>"
+            cells += f'<td class="value interval">{shown}</td>'
+        reason = reasons[index] if index < len(reasons) else ""
+        if value.error:
+            cells += f'<td class="error">{escape(value.error)}</td>'
+        elif reason:
+            cells += f'<td class="reason">{escape(reason)}</td>'
+        else:
+            cells += "<td></td>"
         row_class = ' class="violated"' if violated[index] else ""
         rows.append(
-            f"<tr{row_class}><td><code>{escape(metric.code.value)}</code></td>"
-            f"<td>{escape(metric.description)}</td>{value_cell}{baseline_cell}{error_cell}</tr>"
+            f'<tr{row_class}><td><code title="{escape(metric.description)}">'
+            f'{escape(metric.code.value)}</code></td><td class="meaning">{escape(meaning)}</td>'
+            f'<td class="value">{ideal}</td>{cells}</tr>'
         )
     rows.extend(["</tbody>", "</table>"])
     return "\n".join(rows)
+
+
+def _optional(number: float | None) -> str:
+    return "—" if number is None else _format_number(number)
 
 
 def _malformed_section(samples: Sequence[tuple[str, int, str]]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
@@ -12,8 +13,10 @@ from biaswatch import __version__
 from biaswatch.server.queries import (
     OUTPUT_FILES,
     attempt_summary,
+    definition_of,
     execution_file,
     execution_summary,
+    schedule_range,
     schedule_series,
     schedule_summary,
 )
@@ -87,22 +90,64 @@ def schedule(request: Request, name: str) -> dict[str, Any]:
     return schedule_summary(store, row) | {"definition": row.definition}
 
 
+Start = Annotated[
+    datetime | None, Query(description="Scheduled times from this one on (ISO-8601 with zone).")
+]
+End = Annotated[datetime | None, Query(description="Scheduled times before this one.")]
+
+
+def _aware(*moments: datetime | None) -> None:
+    for moment in moments:
+        if moment is not None and moment.tzinfo is None:
+            raise HTTPException(422, f"{moment.isoformat()} has no time zone (add Z or +00:00)")
+
+
 @router.get("/schedules/{name}/executions", tags=["executions"])
 def schedule_executions(
-    request: Request, name: str, limit: Annotated[int, Query(ge=1, le=10_000)] = 500
+    request: Request,
+    name: str,
+    start: Start = None,
+    end: End = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
 ) -> list[dict[str, Any]]:
-    """The schedule's latest executions, oldest first."""
+    """The schedule's executions in ``[start, end)``, oldest first; the latest ``limit``."""
+    _aware(start, end)
     store = store_of(request)
-    schedule_or_404(store, name)
-    return [execution_summary(e) for e in store.executions(name, limit=limit)]
+    row = schedule_or_404(store, name)
+    definition = definition_of(row)
+    return [
+        execution_summary(e, definition)
+        for e in store.executions(name, limit=limit, since=start, until=end)
+    ]
 
 
 @router.get("/schedules/{name}/series", tags=["metrics"])
-def series(request: Request, name: str, metric: str | None = None) -> list[dict[str, Any]]:
-    """Each facet entry's metric values over the executions, with baseline and violations."""
+def series(
+    request: Request,
+    name: str,
+    metric: str | None = None,
+    start: Start = None,
+    end: End = None,
+    limit: Annotated[
+        int, Query(ge=1, le=10_000, description="The latest N points of each series.")
+    ] = 1000,
+) -> list[dict[str, Any]]:
+    """Each facet entry's metric values in ``[start, end)``, with its constraint and violations.
+
+    Without ``start``, the 7 days before ``end`` (default: up to the latest execution), as the
+    dashboard shows; at most the latest ``limit`` points of each series. ``constraint`` is what
+    the violation rule compares with, ``baseline`` the baselining job's value, ``ideal`` the
+    value of no bias.
+    """
+    _aware(start, end)
     store = store_of(request)
     row = schedule_or_404(store, name)
-    return [s.to_json() for s in schedule_series(store, row, metric=metric)]
+    if start is None:  # as the dashboard: the week up to ``end`` (or the latest execution)
+        start = schedule_range(store, row, end=end).start
+    return [
+        s.to_json()
+        for s in schedule_series(store, row, metric=metric, since=start, until=end, limit=limit)
+    ]
 
 
 @router.get("/executions/{execution_id}", tags=["executions"])

@@ -6,13 +6,15 @@ Every function returns a whole page (``layout``) or a fragment of one; values ar
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from biaswatch import __version__
-from biaswatch.report import trend_chart
-from biaswatch.server.queries import OUTPUT_FILES, Series
+from biaswatch.metrics import guide_of
+from biaswatch.report import legend, trend_chart
+from biaswatch.server.queries import OUTPUT_FILES, Series, TimeRange
 
 __all__ = ["error_page", "execution_page", "layout", "schedule_page", "schedules_page"]
 
@@ -35,6 +37,9 @@ th{background:#f0f0f0}
 figure.chart{margin:0;background:#fff;border:1px solid #ddd;padding:6px}
 figure.chart figcaption{font-size:.9em;margin-bottom:2px}
 .violated{color:#b71c1c;font-weight:600}
+.headline{font-size:1.05em;font-weight:600}
+nav.range{margin:8px 0}.legend{margin:8px 0}
+.guide{color:#555;font-size:.88em}td.guide{max-width:28em}td.number{text-align:right}
 .revised{background:#fff3cd;color:#6b4e00;font-size:.8em;padding:1px 5px;border-radius:3px;
 margin-left:4px}
 .muted{color:#777}
@@ -56,7 +61,7 @@ def layout(title: str, body: str) -> str:
 def _status(status: str | None) -> str:
     if not status:
         return "<span class='muted'>—</span>"
-    return f"<span class='status {escape(status)}'>{escape(status)}</span>"
+    return f"<b class='status {escape(status)}'>{escape(status)}</b>"
 
 
 def _cell(value: Any) -> str:
@@ -68,7 +73,7 @@ def _number(value: float | None) -> str:
         return "—"
     if math.isinf(value):
         return "∞" if value > 0 else "−∞"
-    return f"{value:.6g}"
+    return f"{value:.4g}".replace("-", "−")
 
 
 def _table(headers: Sequence[str], rows: Iterable[str], *, id_: str) -> str:
@@ -104,14 +109,41 @@ def schedules_page(schedules: Sequence[dict[str, Any]]) -> str:
     return layout("Schedules", body)
 
 
-def _chart(series: Series) -> str:
-    title = f"{series.metric} · {series.facet} = {series.facet_value}"
-    caption = (
-        f"<b>{escape(series.metric)}</b> · {escape(series.facet)} = "
-        f"{escape(series.facet_value)} <span class='muted'>baseline "
-        f"{_number(series.baseline)}</span>"
+def _hour(text: str | None) -> str:
+    """An ISO time as people read it here: ``2026-11-25 16:00`` (UTC)."""
+    return "—" if not text else text[:16].replace("T", " ")
+
+
+def _data_hours(e: dict[str, Any]) -> str:
+    """The data window of an execution: ``15:00 to 16:00`` (with the day when it changes)."""
+    start, end = e.get("data_start"), e.get("data_end")
+    if not start or not end:
+        return "—"
+    same_day = start[:10] == end[:10]
+    return f"{_hour(start)} to {end[11:16] if same_day else _hour(end)}"
+
+
+def _chart(series: Series, axis: TimeRange, label: Callable[[str], str]) -> str:
+    facet = f"{series.facet} = {label(series.facet_value)}"
+    title = f"{series.metric} · {facet}"
+    guide = guide_of(series.metric)
+    limits = f"constraint {_number(series.constraint)}"
+    if series.baseline != series.constraint:
+        limits += f" · baseline value {_number(series.baseline)}"
+    limits += f" · ideal {_number(series.ideal)}"
+    caption = f"<b>{escape(series.metric)}</b> <span class='muted'>{escape(limits)}</span>"
+    if guide is not None:
+        caption += (
+            f"<br><span class='guide'>{escape(guide.meaning)}. {escape(guide.reading)}.</span>"
+        )
+    svg = trend_chart(
+        series.points,
+        constraint=series.constraint,
+        title=title,
+        ideal=series.ideal,
+        start=axis.start,
+        end=axis.end,
     )
-    svg = trend_chart(series.points, baseline=series.baseline, title=title)
     return (
         f"<figure class='chart' data-metric='{escape(series.metric)}'"
         f" data-facet='{escape(series.facet)}'><figcaption>{caption}</figcaption>{svg}</figure>"
@@ -131,53 +163,229 @@ def _attempt_badge(execution: dict[str, Any]) -> str:
     return badge
 
 
+def _rows(e: dict[str, Any]) -> str:
+    rows, decoded = e.get("rows"), e.get("rows_decoded")
+    if rows is None:
+        return "—"
+    if not decoded:
+        return f"{rows:,}"
+    return f"{rows:,} of {decoded:,} ({100 * rows / decoded:.0f} %)"
+
+
 def _executions_table(executions: Sequence[dict[str, Any]]) -> str:
+    """The executions, latest first; each links to its page (files, report, attempts)."""
     rows = []
     for e in reversed(executions):
-        links = " ".join(
-            f"<a href='/api/executions/{e['id']}/{kind}'>{kind}</a>"
-            for kind in ("analysis", "violations", "diagnostics", "report")
-        )
         rows.append(
             f"<tr class='execution'><td><a href='/executions/{e['id']}'>"
-            f"{escape(e['scheduled_time'])}</a></td>"
-            f"<td>{_status(e['status'])}{_attempt_badge(e)}</td>{_cell(e['attempts'])}"
-            f"{_cell(e['violations'])}{_cell(e['rows'])}{_cell(e['records_read'])}"
-            f"{_cell(e['failure_reason'])}<td>{links}</td></tr>"
+            f"{_hour(e['scheduled_time'])}</a></td><td>{_data_hours(e)}</td>"
+            f"<td>{_status(e['status'])}{_attempt_badge(e)}</td><td>{e['attempts']}</td>"
+            f"<td>{e['violations'] if e['violations'] is not None else '—'}</td>"
+            f"<td>{_rows(e)}</td>{_cell(e['failure_reason'])}</tr>"
         )
     return _table(
-        ["scheduled time", "status", "attempts", "violations", "rows", "records read",
-         "failure reason", "outputs"],
+        ["scheduled (UTC)", "data hours (UTC)", "status", "attempts", "violations",
+         "rows with ground truth", "failure reason"],
         rows,
         id_="executions",
     )  # fmt: skip
 
 
+def _navigation(name: str, within: TimeRange, latest: bool) -> str:
+    """Links to the previous and next ranges of the same length, and to the latest one."""
+    days = f"{within.days:g}"
+    base = f"/schedules/{quote(name)}?days={days}"
+    older = f"{base}&end={quote(within.start.isoformat())}"
+    newer_end = within.end + (within.end - within.start)
+    links = [f"<a href='{older}' rel='prev'>← older</a>"]
+    if not latest:
+        links.append(f"<a href='{base}&end={quote(newer_end.isoformat())}' rel='next'>newer →</a>")
+        links.append(f"<a href='{base}'>latest</a>")
+    return (
+        f"<nav class='range'>{_hour(within.start.isoformat())} to"
+        f" {_hour(within.end.isoformat())} UTC ({days} days) · {' · '.join(links)}</nav>"
+    )
+
+
+_STAGE_NAMES = {"post_training": "post-training", "pre_training": "pre-training", "all": "all"}
+
+
+def _stage_links(name: str, within: TimeRange, stages: Sequence[str], stage: str) -> str:
+    """Which metrics are shown, and links to the others (when the schedule has both stages)."""
+    if len(stages) < 2:
+        return ""
+    base = f"/schedules/{quote(name)}?days={within.days:g}&end={quote(within.end.isoformat())}"
+    links = [
+        f"<b>{_STAGE_NAMES[s]}</b>"
+        if s == stage
+        else f"<a href='{base}&stage={s}'>{_STAGE_NAMES[s]}</a>"
+        for s in (*stages, "all")
+    ]
+    return f"<nav class='stages'>Metrics shown: {' · '.join(links)}</nav>"
+
+
 def schedule_page(
-    summary: dict[str, Any], series: Sequence[Series], executions: Sequence[dict[str, Any]]
+    summary: dict[str, Any],
+    series: Sequence[Series],
+    executions: Sequence[dict[str, Any]],
+    *,
+    headline: str,
+    within: TimeRange,
+    latest: bool,
+    stages: Sequence[str] = (),
+    stage: str = "all",
+    label: Callable[[str], str] = str,
 ) -> str:
-    """A schedule: one trend chart per facet entry and metric, then its executions."""
+    """A schedule: where it stands, one trend chart per facet entry and metric, its executions.
+
+    ``within`` is the range shown (``latest``: the most recent one); ``stages`` are those the
+    schedule has, ``stage`` the one shown (or ``all``); ``label`` names facet values for people.
+    """
     name = escape(summary["name"])
     body = (
         f"<h1>{name} {_status(summary['status'])}</h1>"
         f"<p>{escape(summary['input']['kind'])} <b>{escape(summary['input']['name'])}</b> · "
-        f"<code>{escape(summary['expression'] or '')}</code> · baseline "
+        f"<code>{escape(summary['expression'] or '')}</code> · constraints "
         f"<code>{escape(summary['baseline'] or 'none')}</code></p>"
+        f"<p class='headline'>{escape(headline)}</p>"
+        f"{_navigation(summary['name'], within, latest)}"
+        f"{_stage_links(summary['name'], within, stages, stage)}"
     )
-    stages = {"post_training": "Post-training metrics", "pre_training": "Pre-training metrics"}
-    for stage, heading in stages.items():
-        of_stage = [s for s in series if s.stage == stage]
+    headings = {"post_training": "Post-training metrics", "pre_training": "Pre-training metrics"}
+    # Every chart shares one time axis: the executions of the range (not its empty days).
+    times = [p.time for s in series for p in s.points]
+    axis = TimeRange(min(times), max(times)) if times else within
+    if series:
+        body += f"<div class='legend'>{legend()}</div>"
+    for shown, heading in headings.items():
+        of_stage = [s for s in series if s.stage == shown]
         if not of_stage:
             continue
         body += f"<h2>{heading}</h2>"
         for facet in dict.fromkeys((s.facet, s.facet_value) for s in of_stage):
-            charts = "".join(_chart(s) for s in of_stage if (s.facet, s.facet_value) == facet)
-            heading = f"{escape(facet[0])} = {escape(facet[1])}"
-            body += f"<h3>{heading}</h3><div class='charts'>{charts}</div>"
+            charts = "".join(
+                _chart(s, axis, label) for s in of_stage if (s.facet, s.facet_value) == facet
+            )
+            entry = f"{escape(facet[0])} = {escape(label(facet[1]))}"
+            body += f"<h3>{entry}</h3><div class='charts'>{charts}</div>"
     if not series:
-        body += "<p class='muted'>No metric values yet: no execution has completed.</p>"
+        body += "<p class='muted'>No metric values in this range.</p>"
     body += f"<h2>Executions</h2>{_executions_table(executions)}"
     return layout(summary["name"], body)
+
+
+def _violations_table(violations: Sequence[dict[str, Any]], label: Callable[[str], str]) -> str:
+    return _table(
+        ["metric", "facet", "value", "constraint", "why (the rule in words)", "SageMaker's text"],
+        (
+            f"<tr class='violation-row'><td>{escape(v.get('metric_name', ''))}</td>"
+            f"<td>{escape(v.get('facet', ''))} = {escape(label(v.get('facet_value', '')))}</td>"
+            f"<td>{escape(_shown(v.get('value')))}</td>"
+            f"<td>{escape(_shown(v.get('constraint')))}</td>"
+            f"<td>{escape(v.get('rule', ''))}</td>"
+            f"<td class='muted'>{escape(v.get('description', ''))}</td></tr>"
+            for v in violations
+        ),
+        id_="violations",
+    )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, int | float):
+        return _number(float(value))
+    return "—" if value is None else str(value)
+
+
+def _metrics_table(metrics: Sequence[dict[str, Any]], label: Callable[[str], str]) -> str:
+    rows = []
+    for m in metrics:
+        guide = guide_of(m["metric"])
+        meaning = "" if guide is None else f"{guide.meaning}. {guide.reading}."
+        error = f" — {m['error']}" if m.get("error") else ""
+        rows.append(
+            f"<tr class='{'violated' if m['violated'] else ''}'><td>{escape(m['stage'])}</td>"
+            f"<td>{escape(m['facet'])} = {escape(label(m['facet_value']))}</td>"
+            f"<td><abbr title='{escape(meaning)}'>{escape(m['metric'])}</abbr></td>"
+            f"<td>{_number(m['value'])}{escape(error)}</td>"
+            f"<td>{_number(m['constraint'])}</td><td>{_number(m['baseline'])}</td>"
+            f"<td>{_number(m['ideal'])}</td><td class='guide'>{escape(meaning)}</td></tr>"
+        )
+    return _table(
+        ["stage", "facet", "metric", "current", "constraint", "baseline value", "ideal",
+         "what it means"],
+        rows,
+        id_="metrics",
+    )  # fmt: skip
+
+
+#: Diagnostics' counts in words, in the order people read them.
+_COUNT_LABELS = {
+    "capture_files": "capture files read",
+    "records_read": "captured records read (whole hour folders)",
+    "malformed_records": "malformed capture records (skipped)",
+    "rows_decoded": "inferences decoded",
+    "rows_outside_window": "inferences outside the window (cut at inference time)",
+    "rows_without_ground_truth": "inferences without ground truth",
+    "unusable_rows": "inferences lacking a value the analysis needs",
+    "rows": "rows analysed (with ground truth)",
+    "ground_truth_files": "ground-truth files read",
+    "ground_truth_read": "ground-truth labels read",
+    "duplicate_ground_truth": "labels uploaded again (the latest wins)",
+    "ground_truth_without_capture": "labels for inferences outside the window",
+    "malformed_ground_truth": "malformed ground-truth lines (skipped)",
+    "ft_rows": "rows sampled for the flip test",
+    "engine": "counted by the engine",
+}
+
+
+def _diagnostics(diagnostics: dict[str, Any]) -> str:
+    records = diagnostics.get("records") or {}
+    counts = {k: v for k, v in records.items() if not isinstance(v, list | dict)}
+    rows = []
+    order = list(_COUNT_LABELS)
+    for key, value in sorted(
+        counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)
+    ):
+        if value is None:
+            continue
+        shown = f"{value:,}" if isinstance(value, int) else str(value)
+        rows.append(
+            f"<tr><td>{escape(_COUNT_LABELS.get(key, key.replace('_', ' ')))}</td>"
+            f"<td class='number'>{escape(shown)}</td></tr>"
+        )
+    decoded, joined = records.get("rows_decoded"), records.get("rows")
+    if decoded and joined is not None:
+        rows.append(
+            f"<tr class='join-rate'><td>join rate (inferences with ground truth)</td>"
+            f"<td class='number'>{100 * joined / decoded:.1f} %</td></tr>"
+        )
+    body = "<h2>Diagnostics</h2>" + _table(["what", "count"], rows, id_="diagnostics")
+    window = diagnostics.get("window") or {}
+    timings = diagnostics.get("timings") or {}
+    shown_timings = ", ".join(
+        f"{name.removesuffix('_seconds').replace('_', ' ')} {float(value):.2f} s"
+        for name, value in timings.items()
+        if isinstance(value, int | float)
+    )
+    until = window.get("ground_truth_until")
+    body += (
+        f"<p>Data window {_hour(window.get('start'))} to {_hour(window.get('end'))} UTC"
+        + (f"; ground truth uploaded until {_hour(until)} UTC" if until else "")
+        + (f". Took {escape(shown_timings)}." if shown_timings else ".")
+        + "</p>"
+    )
+    samples = records.get("malformed_samples") or []
+    if samples:
+        body += "<h3>Malformed records (samples)</h3>" + _table(
+            ["file", "line", "reason"],
+            (
+                f"<tr><td>{escape(str(s.get('file')))}</td><td>{escape(str(s.get('line')))}"
+                f"</td><td>{escape(str(s.get('reason')))}</td></tr>"
+                for s in samples
+            ),
+            id_="malformed",
+        )
+    return body
 
 
 def _attempts_table(execution_id: int, attempts: Sequence[dict[str, Any]]) -> str:
@@ -191,13 +399,14 @@ def _attempts_table(execution_id: int, attempts: Sequence[dict[str, Any]]) -> st
         )
         rows.append(
             f"<tr class='attempt'><td>{number}</td>{_cell(a['trigger'])}"
-            f"<td>{_status(a['status'])}</td>{_cell(a['started_at'])}{_cell(a['ended_at'])}"
-            f"{_cell(a['ground_truth_until'])}{_cell(a['rows'])}{_cell(a['violations'])}"
+            f"<td>{_status(a['status'])}</td><td>{_hour(a['started_at'])}</td>"
+            f"<td>{_hour(a['ended_at'])}</td><td>{_hour(a['ground_truth_until'])}</td>"
+            f"{_cell(a['rows'])}{_cell(a['violations'])}"
             f"{_cell(a['failure_reason'])}<td>{links}</td></tr>"
         )
     return _table(
-        ["attempt", "trigger", "status", "started", "ended", "ground truth until", "rows",
-         "violations", "failure reason", "files"],
+        ["attempt", "trigger", "status", "started (UTC)", "ended (UTC)",
+         "ground truth until (UTC)", "rows", "violations", "failure reason", "files"],
         rows,
         id_="attempts",
     )  # fmt: skip
@@ -209,13 +418,21 @@ def execution_page(
     violations: Sequence[dict[str, Any]],
     diagnostics: dict[str, Any] | None,
     attempts: Sequence[dict[str, Any]] = (),
+    *,
+    label: Callable[[str], str] = str,
 ) -> str:
-    """One execution: its attempts, metrics against the baseline, violations and diagnostics."""
+    """One execution: violations, metrics, diagnostics, attempts and the report, explained.
+
+    Each violation has the rule in words; each metric its constraint, baseline value, ideal and
+    meaning; the diagnostics plain labels, the join rate and the timings.
+    """
     schedule = escape(execution["schedule"])
     body = (
         f"<p><a href='/schedules/{schedule}'>← {schedule}</a></p>"
-        f"<h1>{escape(execution['scheduled_time'])} {_status(execution['status'])}"
+        f"<h1>{_hour(execution['scheduled_time'])} UTC {_status(execution['status'])}"
         f"{_attempt_badge(execution)}</h1>"
+        f"<p>Scheduled {_hour(execution['scheduled_time'])} UTC; data hours"
+        f" {_data_hours(execution)} UTC; rows with ground truth {_rows(execution)}.</p>"
     )
     if execution["attempts"] > 1:
         body += (
@@ -226,56 +443,13 @@ def execution_page(
         body += f"<p class='violated'>{escape(execution['failure_reason'])}</p>"
     body += "<h2>Violations</h2>"
     if violations:
-        body += _table(
-            ["metric", "facet", "facet value", "check", "description"],
-            (
-                f"<tr class='violation-row'><td>{escape(v.get('metric_name', ''))}</td>"
-                f"<td>{escape(v.get('facet', ''))}</td><td>{escape(v.get('facet_value', ''))}</td>"
-                f"<td>{escape(v.get('constraint_check_type', ''))}</td>"
-                f"<td>{escape(v.get('description', ''))}</td></tr>"
-                for v in violations
-            ),
-            id_="violations",
-        )
+        body += _violations_table(violations, label)
     else:
         body += "<p class='muted'>None.</p>"
     if metrics:
-        body += "<h2>Metrics against the baseline</h2>" + _table(
-            ["stage", "facet", "value", "metric", "current", "baseline"],
-            (
-                f"<tr class='{'violated' if m['violated'] else ''}'><td>{escape(m['stage'])}</td>"
-                f"<td>{escape(m['facet'])}</td><td>{escape(m['facet_value'])}</td>"
-                f"<td>{escape(m['metric'])}</td><td>{_number(m['value'])}"
-                f"{escape(' — ' + m['error']) if m.get('error') else ''}</td>"
-                f"<td>{_number(m['baseline'])}</td></tr>"
-                for m in metrics
-            ),
-            id_="metrics",
-        )
+        body += "<h2>Metrics against the constraints</h2>" + _metrics_table(metrics, label)
     if diagnostics:
-        records = diagnostics.get("records") or {}
-        samples = records.get("malformed_samples") or []
-        counts = {k: v for k, v in records.items() if not isinstance(v, list | dict)}
-        body += "<h2>Diagnostics</h2>" + _table(
-            ["count", "value"],
-            (f"<tr><td>{escape(k)}</td><td>{escape(str(v))}</td></tr>" for k, v in counts.items()),
-            id_="diagnostics",
-        )
-        window = diagnostics.get("window") or {}
-        body += (
-            f"<p>Window {escape(str(window.get('start')))} to {escape(str(window.get('end')))};"
-            f" timings {escape(str(diagnostics.get('timings')))}</p>"
-        )
-        if samples:
-            body += "<h3>Malformed records (samples)</h3>" + _table(
-                ["file", "line", "reason"],
-                (
-                    f"<tr><td>{escape(str(s.get('file')))}</td><td>{escape(str(s.get('line')))}"
-                    f"</td><td>{escape(str(s.get('reason')))}</td></tr>"
-                    for s in samples
-                ),
-                id_="malformed",
-            )
+        body += _diagnostics(diagnostics)
     files = " · ".join(
         f"<a href='/api/executions/{execution['id']}/{kind}'>{escape(name)}</a>"
         for kind, name in OUTPUT_FILES.items()

@@ -10,28 +10,39 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 
 from biaswatch.analysis import document_metrics
+from biaswatch.config.monitor import MonitoringJobDefinition
+from biaswatch.config.rules import ideal_value
 from biaswatch.errors import StorageError
+from biaswatch.jobs.execution import window_of
 from biaswatch.report import TrendPoint
 from biaswatch.storage import exists, join, read_bytes
-from biaswatch.store import AttemptRow, ExecutionRow, ScheduleRow, Store
+from biaswatch.store import AttemptRow, ExecutionRow, ExecutionStatus, ScheduleRow, Store
 
 __all__ = [
+    "DEFAULT_DAYS",
     "OUTPUT_FILES",
     "Series",
+    "TimeRange",
     "attempt_summary",
-    "baseline_values",
+    "constraint_values",
+    "definition_of",
     "entry_label",
     "execution_file",
     "execution_summary",
+    "schedule_range",
     "schedule_series",
     "schedule_summary",
+    "violation_summary",
 ]
+
+DEFAULT_DAYS = 7
+"""The schedule page's range: the last week of executions."""
 
 OUTPUT_FILES = {
     "analysis": "analysis.json",
@@ -70,9 +81,24 @@ def _time(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def execution_summary(row: ExecutionRow) -> dict[str, Any]:
-    """An execution as the API lists it: its latest finished attempt, and how many it had."""
+def definition_of(row: ScheduleRow) -> MonitoringJobDefinition | None:
+    """The schedule's job definition (None when the stored one no longer validates)."""
+    try:
+        return MonitoringJobDefinition.model_validate(row.definition)
+    except ValueError:
+        return None
+
+
+def execution_summary(
+    row: ExecutionRow, definition: MonitoringJobDefinition | None = None
+) -> dict[str, Any]:
+    """An execution as the API lists it: its latest finished attempt, and how many it had.
+
+    With the schedule's ``definition``, also the data window it analyses (``data_start``,
+    ``data_end``): the hours of traffic, which is what people think in.
+    """
     counts = row.counts or {}
+    window = None if definition is None else window_of(definition, row.scheduled_time)
     return {
         "id": row.id,
         "schedule": row.schedule_name,
@@ -90,6 +116,9 @@ def execution_summary(row: ExecutionRow) -> dict[str, Any]:
         "started_at": _time(row.started_at),
         "ended_at": _time(row.ended_at),
         "output_uri": row.output_uri,
+        "data_start": None if window is None else window.start.isoformat(),
+        "data_end": None if window is None else window.end.isoformat(),
+        "rows_decoded": counts.get("rows_decoded"),
     }
 
 
@@ -138,8 +167,14 @@ def execution_file(row: ExecutionRow | AttemptRow, kind: str) -> bytes | None:
         return None
 
 
-def baseline_values(row: ScheduleRow) -> dict[SeriesKey, float | None]:
-    """The baseline's metric values by (stage, facet, facet value, metric); empty without one."""
+def constraint_values(row: ScheduleRow) -> dict[SeriesKey, tuple[float | None, float | None]]:
+    """The schedule's constraints, by (stage, facet, facet value, metric): (constraint, baseline).
+
+    The constraint is the value the violation rule compares with (the constraints file's); the
+    baseline value is the baselining job's own, when the constraints file records it (noise-
+    aware constraints do, in their ``biaswatch`` extension), else the same number: SageMaker's
+    suggested constraints are the baseline's values. Empty without a baseline.
+    """
     uri = row.definition.get("baseline_constraints_uri")
     if not uri:
         return {}
@@ -147,10 +182,82 @@ def baseline_values(row: ScheduleRow) -> dict[SeriesKey, float | None]:
         document = orjson.loads(read_bytes(uri))
     except (StorageError, orjson.JSONDecodeError):
         return {}
+    baselines = recorded_baselines(document)
+    return {
+        key: (m.value, baselines.get(key, m.value))
+        for m in document_metrics(document)
+        for key in [(m.stage, m.facet, entry_label(m.facet_value), m.name)]
+    }
+
+
+def recorded_baselines(document: dict[str, Any]) -> dict[SeriesKey, float | None]:
+    """The baseline values a constraints file records beside its (widened) constraints."""
+    recorded = (document.get("biaswatch") or {}).get("baseline_values")
+    if not isinstance(recorded, dict):
+        return {}
     return {
         (m.stage, m.facet, entry_label(m.facet_value), m.name): m.value
-        for m in document_metrics(document)
+        for m in document_metrics(recorded)
     }
+
+
+@dataclass(frozen=True, slots=True)
+class TimeRange:
+    """Scheduled times in ``[start, end)``."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def days(self) -> float:
+        """Its length in days."""
+        return (self.end - self.start) / timedelta(days=1)
+
+
+def schedule_range(
+    store: Store, row: ScheduleRow, *, end: datetime | None = None, days: float = DEFAULT_DAYS
+) -> TimeRange:
+    """``days`` of scheduled times ending at ``end`` (default: just after the latest execution)."""
+    if end is None:
+        latest = store.executions(row.name, limit=1)
+        end = (latest[0].scheduled_time if latest else datetime.now(UTC)) + timedelta(minutes=1)
+    return TimeRange(end - timedelta(days=days), end)
+
+
+def violation_summary(
+    store: Store, row: ScheduleRow, definition: MonitoringJobDefinition | None = None
+) -> str:
+    """One line on where the schedule stands: its current violation episode, or none.
+
+    An episode is the run of analysed executions with violations since the latest one without.
+    """
+    label = definition.facet_label if definition is not None else str
+    latest = store.latest_finished(row.name, statuses=[s for s in ExecutionStatus if s.analysed])
+    if latest is None:
+        return "No execution has analysed a window yet."
+    if latest.status == ExecutionStatus.COMPLETED:
+        return f"No violations in the latest analysed execution ({_hour(latest.scheduled_time)})."
+    calm = store.latest_finished(row.name, statuses=[ExecutionStatus.COMPLETED])
+    since = None if calm is None else calm.scheduled_time + timedelta(microseconds=1)
+    episode = [
+        e
+        for e in store.executions(row.name, since=since)
+        if e.status == ExecutionStatus.COMPLETED_WITH_VIOLATIONS
+    ]
+    metrics: dict[str, None] = {}
+    facets: dict[str, None] = {}
+    for execution in episode:
+        for v in (execution.counts or {}).get("violated", []):
+            metrics[v["metric"]] = None
+            facets[f"{v['facet']} = {label(entry_label(v['facet_value']))}"] = None
+    return (
+        f"Violations since {_hour(episode[0].scheduled_time)} ({len(episode)} executions):"
+        f" {', '.join(sorted(metrics))} on {', '.join(facets)}."
+    )
+
+
+def _hour(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 @dataclass(slots=True)
@@ -161,8 +268,16 @@ class Series:
     facet: str
     facet_value: str
     metric: str
+    constraint: float | None
+    """What the violation rule compares with."""
     baseline: float | None
+    """The baselining job's value (the constraint itself unless the constraints were widened)."""
     points: list[TrendPoint] = field(default_factory=list)
+
+    @property
+    def ideal(self) -> float:
+        """The metric's value without bias."""
+        return ideal_value(self.metric)
 
     def to_json(self) -> dict[str, Any]:
         """The series as the API returns it (infinite values as ``"Infinity"`` strings)."""
@@ -177,7 +292,9 @@ class Series:
             "facet": self.facet,
             "facet_value": self.facet_value,
             "metric": self.metric,
+            "constraint": number(self.constraint),
             "baseline": number(self.baseline),
+            "ideal": self.ideal,
             "points": [
                 {
                     "scheduled_time": p.time.isoformat(),
@@ -197,26 +314,33 @@ def schedule_series(
     metric: str | None = None,
     link: str | None = None,
     executions: list[ExecutionRow] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = None,
 ) -> list[Series]:
-    """The schedule's metrics over its executions, each with its baseline and violations.
+    """The schedule's metrics over its executions, each with its constraint and violations.
 
-    ``link`` formats a point's link with the execution's id (``"/executions/{id}"``);
-    ``executions`` are the schedule's, when the caller has read them already.
+    ``since`` and ``until`` keep the executions scheduled in ``[since, until)``, ``limit`` the
+    latest ``limit`` points of each series; ``link`` formats a point's link with the execution's id
+    (``"/executions/{id}"``); ``executions`` are those of the range, when the caller has read
+    them already.
     """
-    rows = store.executions(row.name) if executions is None else executions
+    rows = (
+        store.executions(row.name, since=since, until=until) if executions is None else executions
+    )
     by_time = {e.scheduled_time: e for e in rows}
     violated: dict[datetime, set[SeriesKey]] = defaultdict(set)
     for moment, row_of_time in by_time.items():
         for v in (row_of_time.counts or {}).get("violated", []):
             facet_value = entry_label(v["facet_value"])
             violated[moment].add((v["stage"], v["facet"], facet_value, v["metric"]))
-    baselines = baseline_values(row)
+    constraints = constraint_values(row)
     series: dict[SeriesKey, Series] = {}
-    for point in store.metric_series(row.name, metric=metric):
+    for point in store.metric_series(row.name, metric=metric, since=since, until=until):
         key = (point.stage, point.facet, entry_label(point.facet_value), point.metric)
         line = series.get(key)
         if line is None:
-            line = series[key] = Series(*key, baseline=baselines.get(key))
+            line = series[key] = Series(*key, *constraints.get(key, (None, None)))
         execution = by_time.get(point.scheduled_time)
         line.points.append(
             TrendPoint(
@@ -231,6 +355,9 @@ def schedule_series(
                 link=link.format(id=execution.id) if link and execution else None,
             )
         )
+    if limit is not None:
+        for line in series.values():
+            del line.points[:-limit]
     return sorted(
         series.values(),
         key=lambda s: (s.stage != "post_training", s.facet, s.facet_value, s.metric),

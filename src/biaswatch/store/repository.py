@@ -520,13 +520,27 @@ class Store:
                     recorded[attempt.execution_id] = attempt
         return [(slot, recorded.get(slot.id)) for slot in slots]
 
-    def executions(self, schedule: str, *, limit: int | None = None) -> list[ExecutionRow]:
-        """A schedule's executions, oldest scheduled time first (the last ``limit`` of them)."""
+    def executions(
+        self,
+        schedule: str,
+        *,
+        limit: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[ExecutionRow]:
+        """A schedule's executions, oldest scheduled time first.
+
+        Those scheduled in ``[since, until)`` when given; the last ``limit`` of them.
+        """
         query = (
             select(ExecutionRow)
             .where(ExecutionRow.schedule_name == schedule)
             .order_by(ExecutionRow.scheduled_time.desc())
         )
+        if since is not None:
+            query = query.where(ExecutionRow.scheduled_time >= since)
+        if until is not None:
+            query = query.where(ExecutionRow.scheduled_time < until)
         if limit is not None:
             query = query.limit(limit)
         with self.session() as session:
@@ -573,11 +587,20 @@ class Store:
         metric: str | None = None,
         stages: Sequence[str] | None = None,
         at: datetime | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> list[MetricPoint]:
-        """A schedule's metric values over time (one metric, or all; one time), oldest first."""
+        """A schedule's metric values over time, oldest first.
+
+        One metric, or all; one time, or those in ``[since, until)``.
+        """
         query = select(MetricPointRow).where(MetricPointRow.schedule_name == schedule)
         if at is not None:
             query = query.where(MetricPointRow.scheduled_time == at)
+        if since is not None:
+            query = query.where(MetricPointRow.scheduled_time >= since)
+        if until is not None:
+            query = query.where(MetricPointRow.scheduled_time < until)
         if metric is not None:
             query = query.where(MetricPointRow.metric == metric)
         if stages is not None:

@@ -102,11 +102,16 @@ def test_injected_bias_is_a_violation(base: str) -> None:
     assert {v["metric_name"] for v in document["violations"]} == flagged
     # The report shows the baseline, highlights each violation, and says what was read.
     report = read_bytes(f"{outcome.output_uri}/report.html").decode()
-    assert "<th>Baseline</th>" in report
+    assert "Constraint</th>" in report
     assert report.count('<tr class="violated">') == len(outcome.violations)
     assert report.count('class="baseline-mark"') > 0
-    assert "<dt>Window</dt>" in report
-    assert "<dt>Captured records read</dt><dd>400</dd>" in report
+    # Each violated metric says why, in words; each metric what it means and its ideal.
+    assert report.count('<td class="reason">') == len(outcome.violations)
+    assert "farther from 0 than the constraint allows" in report
+    assert "share of positive predictions in a minus that in d" in report
+    assert "<dt>Data hours</dt><dd>2026-11-24 09:00 to 2026-11-24 10:00 UTC" in report
+    assert "<dt>Captured records read (whole hour folders)</dt><dd>400</dd>" in report
+    assert "(100.0 % of 400 inferences joined)" in report
 
 
 def test_the_baseline_data_itself_completes_without_violations(base: str) -> None:
