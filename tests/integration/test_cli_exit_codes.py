@@ -135,6 +135,11 @@ CONFIG_ERRORS: dict[str, Callable[[Path, int], tuple[list[str], str]]] = {
          "--output-uri", str(t)],
         "analysis_config is mandatory",
     ),
+    "schedules create: a malformed --facet-value-label": lambda t, _: (
+        ["schedules", "create", "s", "--endpoint", "e", "--ground-truth-uri", str(t),
+         "--facet-value-label", "female"],
+        "--facet-value-label 'female' is not VALUE=NAME",
+    ),
     "schedules describe: unknown": lambda t, _: (
         ["schedules", "describe", "nope"], "no monitoring schedule called 'nope'"),
     "schedules start: unknown": lambda t, _: (

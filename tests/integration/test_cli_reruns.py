@@ -173,7 +173,7 @@ def test_scheduler_once_reevaluates_a_slot_whose_labels_grew(
     _upload(world, late, "2026-11-24T13:00:00Z")  # the other half, three hours late
     assert run_cli(["scheduler", "--once"]) == 3
     out = capsys.readouterr().out
-    assert "bias 2026-11-24T10:00:00+00:00  CompletedWithViolations (attempt 2)" in out
+    assert "bias 2026-11-24 10:00 UTC  CompletedWithViolations (attempt 2)" in out
     assert "1 executions ran." in out
     attempts = _listed(
         capsys, "executions", "attempts", "--schedule", "bias", "--scheduled-time", SLOT

@@ -24,9 +24,37 @@ from biaswatch.errors import BiaswatchError
 
 __all__ = ["app", "main"]
 
+_HELP = """Bias-drift monitoring for deployed ML models, compatible with SageMaker Model Monitor
+and Clarify.
+
+Data lives in $BIASWATCH_HOME (default ~/.biaswatch): the store biaswatch.db (SQLite) of
+endpoints, baselines, schedules and executions, and the files of schedules and captures that
+name no other location. Run a command with --help to see its options.
+"""
+
+# \b keeps click from rewrapping the table of variables.
+_EPILOG = """\b
+Environment:
+  BIASWATCH_HOME                 where data lives (default ~/.biaswatch)
+  BIASWATCH_DATABASE_URL         another store, e.g. postgresql+psycopg://...
+  BIASWATCH_S3_ENDPOINT_URL      an S3-compatible server; AWS_* as usual
+  BIASWATCH_ENGINE               local (default), spark or auto
+  BIASWATCH_SPARK_MASTER         Spark's master (default local[*])
+  BIASWATCH_CLOUDWATCH           file (default), send or off
+  BIASWATCH_PROMETHEUS_TEXTFILE  a Prometheus text file kept up to date
+  BIASWATCH_API_TOKEN            a token that biaswatch server then requires
+
+Also BIASWATCH_SPARK_THRESHOLD, BIASWATCH_SPARK_FT_SAMPLE and
+BIASWATCH_CLOUDWATCH_ENDPOINT_URL (see the README).
+
+Exit codes: 0 success or Completed, 3 CompletedWithViolations, 2 a usage or configuration
+error, 1 any other failure.
+"""
+
 app = typer.Typer(
     name="biaswatch",
-    help="Bias-drift monitoring for deployed ML models, compatible with SageMaker Clarify.",
+    help=_HELP,
+    epilog=_EPILOG,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -46,10 +74,12 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
-    """Bias-drift monitoring for deployed ML models, compatible with SageMaker Clarify."""
+    """Bias-drift monitoring for deployed ML models (the help is ``_HELP``)."""
 
 
 @app.command("analyze")
@@ -57,21 +87,35 @@ def analyze_command(
     analysis_config: Annotated[
         Path,
         typer.Option(
-            "--analysis-config", help="Clarify analysis config (JSON).", exists=True, dir_okay=False
+            "--analysis-config",
+            help="The Clarify analysis config (a JSON file): label, facets, methods, and the"
+            " dataset_type of --dataset.",
+            exists=True,
+            dir_okay=False,
         ),
     ],
     dataset: Annotated[
         Path,
-        typer.Option("--dataset", help="The dataset to analyse.", exists=True, dir_okay=False),
+        typer.Option(
+            "--dataset",
+            help="The dataset to analyse (a file: CSV, JSON Lines or Parquet, as the config's"
+            " dataset_type says).",
+            exists=True,
+            dir_okay=False,
+        ),
     ],
     output_dir: Annotated[
         str,
         typer.Option(
-            "--output-dir", help="Where analysis.json and report.html go (a folder or URI)."
+            "--output-dir",
+            help="Where analysis.json and report.html are written (a folder or URI).",
         ),
     ],
 ) -> None:
-    """Compute Clarify bias metrics for a dataset: writes analysis.json and report.html."""
+    """Compute a dataset's Clarify bias metrics, with a report.
+
+    Writes analysis.json (SageMaker Clarify's format) and report.html to --output-dir.
+    """
     from biaswatch.analysis import analyze, dump_analysis, read_dataset
     from biaswatch.config import parse_analysis_config
     from biaswatch.report import render_report
@@ -89,8 +133,8 @@ def analyze_command(
         f"Analysed {result.rows} rows, {entries} facet entries"
         f" ({', '.join(s.stage.value.replace('_', '-') for s in result.stages)})."
     )
-    console.print(f"analysis.json: {join(output_dir, 'analysis.json')}")
-    console.print(f"report:        {join(output_dir, 'report.html')}")
+    console.print(f"analysis.json: {join(output_dir, 'analysis.json')}", markup=False)
+    console.print(f"report:        {join(output_dir, 'report.html')}", markup=False)
 
 
 app.command("baseline")(baseline_command)

@@ -70,7 +70,7 @@ def _summary(result: DemoResult) -> Table:
             + (" *" if hour.start >= result.bias_start else ""),
             "" if hour.rows is None else f"{hour.rows:,}",
             hour.status,
-            found if not hour.failure_reason else f"{found}: {hour.failure_reason}",
+            found if not hour.failure_reason else escape(f"{found}: {hour.failure_reason}"),
             (
                 f"attempt {hour.attempt} (late labels: {hour.first_rows or 0:,} rows at first)"
                 if hour.attempt > 1
@@ -107,30 +107,41 @@ def demo_command(
         Path | None,
         typer.Option(
             "--folder",
-            help="A new or empty folder for everything the demo writes (default: a new"
-            " temporary folder).",
+            help="A new or empty folder for everything the demo writes, its store included."
+            " Default: a new temporary folder.",
         ),
     ] = None,
     serve: Annotated[
-        bool, typer.Option("--serve", help="Then serve the dashboard until interrupted.")
+        bool,
+        typer.Option("--serve", help="Then serve the dashboard until Ctrl-C (or SIGTERM)."),
     ] = False,
-    host: Annotated[str, typer.Option("--host", help="The dashboard's host.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option("--host", help="The address the dashboard listens on (with --serve).")
+    ] = "127.0.0.1",
     port: Annotated[
-        int, typer.Option("--port", help="The dashboard's port.", min=0, max=65535)
+        int,
+        typer.Option(
+            "--port",
+            help="The dashboard's port (with --serve; 0: any free port).",
+            min=0,
+            max=65535,
+        ),
     ] = 8000,
 ) -> None:
-    """Simulate an endpoint for a day, with bias injected from 16:00, and monitor it.
+    """Simulate a biased endpoint for a day and monitor it.
 
     Trains a model on UCI Adult, serves it (FastAPI, captured by biaswatch), sends 24 hours of
-    traffic, uploads the ground truth late, runs the baseline, creates an hourly schedule,
-    backfills it and prints the violations per hour. Needs: pip install 'biaswatch[demo]'.
+    traffic with bias injected from 16:00, uploads the ground truth late, runs the baseline,
+    creates an hourly schedule, backfills it and prints the violations per hour. Takes about a
+    minute. Needs the demo extra (FastAPI, uvicorn, scikit-learn): pip install
+    'biaswatch[demo]'.
     """
     from biaswatch.demo import DemoSettings, default_day, run_demo
 
     sock = _listen(host, port) if serve else None
     if folder is None:
         folder = Path(tempfile.mkdtemp(prefix="biaswatch-demo-"))
-    console.print(f"biaswatch demo in {folder}")
+    console.print(f"biaswatch demo in {folder}", markup=False)
     result = run_demo(DemoSettings(folder, default_day()), _RichReporter())
     console.print(_summary(result))
     violated = [h for h in result.hours if h.violations]
@@ -142,7 +153,7 @@ def demo_command(
         f" {biased_hours} hours from then, {before} of {len(result.hours) - biased_hours} before."
     )
     console.print(_timings(result))
-    console.print(f"Files:     {result.folder}", highlight=False)
+    console.print(f"Files:     {result.folder}", markup=False, highlight=False)
     if sock is not None:
         port = sock.getsockname()[1]
     url = f"http://{host}:{port}/"

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from biaswatch.cli.common import (
     AsJson,
+    Field,
     attach,
     console,
     exit_code,
+    human_time,
     open_store,
     parse_time,
     print_rows,
@@ -22,18 +24,85 @@ from biaswatch.status import ExecutionStatus
 
 if TYPE_CHECKING:
     from biaswatch.model_monitor import MonitoringExecution
+    from biaswatch.store import AttemptRow, ExecutionRow
 
 __all__ = ["app", "backfill_command"]
 
-app = typer.Typer(help="A schedule's executions.", no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(
+    help="List, run and inspect a schedule's executions.\n\nA schedule has one execution per"
+    " scheduled time; rerunning one adds an attempt.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
-Schedule = Annotated[str, typer.Option("--schedule", help="The schedule's name.")]
+Schedule = Annotated[
+    str, typer.Option("--schedule", help="The schedule's name (see: biaswatch schedules list).")
+]
+
+EXECUTION_FIELDS = (
+    Field("scheduled_time", "scheduled"),
+    Field("status", "status"),
+    Field("attempts", "attempts"),
+    Field("violations", "violations"),
+    Field("rows", "rows"),
+    Field("failure_reason", "reason", line=True, wide=True),
+    Field("output", "output", line=True, wide=True),
+)
+
+ATTEMPT_FIELDS = (
+    Field("attempt", "attempt"),
+    Field("trigger", "trigger"),
+    Field("status", "status"),
+    Field("started_at", "started"),
+    Field("rows", "rows"),
+    Field("ended_at", "ended", line=True, wide=True),
+    Field("ground_truth_until", "ground truth until", line=True, wide=True),
+    Field("failure_reason", "reason", line=True, wide=True),
+    Field("output", "output", line=True, wide=True),
+)
+
+
+def execution_json(row: ExecutionRow) -> dict[str, Any]:
+    """An execution as ``executions list`` shows it: the latest finished attempt's result."""
+    counts = row.counts or {}
+    return {
+        "schedule": row.schedule_name,
+        "scheduled_time": row.scheduled_time,
+        "status": row.status,
+        "attempt": row.attempt,
+        "attempts": row.attempts,
+        "violations": counts.get("violations"),
+        "rows": counts.get("rows"),
+        "failure_reason": row.failure_reason,
+        "output": row.output_uri,
+        "started_at": row.started_at,
+        "ended_at": row.ended_at,
+        "counts": row.counts,
+    }
+
+
+def attempt_json(attempt: AttemptRow) -> dict[str, Any]:
+    """One attempt as ``executions attempts`` shows it."""
+    counts = attempt.counts or {}
+    return {
+        "attempt": attempt.number,
+        "trigger": attempt.trigger,
+        "status": attempt.status,
+        "started_at": attempt.started_at,
+        "ended_at": attempt.ended_at,
+        "ground_truth_until": attempt.ground_truth_until,
+        "violations": counts.get("violations"),
+        "rows": counts.get("rows"),
+        "failure_reason": attempt.failure_reason,
+        "output": attempt.output_uri,
+        "counts": attempt.counts,
+    }
 
 
 def _summary(execution: MonitoringExecution) -> str:
     row = execution.row
     counts = row.counts or {}
-    text = f"{row.scheduled_time.isoformat()}  {row.status}"
+    text = f"{human_time(row.scheduled_time)} UTC  {row.status}"
     if execution.attempt > 1:
         text += f" (attempt {execution.attempt})"
     if row.status == ExecutionStatus.COMPLETED_WITH_VIOLATIONS:
@@ -46,37 +115,58 @@ def _summary(execution: MonitoringExecution) -> str:
 @app.command("list")
 def list_executions(
     schedule: Schedule,
-    limit: Annotated[int, typer.Option(help="Show the latest N.")] = 100,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Show the latest N executions.", min=1)
+    ] = 100,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide", help="Also show each execution's failure reason and output location."
+        ),
+    ] = False,
     as_json: AsJson = False,
 ) -> None:
-    """List a schedule's executions, oldest first (each shows its latest finished attempt)."""
+    """List a schedule's executions, oldest first.
+
+    Each shows its latest finished attempt: scheduled time (UTC), status, attempts begun,
+    violations found and rows analysed.
+    """
     store = open_store()
     require_schedule(store, schedule)
-    rows = []
-    for row in store.executions(schedule, limit=limit):
-        counts = row.counts or {}
-        rows.append(
-            {
-                "scheduled_time": row.scheduled_time.isoformat(),
-                "status": row.status,
-                "attempts": row.attempts,
-                "violations": counts.get("violations"),
-                "rows": counts.get("rows"),
-                "failure_reason": row.failure_reason,
-                "output": row.output_uri,
-            }
-        )
-    print_rows(rows, as_json=as_json)
+    rows = [execution_json(row) for row in store.executions(schedule, limit=limit)]
+    title = f"Executions of {schedule}, oldest first"
+    print_rows(rows, EXECUTION_FIELDS, as_json=as_json, wide=wide, title=title)
 
 
-ScheduledTime = Annotated[str, typer.Option("--scheduled-time", help="The slot (ISO-8601, UTC).")]
+ScheduledTime = Annotated[
+    str,
+    typer.Option(
+        "--scheduled-time",
+        help="The execution's scheduled time, ISO-8601 (UTC unless it has an offset), e.g."
+        " 2026-11-24T10:00Z.",
+    ),
+]
 
 
 @app.command("attempts")
 def list_attempts(
-    schedule: Schedule, scheduled_time: ScheduledTime, as_json: AsJson = False
+    schedule: Schedule,
+    scheduled_time: ScheduledTime,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help="Also show each attempt's end, ground-truth bound, failure reason and output"
+            " location.",
+        ),
+    ] = False,
+    as_json: AsJson = False,
 ) -> None:
-    """List the attempts of one execution, latest first: trigger, status, reason, output."""
+    """List the attempts of one execution, latest first.
+
+    Each shows its trigger (scheduled, manual, backfill or late-ground-truth), status, start
+    (UTC) and rows analysed.
+    """
     store = open_store()
     require_schedule(store, schedule)
     moment = parse_time(scheduled_time, "--scheduled-time")
@@ -87,23 +177,9 @@ def list_attempts(
             field="--scheduled-time",
             value=scheduled_time,
         )
-    rows = [
-        {
-            "attempt": a.number,
-            "trigger": a.trigger,
-            "status": a.status,
-            "started_at": a.started_at.isoformat(),
-            "ended_at": a.ended_at.isoformat() if a.ended_at else None,
-            "ground_truth_until": a.ground_truth_until.isoformat()
-            if a.ground_truth_until
-            else None,
-            "rows": (a.counts or {}).get("rows"),
-            "failure_reason": a.failure_reason,
-            "output": a.output_uri,
-        }
-        for a in store.attempts(row.id)
-    ]
-    print_rows(rows, as_json=as_json)
+    rows = [attempt_json(attempt) for attempt in store.attempts(row.id)]
+    title = f"Attempts of {schedule} at {human_time(moment)}"
+    print_rows(rows, ATTEMPT_FIELDS, as_json=as_json, wide=wide, title=title)
 
 
 @app.command("run")
@@ -114,35 +190,50 @@ def run(
         bool,
         typer.Option(
             "--rerun",
-            help="Run a new attempt of a slot that has run (reading late ground truth too).",
+            help="Run a new attempt of an execution that has run (reading the ground truth"
+            " uploaded since, too).",
         ),
     ] = False,
 ) -> None:
-    """Run one execution now and wait for it; exit 0 Completed, 3 with violations, 1 failed.
+    """Run one execution now and wait for it.
 
-    A slot that has run already is shown as it is, unless --rerun.
+    Exits 0 when it is Completed, 3 CompletedWithViolations, 1 Failed or Stopped. An execution
+    that has run already is shown as it is, unless --rerun.
     """
     monitor = attach(open_store(), schedule)
     execution = monitor.run_execution(parse_time(scheduled_time, "--scheduled-time"), rerun=rerun)
-    console.print(_summary(execution))
-    console.print(f"output: {execution.output.destination}")
+    console.print(_summary(execution), markup=False)
+    console.print(f"output: {execution.output.destination}", markup=False)
     raise typer.Exit(exit_code(execution.row.status))
 
 
 def backfill_command(
     schedule: Schedule,
-    start: Annotated[str, typer.Option("--start", help="First scheduled time (ISO-8601).")],
-    end: Annotated[str, typer.Option("--end", help="Last scheduled time (ISO-8601).")],
+    start: Annotated[
+        str,
+        typer.Option(
+            "--start",
+            help="The first scheduled time, ISO-8601 (UTC unless it has an offset), e.g."
+            " 2026-11-24T00:00Z.",
+        ),
+    ],
+    end: Annotated[
+        str,
+        typer.Option("--end", help="The last scheduled time (included), ISO-8601 like --start."),
+    ],
     rerun: Annotated[
         str | None,
         typer.Option(
-            "--rerun", help="Also rerun slots that ran: 'failed' (failed or stopped) or 'all'."
+            "--rerun",
+            help="Also rerun executions that ran: 'failed' (those that failed or were stopped)"
+            " or 'all'. By default none is rerun.",
         ),
     ] = None,
 ) -> None:
-    """Run every scheduled time from --start to --end that has not run yet, oldest first.
+    """Run the executions of a range of scheduled times.
 
-    Exits 3 when any execution found violations, 1 when any failed, else 0.
+    Runs those from --start to --end (both included) that have not run yet, oldest first.
+    Exits 1 when any failed, else 3 when any found violations, else 0.
     """
     if rerun not in (None, "failed", "all"):
         raise ConfigError(f"--rerun {rerun!r}: choose failed or all", field="--rerun", value=rerun)
@@ -160,7 +251,7 @@ def backfill_command(
         task = progress.add_task(f"backfill {schedule}", total=len(times))
 
         def ended(execution: MonitoringExecution) -> None:
-            progress.console.print(_summary(execution))
+            progress.console.print(_summary(execution), markup=False)
             codes.append(exit_code(execution.row.status))
             progress.advance(task)
 

@@ -18,7 +18,11 @@ if TYPE_CHECKING:
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Ground-truth labels.", no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(
+    help="Upload ground-truth labels for executions to join.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 
 def _records_from_csv(
@@ -63,13 +67,18 @@ def _records_from_jsonl(text: str, *, source: str) -> list[GroundTruthRecord]:
 @app.command("upload")
 def upload(
     ground_truth_uri: Annotated[
-        str, typer.Option("--ground-truth-uri", help="Where ground truth lives (local, s3://).")
+        str,
+        typer.Option(
+            "--ground-truth-uri",
+            help="The schedule's ground-truth root (a folder or URI): its --ground-truth-uri.",
+        ),
     ],
     labels: Annotated[
         Path,
         typer.Option(
             "--labels",
-            help="A CSV of ids and labels, or SageMaker ground-truth JSON Lines.",
+            help="A CSV file of ids and labels, or SageMaker ground-truth JSON Lines (a .jsonl"
+            " or .json file).",
             exists=True,
             dir_okay=False,
         ),
@@ -80,10 +89,17 @@ def upload(
     label_column: Annotated[str, typer.Option(help="The CSV column of labels.")] = "label",
     collected_at: Annotated[
         str | None,
-        typer.Option(help="When the labels were collected (ISO-8601, UTC); default now."),
+        typer.Option(
+            help="When the labels were collected, ISO-8601 (UTC unless it has an offset), e.g."
+            " 2026-11-24T12:40Z; it picks their hour folder. Default: now.",
+        ),
     ] = None,
 ) -> None:
-    """Upload labels into the hour folder of their collection time; nothing is overwritten."""
+    """Upload labels to the hour folder of their collection time.
+
+    Executions join them to captured inferences by id. Nothing is overwritten: each upload is a
+    new file.
+    """
     from biaswatch.capture import upload_ground_truth
     from biaswatch.capture.endpoint import parse_inference_time
 
@@ -104,4 +120,4 @@ def upload(
         raise DataError(f"{source} holds no labels", path=source)
     moment = parse_inference_time(collected_at) if collected_at else datetime.now(UTC)
     uri = upload_ground_truth(ground_truth_uri, records, collected_at=moment)
-    console.print(f"Uploaded {len(records)} labels to {uri}")
+    console.print(f"Uploaded {len(records)} labels to {uri}", markup=False)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from biaswatch.cli.common import console, exit_code, open_store
+from biaswatch.cli.common import console, exit_code, human_time, open_store
 from biaswatch.errors import ConfigError
 
 __all__ = ["scheduler_command"]
@@ -18,37 +18,54 @@ __all__ = ["scheduler_command"]
 
 def scheduler_command(
     poll_interval: Annotated[
-        float, typer.Option(help="Seconds between looks for due executions.", min=0.01)
+        float,
+        typer.Option(help="How often to look for due executions, in seconds.", min=0.01),
     ] = 30.0,
     catch_up_hours: Annotated[
-        float, typer.Option(help="After downtime, run missed slots this far back.", min=0)
+        float,
+        typer.Option(
+            help="After downtime, also run the executions missed this many hours back.", min=0
+        ),
     ] = 24.0,
-    workers: Annotated[int, typer.Option(help="Executions running at once.", min=1)] = 2,
+    workers: Annotated[int, typer.Option(help="How many executions may run at once.", min=1)] = 2,
     metrics_port: Annotated[
-        int | None, typer.Option(help="Serve Prometheus /metrics on this port.", min=0, max=65535)
+        int | None,
+        typer.Option(
+            help="Serve Prometheus /metrics on this port (0: any free port). By default"
+            " /metrics is not served.",
+            min=0,
+            max=65535,
+        ),
     ] = None,
-    metrics_host: Annotated[str, typer.Option(help="The /metrics address.")] = "127.0.0.1",
+    metrics_host: Annotated[
+        str, typer.Option(help="The address /metrics listens on (with --metrics-port).")
+    ] = "127.0.0.1",
     reevaluate_interval: Annotated[
         float,
         typer.Option(
-            help="Seconds between looks at re-evaluating schedules' ground truth.", min=0.01
+            help="How often to look for grown ground truth of schedules created with"
+            " --reevaluate-within, in seconds.",
+            min=0.01,
         ),
     ] = 300.0,
     reevaluations_per_tick: Annotated[
-        int, typer.Option(help="Late-ground-truth reruns started per look, at most.", min=1)
+        int,
+        typer.Option(help="At most this many late-ground-truth reruns start per look.", min=1),
     ] = 4,
     once: Annotated[
         bool,
         typer.Option(
-            "--once", help="Run one round (due slots and re-evaluations), wait for it, exit."
+            "--once",
+            help="Run one round (due executions and re-evaluations), wait for it, then exit.",
         ),
     ] = False,
 ) -> None:
-    """Run due executions until SIGTERM or Ctrl-C; running executions finish first.
+    """Run due executions until stopped: the scheduler daemon.
 
-    Schedules created with --reevaluate-within also get their recent slots rerun when their
-    ground truth grows. With --once: one round, then exit (0, or 1 when an execution failed,
-    3 when one found violations), for cron jobs and CI.
+    Stops on SIGTERM or Ctrl-C once the running executions finish.
+    Schedules created with --reevaluate-within also get their recent executions rerun when
+    their ground truth grows. With --once: one round, then exit (0, or 1 when an execution
+    failed, 3 when one found violations), for cron jobs and CI.
     """
     from prometheus_client import start_http_server
 
@@ -75,8 +92,9 @@ def scheduler_command(
             attempt = f" (attempt {row.attempt})" if (row.attempt or 1) > 1 else ""
             reason = f": {row.failure_reason}" if row.failure_reason else ""
             console.print(
-                f"{row.schedule_name} {row.scheduled_time.isoformat()}  {row.status}"
-                f"{attempt}{reason}"
+                f"{row.schedule_name} {human_time(row.scheduled_time)} UTC  {row.status}"
+                f"{attempt}{reason}",
+                markup=False,
             )
         console.print(f"{len(ran)} executions ran.")
         codes = {exit_code(row.status) for row in ran}

@@ -2,83 +2,222 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import orjson
 import typer
 
-from biaswatch.cli.common import AsJson, attach, console, open_store, print_rows
+from biaswatch.cli.common import (
+    AsJson,
+    Field,
+    attach,
+    console,
+    open_store,
+    print_document,
+    print_rows,
+)
 from biaswatch.errors import ConfigError
+
+if TYPE_CHECKING:
+    from biaswatch.store import ScheduleRow, Store
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Monitoring schedules.", no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(
+    help="Create, list, describe, start, stop and delete schedules.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
-Name = Annotated[str, typer.Argument(help="The schedule's name.")]
+Name = Annotated[str, typer.Argument(help="The schedule's name (letters, digits, hyphens).")]
+
+SCHEDULE_FIELDS = (
+    Field("schedule", "schedule"),
+    Field("status", "status"),
+    Field("last_scheduled_time", "last execution"),
+    Field("last_status", "last status"),
+    Field("input", "input", line=True, wide=True),
+    Field("expression", "cron", line=True, wide=True),
+    Field("output_uri", "output", line=True, wide=True),
+)
 
 
 @app.command("create")
 def create(
     name: Name,
     ground_truth_uri: Annotated[
-        str, typer.Option("--ground-truth-uri", help="Where ground truth is uploaded.")
+        str,
+        typer.Option(
+            "--ground-truth-uri",
+            help="Where ground-truth labels are uploaded (a folder or URI, as for"
+            " biaswatch ground-truth upload).",
+        ),
     ],
     endpoint: Annotated[
-        str | None, typer.Option("--endpoint", help="Monitor this registered endpoint.")
+        str | None,
+        typer.Option(
+            "--endpoint",
+            help="Monitor this registered endpoint's capture (or --batch-capture-uri).",
+        ),
     ] = None,
     batch_capture_uri: Annotated[
         str | None,
-        typer.Option("--batch-capture-uri", help="Or a batch-transform job's capture URI."),
+        typer.Option(
+            "--batch-capture-uri",
+            help="Monitor this batch-transform job's capture (a folder or URI) instead.",
+        ),
     ] = None,
     baseline_job: Annotated[
         str | None,
-        typer.Option("--baseline-job", help="Take config and constraints from this baseline."),
+        typer.Option(
+            "--baseline-job",
+            help="Take the analysis config and the constraints from this baselining job.",
+        ),
     ] = None,
     analysis_config: Annotated[
-        str | None, typer.Option("--analysis-config", help="Or a Clarify analysis config.")
+        str | None,
+        typer.Option(
+            "--analysis-config",
+            help="The Clarify analysis config (a JSON file or URI); default: the baselining job's.",
+        ),
     ] = None,
     constraints: Annotated[
-        str | None, typer.Option("--constraints", help="With it, a baseline analysis.json.")
+        str | None,
+        typer.Option(
+            "--constraints",
+            help="The baseline analysis.json (a file or URI) that violations are judged"
+            " against; default: the baselining job's, else none (no violations).",
+        ),
     ] = None,
     output_uri: Annotated[
-        str | None, typer.Option("--output-uri", help="Where executions write.")
+        str | None,
+        typer.Option(
+            "--output-uri",
+            help="Where executions write their files (a folder or URI); default:"
+            " $BIASWATCH_HOME/monitoring/NAME/results.",
+        ),
     ] = None,
     cron: Annotated[
-        str, typer.Option("--cron", help="cron(…) (AWS's six fields), or NOW.")
+        str,
+        typer.Option(
+            "--cron",
+            help="When executions run: an AWS cron expression (six fields, UTC), or NOW for"
+            " a single one.",
+        ),
     ] = "cron(0 * ? * * *)",
-    start_offset: Annotated[str, typer.Option(help="Window start, ISO-8601.")] = "-PT1H",
-    end_offset: Annotated[str, typer.Option(help="Window end, ISO-8601.")] = "-PT0H",
-    features_attribute: Annotated[str | None, typer.Option()] = None,
-    inference_attribute: Annotated[str | None, typer.Option()] = None,
-    probability_attribute: Annotated[str | None, typer.Option()] = None,
-    probability_threshold: Annotated[float | None, typer.Option()] = None,
+    start_offset: Annotated[
+        str,
+        typer.Option(
+            help="The analysed window's start, relative to the scheduled time: an ISO-8601"
+            " duration.",
+        ),
+    ] = "-PT1H",
+    end_offset: Annotated[
+        str,
+        typer.Option(
+            help="The analysed window's end, relative to the scheduled time: an ISO-8601 duration.",
+        ),
+    ] = "-PT0H",
+    features_attribute: Annotated[
+        str | None,
+        typer.Option(
+            help="Where a captured JSON request holds the features: a JMESPath expression"
+            " (e.g. instances[*].features). CSV requests need none.",
+        ),
+    ] = None,
+    inference_attribute: Annotated[
+        str | None,
+        typer.Option(
+            help="Where a captured response holds the predicted label: a CSV column index"
+            " (0 is the first) or a JMESPath expression (e.g. predictions[*].label).",
+        ),
+    ] = None,
+    probability_attribute: Annotated[
+        str | None,
+        typer.Option(
+            help="Where a captured response holds the score, when it has no label: a CSV column"
+            " index or a JMESPath expression (e.g. predictions[*].score).",
+        ),
+    ] = None,
+    probability_threshold: Annotated[
+        float | None,
+        typer.Option(
+            help="With --probability-attribute: the predicted label is positive when the score is"
+            " above this (default 0.5).",
+        ),
+    ] = None,
+    facet_value_label: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--facet-value-label",
+            metavar="<value=name>",
+            help="Name a facet value for people, e.g. 0=female: the dashboard and reports show"
+            " it beside the value. Repeat it for several values.",
+        ),
+    ] = None,
     max_runtime: Annotated[
-        int | None, typer.Option("--max-runtime", help="Stop an execution after N seconds.")
+        int | None,
+        typer.Option(
+            "--max-runtime",
+            help="Stop an execution after this many seconds (it ends Stopped). By default"
+            " there is no limit.",
+            min=1,
+        ),
     ] = None,
     post_analytics_script: Annotated[
-        str | None, typer.Option(help="A Python file with postprocess_handler().")
+        str | None,
+        typer.Option(
+            help="A Python file whose postprocess_handler() runs after each execution.",
+        ),
     ] = None,
-    cloudwatch: Annotated[bool, typer.Option(help="Publish CloudWatch metric data.")] = True,
+    cloudwatch: Annotated[
+        bool,
+        typer.Option(
+            help="Produce CloudWatch metric data for each execution (a file beside its outputs;"
+            " sent with BIASWATCH_CLOUDWATCH=send).",
+        ),
+    ] = True,
     engine: Annotated[
-        str | None, typer.Option(help="local, spark or auto (default: $BIASWATCH_ENGINE).")
+        str | None,
+        typer.Option(
+            help="What counts the rows: local, spark or auto. Default: $BIASWATCH_ENGINE, else"
+            " local.",
+        ),
     ] = None,
     confidence_level: Annotated[
-        float | None, typer.Option(help="Bootstrap intervals at this level (e.g. 0.99).")
+        float | None,
+        typer.Option(
+            help="Add bootstrap confidence intervals at this level (e.g. 0.99) to each"
+            " execution's analysis. By default none.",
+        ),
     ] = None,
     rule: Annotated[
-        str, typer.Option(help="Violation rule: sagemaker, ideal or significant.")
+        str,
+        typer.Option(
+            help="When a metric is a violation: sagemaker (SageMaker's), ideal or significant"
+            " (see docs/rules.md).",
+        ),
     ] = "sagemaker",
     min_facet_size: Annotated[
-        int, typer.Option(help="Facet entries with fewer rows never alert.")
+        int,
+        typer.Option(
+            help="Facet values with fewer rows than this are reported but never alert.", min=0
+        ),
     ] = 0,
     reevaluate_within: Annotated[
         str | None,
         typer.Option(
-            help="Rerun slots this recent (ISO-8601, e.g. P2D) when their ground truth grows."
+            help="Rerun executions this recent when their ground truth grows: an ISO-8601"
+            " period, e.g. P2D. By default they are not rerun.",
         ),
     ] = None,
 ) -> None:
-    """Create a monitoring schedule over an endpoint's or a batch job's capture."""
+    """Create a monitoring schedule.
+
+    It analyses the capture of --endpoint or of --batch-capture-uri, joined with the labels
+    under --ground-truth-uri, with the config of --baseline-job or --analysis-config.
+    Example: biaswatch schedules create churn-bias --endpoint churn --ground-truth-uri
+    ./ground-truth --baseline-job churn-baseline --facet-value-label 0=female
+    """
     from biaswatch.model_monitor import BatchTransformInput, EndpointInput, ModelBiasMonitor
     from biaswatch.storage import join
 
@@ -101,6 +240,7 @@ def create(
         "probability_attribute": probability_attribute,
         "probability_threshold_attribute": probability_threshold,
     }
+    labels = _facet_value_labels(facet_value_label or [])
     monitor = ModelBiasMonitor(max_runtime_in_seconds=max_runtime, store=store)
     try:
         monitor.create_monitoring_schedule(
@@ -129,12 +269,41 @@ def create(
             confidence_level=confidence_level,
             violation_rules={"rule": rule, "min_facet_size": min_facet_size},
             reevaluate_within=reevaluate_within,
+            facet_value_labels=labels or None,
         )
     except ValueError as exc:  # the SDK's messages are ValueErrors; show them as config errors
         if isinstance(exc, ConfigError):
             raise
         raise ConfigError(str(exc)) from exc
-    console.print(f"Created schedule {name} ({cron}).")
+    console.print(f"Created schedule {name} ({cron}).", markup=False)
+
+
+def _facet_value_labels(items: list[str]) -> dict[str, str]:
+    """``--facet-value-label VALUE=NAME`` options as a mapping; a config error if malformed.
+
+    Examples
+    --------
+    >>> _facet_value_labels(["0=female", "1 = male"])
+    {'0': 'female', '1': 'male'}
+    """
+    labels: dict[str, str] = {}
+    for item in items:
+        value, equals, label = (part.strip() for part in item.partition("="))
+        if not (equals and value and label) or "=" in label:
+            raise ConfigError(
+                f"--facet-value-label {item!r} is not VALUE=NAME (e.g. 0=female)",
+                field="--facet-value-label",
+                value=item,
+            )
+        if labels.get(value, label) != label:
+            raise ConfigError(
+                f"--facet-value-label {item!r}: facet value {value!r} is named"
+                f" {labels[value]!r} already",
+                field="--facet-value-label",
+                value=item,
+            )
+        labels[value] = label
+    return labels
 
 
 def _engine(engine: str | None) -> Literal["local", "spark", "auto"] | None:
@@ -146,56 +315,82 @@ def _engine(engine: str | None) -> Literal["local", "spark", "auto"] | None:
 
 
 @app.command("list")
-def list_schedules(as_json: AsJson = False) -> None:
+def list_schedules(
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide", help="Also show each schedule's input, cron expression and output location."
+        ),
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
     """List the schedules with their latest execution."""
     store = open_store()
-    rows = []
-    for row in store.schedules():
-        source = row.definition.get("endpoint_input") or {}
-        batch = row.definition.get("batch_transform_input") or {}
-        latest = store.executions(row.name, limit=1)
-        rows.append(
-            {
-                "schedule": row.name,
-                "status": row.status,
-                "expression": row.expression,
-                "input": source.get("endpoint_name")
-                or batch.get("data_captured_destination_s3_uri"),
-                "last_scheduled_time": latest[0].scheduled_time.isoformat() if latest else None,
-                "last_status": latest[0].status if latest else None,
-            }
-        )
-    print_rows(rows, as_json=as_json)
+    rows = [schedule_json(store, row) for row in store.schedules()]
+    print_rows(rows, SCHEDULE_FIELDS, as_json=as_json, wide=wide, title="Schedules")
+
+
+def schedule_json(store: Store, row: ScheduleRow) -> dict[str, Any]:
+    """A schedule as ``schedules list`` shows it, with its latest execution."""
+    source = row.definition.get("endpoint_input") or {}
+    batch = row.definition.get("batch_transform_input") or {}
+    latest = store.executions(row.name, limit=1)
+    return {
+        "schedule": row.name,
+        "status": row.status,
+        "expression": row.expression,
+        "input": source.get("endpoint_name") or batch.get("data_captured_destination_s3_uri"),
+        "output_uri": row.definition.get("output_uri"),
+        "baseline": row.definition.get("baseline_constraints_uri"),
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "last_scheduled_time": latest[0].scheduled_time if latest else None,
+        "last_status": latest[0].status if latest else None,
+    }
 
 
 @app.command("describe")
-def describe(name: Name) -> None:
-    """Show a schedule as DescribeMonitoringSchedule does, with its definition."""
+def describe(
+    name: Name,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print the description on one line of JSON instead of indented."
+        ),
+    ] = False,
+) -> None:
+    """Show a schedule as DescribeMonitoringSchedule does.
+
+    The JSON document also holds the schedule's definition ("Definition").
+    """
     store = open_store()
     monitor = attach(store, name)
     description = monitor.describe_schedule()
     row = store.schedule(name)
     assert row is not None
     description["Definition"] = row.definition
-    console.print_json(orjson.dumps(description, default=str).decode())
+    print_document(description, as_json=as_json)
 
 
 @app.command("start")
 def start(name: Name) -> None:
-    """Resume a stopped schedule."""
+    """Resume a stopped schedule (its status becomes Scheduled)."""
     attach(open_store(), name).start_monitoring_schedule()
     console.print(f"Schedule {name} is Scheduled.")
 
 
 @app.command("stop")
 def stop(name: Name) -> None:
-    """Pause a schedule: no execution starts until it is started again."""
+    """Pause a schedule until it is started again."""
     attach(open_store(), name).stop_monitoring_schedule()
     console.print(f"Schedule {name} is Stopped.")
 
 
 @app.command("delete")
 def delete(name: Name) -> None:
-    """Delete a schedule and its execution records (output files stay)."""
+    """Delete a schedule and its execution records.
+
+    Its output files stay where they are.
+    """
     attach(open_store(), name).delete_monitoring_schedule()
     console.print(f"Deleted schedule {name}.")

@@ -15,20 +15,31 @@ __all__ = ["server_command"]
 
 
 def server_command(
-    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="The port to listen on.", min=0, max=65535)] = 8000,
+    host: Annotated[
+        str, typer.Option(help="The address to listen on (0.0.0.0: every interface).")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(help="The port to listen on (0: any free port).", min=0, max=65535)
+    ] = 8000,
     scheduler: Annotated[
-        bool, typer.Option("--scheduler/--no-scheduler", help="Run the scheduler too.")
+        bool,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="Also run the scheduler, as biaswatch scheduler does.",
+        ),
     ] = True,
     poll_interval: Annotated[
         float,
-        typer.Option(help="The scheduler's seconds between looks for due executions.", min=0.01),
+        typer.Option(
+            help="How often the scheduler looks for due executions, in seconds.", min=0.01
+        ),
     ] = 30.0,
 ) -> None:
-    """Serve the REST API (/api, OpenAPI at /api/openapi.json), the dashboard and /metrics.
+    """Serve the dashboard, the REST API and /metrics.
 
-    Set BIASWATCH_API_TOKEN to require a token (Authorization: Bearer, or ?token= once in a
-    browser).
+    The API is under /api (OpenAPI at /api/openapi.json). Set BIASWATCH_API_TOKEN to require a
+    token (Authorization: Bearer, or ?token= once in a browser). Needs the server extra: pip
+    install 'biaswatch[server]'.
     """
     from biaswatch.schedule import SchedulerOptions
 
