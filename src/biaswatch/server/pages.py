@@ -303,7 +303,8 @@ def _metrics_table(metrics: Sequence[dict[str, Any]], label: Callable[[str], str
         meaning = "" if guide is None else f"{guide.meaning}. {guide.reading}."
         error = f" — {m['error']}" if m.get("error") else ""
         rows.append(
-            f"<tr class='{'violated' if m['violated'] else ''}'><td>{escape(m['stage'])}</td>"
+            f"<tr class='{'violated' if m['violated'] else ''}'>"
+            f"<td>{escape(m['stage'].replace('_', '-'))}</td>"
             f"<td>{escape(m['facet'])} = {escape(label(m['facet_value']))}</td>"
             f"<td><abbr title='{escape(meaning)}'>{escape(m['metric'])}</abbr></td>"
             f"<td>{_number(m['value'])}{escape(error)}</td>"
