@@ -30,6 +30,22 @@ def _config(path: Path) -> dict[str, Any]:
     return document
 
 
+def _rows(value: str) -> int:
+    """``--expected-window-rows``: a whole number ≥ 1, else a config error naming the value."""
+    try:
+        rows = int(value)
+    except ValueError:
+        rows = 0
+    if rows < 1:
+        raise ConfigError(
+            f"--expected-window-rows {value!r}: expected a whole number ≥ 1 (rows in a"
+            " monitoring window)",
+            field="--expected-window-rows",
+            value=value,
+        )
+    return rows
+
+
 def baseline_command(
     dataset: Annotated[str, typer.Option("--dataset", help="The reference dataset (URI).")],
     analysis_config: Annotated[
@@ -72,17 +88,35 @@ def baseline_command(
         typer.Option(help="Score above which the label is positive (default: the config's, 0.5)."),
     ] = None,
     records_per_request: Annotated[int, typer.Option(help="Records per request.")] = 500,
+    expected_window_rows: Annotated[
+        str | None,
+        typer.Option(
+            "--expected-window-rows",
+            metavar="ROWS",
+            help=(
+                "Also write noise_aware_constraints.json: each count-based metric widened to"
+                " the sampling noise of a monitoring window of this many rows (4,000"
+                " resamples, 99.9 % quantile, seed 0), so that unchanged windows rarely"
+                " alert. Give that file to `schedules create --constraints`, with --rule ideal"
+                " for DI to alert on a fall toward 0 too."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Run a baselining job: the dataset's bias metrics become the schedules' constraints.
 
     Predictions come from the config's predicted_label column, or from a model (--model-url, or
-    --endpoint registered with a URL).
+    --endpoint registered with a URL). analysis.json is the suggested constraints, as Clarify
+    writes them; with --expected-window-rows, noise_aware_constraints.json beside it holds them
+    widened to a window's sampling noise (docs/decisions/0025-noise-aware-constraints.md).
     """
+    from biaswatch.constraints.noise import WindowNoise
     from biaswatch.jobs.baseline import Predictor, record_baselining_job
     from biaswatch.jobs.endpoints import endpoint_url
     from biaswatch.jobs.model_endpoint import HttpPredictor
     from biaswatch.records import DecodingOptions
 
+    noise = None if expected_window_rows is None else WindowNoise(_rows(expected_window_rows))
     config = _config(analysis_config)
     if model_url and endpoint:
         raise ConfigError("give --model-url or --endpoint, not both", field="--endpoint")
@@ -114,6 +148,12 @@ def baseline_command(
         output_uri=output_uri,
         predictor=predictor,
         clock=lambda: datetime.now(UTC),
+        noise=noise,
     )
     console.print(f"Baselining job {job}: {outcome.result.rows} rows analysed.")
     console.print(f"constraints: {outcome.analysis_uri}")
+    if noise is not None:
+        console.print(
+            f"noise-aware constraints (windows of {noise.expected_window_rows:,} rows):"
+            f" {outcome.noise_aware_uri}"
+        )

@@ -24,13 +24,8 @@ from biaswatch.capture.writer import CaptureWriter
 from biaswatch.demo._extras import require_demo_extras
 from biaswatch.demo.bias import BiasInjection
 from biaswatch.demo.clock import SimulatedTime
-from biaswatch.demo.constraints import (
-    QUANTILE,
-    RESAMPLES,
-    hourly_noise_limits,
-    widen_constraints,
-)
-from biaswatch.demo.dataset import FEATURES, FEMALE, SEX, AdultData, Split, load_adult, split_rows
+from biaswatch.demo.constraints import suggest_hourly_baseline
+from biaswatch.demo.dataset import FEATURES, AdultData, Split, load_adult, split_rows
 from biaswatch.demo.environment import database_url_in, demo_environment
 from biaswatch.demo.ground_truth import GROUND_TRUTH_DELAY, LATE_DELAY, upload_delayed_labels
 from biaswatch.demo.model import IncomeModel, train_model
@@ -42,7 +37,6 @@ from biaswatch.demo.monitoring import (
     analysis_config,
     backfill,
     create_schedule,
-    suggest_baseline,
     write_json,
 )
 from biaswatch.demo.reporter import DemoReporter, SilentReporter
@@ -230,7 +224,7 @@ def _baseline(
     split: Split,
     reporter: DemoReporter,
 ) -> str:
-    """Run the baselining job, then write the hourly constraints; returns their URI."""
+    """Run the baselining job, with constraints for an hour of traffic; returns their URI."""
     folder = settings.folder
     reference = data.features[split.reference]
     labels = data.labels[split.reference]
@@ -242,29 +236,25 @@ def _baseline(
             for row, label in zip(reference.tolist(), labels.tolist(), strict=True)
         )
     )
-    job = suggest_baseline(
-        monitor, dataset_uri=str(dataset), output_uri=str(folder / "baseline"), model=model
+    job = suggest_hourly_baseline(
+        monitor,
+        dataset_uri=str(dataset),
+        output_uri=str(folder / "baseline"),
+        model=model,
+        window_rows=settings.requests_per_hour,
     )
-    document = job.suggested_constraints().body_dict
-    baseline = _metric_values(document, METHODS)
-    limits = hourly_noise_limits(
-        sensitive=reference[:, SEX] == FEMALE,
-        labels=labels == 1,
-        predicted=model.predict(reference) == 1,
-        baseline=baseline,
-        metrics=METHODS,
-        window=settings.requests_per_hour,
-        seed=settings.seed + 2,
-    )
-    constraints = widen_constraints(document, facet=FACET, limits=limits)
-    uri = write_json(join(str(folder), "monitoring", "constraints.json"), constraints)
+    baseline = _metric_values(job.suggested_constraints().body_dict, METHODS)
+    constraints = job.suggested_constraints(noise_aware=True)
+    limits = _metric_values(constraints.body_dict, METHODS)
+    noise = constraints.body_dict["biaswatch"]["noise_aware_constraints"]
+    uri = constraints.save(join(str(folder), "monitoring", "constraints.json"))
     shown = ", ".join(f"{code.value} {baseline[code]:+.3f}" for code in METHODS)
     reporter.detail(f"baseline on {len(reference):,} people (facet sex = 0, women): {shown}")
     reporter.detail(
-        f"constraints for an hour of {settings.requests_per_hour:,} requests (the baseline"
-        f" widened to an hour's sampling noise: the {QUANTILE:.1%} quantile of {RESAMPLES:,}"
-        " hour-sized resamples of the reference): "
-        + ", ".join(f"|{code.value}| ≤ {limit:.3f}" for code, limit in limits.items())
+        f"constraints for an hour of {settings.requests_per_hour:,} requests (noise-aware: the"
+        f" {noise['quantile']:.1%} quantile of {noise['resamples']:,} hour-sized resamples of"
+        " the reference): "
+        + ", ".join(f"|{code.value}| ≤ {abs(limits[code]):.3f}" for code in METHODS)
     )
     return uri
 

@@ -2,7 +2,10 @@
 
 It reads the dataset as Clarify does (CSV, JSON Lines, Parquet), takes predictions from a
 predicted-label column of the dataset or from a Python predictor, computes both stages, and
-writes ``analysis_config.json``, ``analysis.json`` (the constraints) and ``report.html``.
+writes ``analysis_config.json``, ``analysis.json`` (the constraints) and ``report.html``. Asked
+for noise-aware constraints (``noise``), it also writes ``noise_aware_constraints.json``: the
+constraints widened to the sampling noise of a monitoring window
+(:mod:`biaswatch.constraints.noise`); ``analysis.json`` stays exactly what Clarify writes.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from biaswatch.analysis import (
 )
 from biaswatch.config import config_from_dict
 from biaswatch.config.settings import engine_setting, spark_ft_sample
+from biaswatch.constraints.noise import NOISE_AWARE_FILE, WindowNoise, noise_aware_constraints
 from biaswatch.errors import BiaswatchError, ConfigError
 from biaswatch.report import render_report
-from biaswatch.storage import join, json_bytes, locate, read_bytes, write_bytes
+from biaswatch.storage import delete_file, join, json_bytes, locate, read_bytes, write_bytes
 from biaswatch.store import BaseliningJobRow, JobStatus, Store
 
 __all__ = ["BaselineOutcome", "Predictor", "record_baselining_job", "run_baselining_job"]
@@ -39,12 +43,18 @@ PREDICTION_COLUMN = "predicted_label"
 
 @dataclass(frozen=True, slots=True)
 class BaselineOutcome:
-    """Where the baseline's files are, and its result."""
+    """Where the baseline's files are, and its result.
+
+    ``noise_aware_uri`` and ``noise_aware`` are the noise-aware constraints' file and document,
+    when the job was asked for them.
+    """
 
     output_uri: str
     analysis_uri: str
     analysis: dict[str, Any]
     result: AnalysisResult
+    noise_aware_uri: str | None = None
+    noise_aware: dict[str, Any] | None = None
 
 
 def _local_copy(uri: str, folder: str) -> Path:
@@ -63,13 +73,16 @@ def run_baselining_job(
     output_uri: str,
     predictor: Predictor | None = None,
     engine: str | None = None,
+    noise: WindowNoise | None = None,
 ) -> BaselineOutcome:
     """Compute the baseline of ``dataset_uri`` and write its files under ``output_uri``.
 
     With ``predictor``, the features (every column but the label) go to it in one call and its
     answers become the ``predicted_label`` column; otherwise the config's ``predicted_label``
     names a column of the dataset. ``engine`` (default ``$BIASWATCH_ENGINE``) ``spark`` counts
-    the dataset with Spark; a baseline with a predictor is computed locally.
+    the dataset with Spark; a baseline with a predictor is computed locally. With ``noise``, the
+    noise-aware constraints for windows of ``noise.expected_window_rows`` rows are written too
+    (``noise_aware_constraints.json``), from the counts of either engine.
     """
     config = config_from_dict(analysis_config, source="the baseline's analysis config")
     if predictor is None and (engine or engine_setting()) == "spark":
@@ -84,7 +97,9 @@ def run_baselining_job(
         result = analyze_with_spark(
             spark_session(), dataset_uri, config, ft_sample=spark_ft_sample()
         )
-        return _write(result, analysis_config, dataset_uri=dataset_uri, output_uri=output_uri)
+        return _write(
+            result, analysis_config, dataset_uri=dataset_uri, output_uri=output_uri, noise=noise
+        )
     with tempfile.TemporaryDirectory(prefix="biaswatch-baseline-") as folder:
         dataset = read_dataset(_local_copy(dataset_uri, folder), config)
     if predictor is not None:
@@ -115,21 +130,41 @@ def run_baselining_job(
             field="predicted_label",
         )
     return _write(
-        analyze(dataset, config), analysis_config, dataset_uri=dataset_uri, output_uri=output_uri
+        analyze(dataset, config),
+        analysis_config,
+        dataset_uri=dataset_uri,
+        output_uri=output_uri,
+        noise=noise,
     )
 
 
 def _write(
-    result: AnalysisResult, analysis_config: dict[str, Any], *, dataset_uri: str, output_uri: str
+    result: AnalysisResult,
+    analysis_config: dict[str, Any],
+    *,
+    dataset_uri: str,
+    output_uri: str,
+    noise: WindowNoise | None,
 ) -> BaselineOutcome:
-    """Write the baseline's ``analysis_config.json``, ``analysis.json`` and ``report.html``."""
+    """Write the baseline's ``analysis_config.json``, ``analysis.json`` and ``report.html``.
+
+    With ``noise``, also ``noise_aware_constraints.json``.
+    """
     document = analysis_document(result)
     analysis_uri = join(output_uri, "analysis.json")
+    widened = noise_aware_constraints(result, noise) if noise is not None else None
     write_bytes(join(output_uri, "analysis_config.json"), json_bytes(analysis_config))
     write_bytes(analysis_uri, json_bytes(document))
+    widened_uri = join(output_uri, NOISE_AWARE_FILE)
+    if widened is not None:
+        write_bytes(widened_uri, json_bytes(widened))
+    else:
+        # An earlier job's widened constraints in this folder would no longer fit analysis.json.
+        delete_file(widened_uri)
     report = render_report(result, title="Bias baseline", subtitle=f"dataset {dataset_uri}")
     write_bytes(join(output_uri, "report.html"), report.encode())
-    return BaselineOutcome(output_uri, analysis_uri, document, result)
+    shown_uri = None if widened is None else widened_uri
+    return BaselineOutcome(output_uri, analysis_uri, document, result, shown_uri, widened)
 
 
 def record_baselining_job(
@@ -141,8 +176,12 @@ def record_baselining_job(
     output_uri: str,
     predictor: Predictor | None = None,
     clock: Callable[[], datetime],
+    noise: WindowNoise | None = None,
 ) -> BaselineOutcome:
-    """Run :func:`run_baselining_job` and record it in the store (``Failed`` with the reason)."""
+    """Run :func:`run_baselining_job` and record it in the store (``Failed`` with the reason).
+
+    ``noise`` asks for noise-aware constraints too (see :func:`run_baselining_job`).
+    """
     row = BaseliningJobRow(
         name=name,
         status=JobStatus.IN_PROGRESS.value,
@@ -155,7 +194,7 @@ def record_baselining_job(
     store.save_baselining_job(row)
     try:
         outcome = run_baselining_job(
-            dataset_uri, analysis_config, output_uri=output_uri, predictor=predictor
+            dataset_uri, analysis_config, output_uri=output_uri, predictor=predictor, noise=noise
         )
     except BiaswatchError as exc:
         row.status, row.failure_reason, row.ended_at = JobStatus.FAILED.value, str(exc), clock()

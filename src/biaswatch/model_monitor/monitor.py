@@ -30,6 +30,7 @@ from biaswatch.config.monitor import (
 from biaswatch.config.names import check_name
 from biaswatch.config.rules import ViolationRules
 from biaswatch.config.settings import biaswatch_home
+from biaswatch.constraints.noise import NOISE_AWARE_FILE, WindowNoise
 from biaswatch.errors import ConfigError
 from biaswatch.jobs.baseline import Predictor, record_baselining_job
 from biaswatch.jobs.endpoints import endpoint_url, find_endpoint
@@ -58,7 +59,11 @@ def _now() -> datetime:
 
 
 class BaseliningJob:
-    """A finished baselining job: its name, outputs and analysis config."""
+    """A finished baselining job: its name, outputs and analysis config.
+
+    ``expected_window_rows`` is the window size its noise-aware constraints were widened for,
+    None when it was not asked for them.
+    """
 
     def __init__(
         self,
@@ -66,15 +71,38 @@ class BaseliningJob:
         output_uri: str,
         analysis_config: dict[str, Any],
         attributes: dict[str, Any],
+        *,
+        expected_window_rows: int | None = None,
     ) -> None:
         self.job_name = name
         self.output_uri = output_uri
         self.analysis_config = analysis_config
         self.attributes = attributes
+        self.expected_window_rows = expected_window_rows
 
-    def suggested_constraints(self) -> Constraints:
-        """The baseline's ``analysis.json``."""
-        return Constraints.from_s3_uri(join(self.output_uri, "analysis.json"))
+    def suggested_constraints(self, *, noise_aware: bool = False) -> Constraints:
+        """The baseline's ``analysis.json``; with ``noise_aware``, its widened constraints.
+
+        ``noise_aware=True`` reads ``noise_aware_constraints.json``, which the job wrote when
+        ``suggest_baseline`` was given ``expected_window_rows``; pass the result as a
+        schedule's ``constraints=`` (and ``violation_rules={"rule": "ideal"}`` for DI to alert
+        on a fall toward 0 too; see ``docs/rules.md``).
+
+        Raises
+        ------
+        ConfigError
+            With ``noise_aware``, if the job was run without ``expected_window_rows``.
+        """
+        if not noise_aware:
+            return Constraints.from_s3_uri(join(self.output_uri, "analysis.json"))
+        if self.expected_window_rows is None:
+            raise ConfigError(
+                f"baselining job {self.job_name!r} has no noise-aware constraints: run"
+                " suggest_baseline(..., expected_window_rows=N)",
+                field="noise_aware",
+                value=noise_aware,
+            )
+        return Constraints.from_s3_uri(join(self.output_uri, NOISE_AWARE_FILE))
 
 
 class ModelBiasMonitor:
@@ -136,9 +164,27 @@ class ModelBiasMonitor:
         logs: bool = False,
         job_name: str | None = None,
         kms_key: str | None = None,
+        *,
+        expected_window_rows: int | None = None,
     ) -> BaseliningJob:
-        """Run the baselining job now (``wait`` is implied) and keep it as the latest."""
+        """Run the baselining job now (``wait`` is implied) and keep it as the latest.
+
+        biaswatch's keyword-only extra: ``expected_window_rows`` (the rows a monitoring window
+        will hold, an hour of traffic say) also writes ``noise_aware_constraints.json`` beside
+        ``analysis.json``: each count-based metric widened to the sampling noise of a window of
+        that size, so that an unchanged window rarely alerts
+        (:mod:`biaswatch.constraints.noise`; 4,000 resamples, the 99.9 % quantile, seed 0).
+        ``analysis.json`` stays Clarify's. A schedule uses the widened constraints when given
+        them: ``constraints=job.suggested_constraints(noise_aware=True)``, or
+        ``suggested_constraints("noise_aware_constraints.json")``.
+
+        Raises
+        ------
+        ConfigError
+            If ``expected_window_rows`` is not a whole number ≥ 1 (before the job runs).
+        """
         del wait, logs, kms_key
+        noise = None if expected_window_rows is None else WindowNoise(expected_window_rows)
         name = check_name(
             job_name
             or f"{self.base_job_name or 'baseline-suggestion-job'}-{uuid.uuid4().hex[:12]}",
@@ -174,9 +220,14 @@ class ModelBiasMonitor:
             output_uri=data_config.s3_output_path,
             predictor=predictor,
             clock=self._clock,
+            noise=noise,
         )
         self.latest_baselining_job = BaseliningJob(
-            name, data_config.s3_output_path, config, attributes
+            name,
+            data_config.s3_output_path,
+            config,
+            attributes,
+            expected_window_rows=None if noise is None else noise.expected_window_rows,
         )
         self.latest_baselining_job_name = name
         return self.latest_baselining_job
