@@ -47,16 +47,29 @@ def _rows(value: str) -> int:
 
 
 def baseline_command(
-    dataset: Annotated[str, typer.Option("--dataset", help="The reference dataset (URI).")],
+    dataset: Annotated[
+        str,
+        typer.Option(
+            "--dataset",
+            help="The reference dataset (a file or URI): CSV, JSON Lines or Parquet, as the"
+            " config's dataset_type says.",
+        ),
+    ],
     analysis_config: Annotated[
         Path,
         typer.Option(
-            "--analysis-config", help="Clarify analysis config (JSON).", exists=True, dir_okay=False
+            "--analysis-config",
+            help="The Clarify analysis config (a JSON file).",
+            exists=True,
+            dir_okay=False,
         ),
     ],
-    output_uri: Annotated[str, typer.Option("--output-uri", help="Where the baseline's files go.")],
+    output_uri: Annotated[
+        str, typer.Option("--output-uri", help="Where the baseline's files go (a folder or URI).")
+    ],
     name: Annotated[
-        str | None, typer.Option("--name", help="The job's name (default: generated).")
+        str | None,
+        typer.Option("--name", help="The job's name; default: baseline-<12 hex digits>."),
     ] = None,
     model_url: Annotated[
         str | None, typer.Option("--model-url", help="Call this HTTP model for predictions.")
@@ -66,28 +79,43 @@ def baseline_command(
         typer.Option("--endpoint", help="Call this registered endpoint's URL for predictions."),
     ] = None,
     content_type: Annotated[
-        str, typer.Option(help="Request type: text/csv, application/jsonlines, application/json.")
+        str,
+        typer.Option(
+            help="With a model: the request type (text/csv, application/jsonlines or"
+            " application/json)."
+        ),
     ] = "text/csv",
     accept_type: Annotated[
-        str | None, typer.Option(help="Response type (default: the request's).")
+        str | None, typer.Option(help="With a model: the response type; default: the request's.")
     ] = None,
     content_template: Annotated[
-        str | None, typer.Option(help="JSON request template ($features, $records).")
+        str | None,
+        typer.Option(help="With a model: the JSON request template ($features, $records)."),
     ] = None,
     record_template: Annotated[
-        str, typer.Option(help="JSON record template within $records.")
+        str, typer.Option(help="With a model: the JSON template of one record in $records.")
     ] = "$features",
     label_attribute: Annotated[
-        str | None, typer.Option(help="Where the response holds the predicted label.")
+        str | None,
+        typer.Option(
+            help="With a model: where its response holds the predicted label (a CSV column"
+            " index or a JMESPath expression, e.g. predicted_label)."
+        ),
     ] = None,
     probability_attribute: Annotated[
-        str | None, typer.Option(help="Where the response holds the score.")
+        str | None,
+        typer.Option(
+            help="With a model: where its response holds the score (a CSV column index or a"
+            " JMESPath expression, e.g. score)."
+        ),
     ] = None,
     probability_threshold: Annotated[
         float | None,
         typer.Option(help="Score above which the label is positive (default: the config's, 0.5)."),
     ] = None,
-    records_per_request: Annotated[int, typer.Option(help="Records per request.")] = 500,
+    records_per_request: Annotated[
+        int, typer.Option(help="With a model: records sent per request.", min=1)
+    ] = 500,
     expected_window_rows: Annotated[
         str | None,
         typer.Option(
@@ -97,18 +125,20 @@ def baseline_command(
                 "Also write noise_aware_constraints.json: each count-based metric widened to"
                 " the sampling noise of a monitoring window of this many rows (4,000"
                 " resamples, 99.9 % quantile, seed 0), so that unchanged windows rarely"
-                " alert. Give that file to `schedules create --constraints`, with --rule ideal"
-                " for DI to alert on a fall toward 0 too."
+                " alert. `schedules create --baseline-job` then uses it; add --rule ideal for"
+                " DI to alert on a fall toward 0 too."
             ),
         ),
     ] = None,
 ) -> None:
-    """Run a baselining job: the dataset's bias metrics become the schedules' constraints.
+    """Run a baselining job: a dataset's metrics as constraints.
 
-    Predictions come from the config's predicted_label column, or from a model (--model-url, or
-    --endpoint registered with a URL). analysis.json is the suggested constraints, as Clarify
-    writes them; with --expected-window-rows, noise_aware_constraints.json beside it holds them
-    widened to a window's sampling noise (docs/decisions/0025-noise-aware-constraints.md).
+    The dataset's bias metrics become the constraints schedules judge violations by.
+    Predictions come from the config's predicted_label column, or from a model (--model-url,
+    or --endpoint registered with a URL). analysis.json is the suggested constraints, as
+    Clarify writes them; with --expected-window-rows, noise_aware_constraints.json beside it
+    holds them widened to a window's sampling noise
+    (docs/decisions/0025-noise-aware-constraints.md).
     """
     from biaswatch.constraints.noise import WindowNoise
     from biaswatch.jobs.baseline import Predictor, record_baselining_job
@@ -150,10 +180,11 @@ def baseline_command(
         clock=lambda: datetime.now(UTC),
         noise=noise,
     )
-    console.print(f"Baselining job {job}: {outcome.result.rows} rows analysed.")
-    console.print(f"constraints: {outcome.analysis_uri}")
+    console.print(f"Baselining job {job}: {outcome.result.rows} rows analysed.", markup=False)
+    console.print(f"constraints: {outcome.analysis_uri}", markup=False)
     if noise is not None:
         console.print(
             f"noise-aware constraints (windows of {noise.expected_window_rows:,} rows):"
-            f" {outcome.noise_aware_uri}"
+            f" {outcome.noise_aware_uri}",
+            markup=False,
         )

@@ -218,8 +218,9 @@ def create(
     Example: biaswatch schedules create churn-bias --endpoint churn --ground-truth-uri
     ./ground-truth --baseline-job churn-baseline --facet-value-label 0=female
     """
+    from biaswatch.constraints.noise import NOISE_AWARE_FILE
     from biaswatch.model_monitor import BatchTransformInput, EndpointInput, ModelBiasMonitor
-    from biaswatch.storage import join
+    from biaswatch.storage import exists, join
 
     store = open_store()
     if baseline_job is not None:
@@ -231,7 +232,9 @@ def create(
                 value=baseline_job,
             )
         analysis_config = analysis_config or join(job.output_uri, "analysis_config.json")
-        constraints = constraints or join(job.output_uri, "analysis.json")
+        if constraints is None:  # the job's noise-aware constraints, when it wrote them
+            widened = join(job.output_uri, NOISE_AWARE_FILE)
+            constraints = widened if exists(widened) else join(job.output_uri, "analysis.json")
     attributes: dict[str, Any] = {
         "start_time_offset": start_offset,
         "end_time_offset": end_offset,

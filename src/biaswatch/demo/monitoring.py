@@ -66,11 +66,19 @@ def analysis_config(threshold: float) -> dict[str, Any]:
 
 
 def suggest_baseline(
-    monitor: ModelBiasMonitor, *, dataset_uri: str, output_uri: str, model: IncomeModel
+    monitor: ModelBiasMonitor,
+    *,
+    dataset_uri: str,
+    output_uri: str,
+    model: IncomeModel,
+    window_rows: int,
 ) -> BaseliningJob:
     """Run the baselining job on the reference CSV (features and label, no header row).
 
-    The predictions come from the model itself (``ModelConfig(predictor=…)``).
+    The predictions come from the model itself (``ModelConfig(predictor=…)``). SageMaker's rule
+    has no tolerance and an hour is a small sample, so the job also writes noise-aware
+    constraints for windows of ``window_rows`` rows (``job.suggested_constraints(
+    noise_aware=True)``, :mod:`biaswatch.constraints.noise`); the rule stays SageMaker's.
     """
 
     def predictor(rows: list[list[Any]]) -> list[int]:
@@ -90,6 +98,7 @@ def suggest_baseline(
             probability_threshold=model.threshold
         ),
         job_name="demo-income-baseline",
+        expected_window_rows=window_rows,
     )
 
 

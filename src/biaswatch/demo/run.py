@@ -24,7 +24,6 @@ from biaswatch.capture.writer import CaptureWriter
 from biaswatch.demo._extras import require_demo_extras
 from biaswatch.demo.bias import BiasInjection
 from biaswatch.demo.clock import SimulatedTime
-from biaswatch.demo.constraints import suggest_hourly_baseline
 from biaswatch.demo.dataset import FEATURES, AdultData, Split, load_adult, split_rows
 from biaswatch.demo.environment import database_url_in, demo_environment
 from biaswatch.demo.ground_truth import GROUND_TRUTH_DELAY, LATE_DELAY, upload_delayed_labels
@@ -37,6 +36,7 @@ from biaswatch.demo.monitoring import (
     analysis_config,
     backfill,
     create_schedule,
+    suggest_baseline,
     write_json,
 )
 from biaswatch.demo.reporter import DemoReporter, SilentReporter
@@ -236,7 +236,7 @@ def _baseline(
             for row, label in zip(reference.tolist(), labels.tolist(), strict=True)
         )
     )
-    job = suggest_hourly_baseline(
+    job = suggest_baseline(
         monitor,
         dataset_uri=str(dataset),
         output_uri=str(folder / "baseline"),

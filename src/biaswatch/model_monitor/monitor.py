@@ -174,7 +174,8 @@ class ModelBiasMonitor:
         ``analysis.json``: each count-based metric widened to the sampling noise of a window of
         that size, so that an unchanged window rarely alerts
         (:mod:`biaswatch.constraints.noise`; 4,000 resamples, the 99.9 % quantile, seed 0).
-        ``analysis.json`` stays Clarify's. A schedule uses the widened constraints when given
+        ``analysis.json`` stays Clarify's. A schedule this monitor creates afterwards without
+        ``constraints=`` uses the widened ones (the opt-in carries through); others can be given
         them: ``constraints=job.suggested_constraints(noise_aware=True)``, or
         ``suggested_constraints("noise_aware_constraints.json")``.
 
@@ -404,8 +405,10 @@ class ModelBiasMonitor:
             return constraints.file_s3_uri
         if isinstance(constraints, str):
             return constraints
-        if self.latest_baselining_job is not None:
-            return join(self.latest_baselining_job.output_uri, "analysis.json")
+        job = self.latest_baselining_job
+        if job is not None:  # its noise-aware constraints, when it was asked for them
+            name = NOISE_AWARE_FILE if job.expected_window_rows is not None else "analysis.json"
+            return join(job.output_uri, name)
         return None
 
     def _input(
