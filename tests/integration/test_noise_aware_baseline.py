@@ -105,6 +105,15 @@ def test_the_baselining_job_writes_both_files(
     )
     # SageMaker's file_name argument reaches it too.
     assert monitor.suggested_constraints(NOISE_AWARE).body_dict == widened.body_dict
+    # The opt-in carries through: this monitor's schedule uses the widened constraints.
+    register_endpoint("credit", str(tmp_path / "capture"))
+    monitor.create_monitoring_schedule(
+        endpoint_input="credit", ground_truth_input=str(tmp_path / "gt"),
+        monitor_schedule_name="noisy",
+    )  # fmt: skip
+    noisy = store.schedule("noisy")
+    assert noisy is not None
+    assert noisy.definition["baseline_constraints_uri"] == str(tmp_path / "noisy" / NOISE_AWARE)
 
     with pytest.raises(ConfigError) as caught:
         plain.suggested_constraints(noise_aware=True)
@@ -282,16 +291,21 @@ def test_the_cli_writes_noise_aware_constraints(
     widened = json.loads((noisy / NOISE_AWARE).read_text())
     assert widened["biaswatch"]["noise_aware_constraints"]["expected_window_rows"] == 400
 
-    # A schedule takes them with --constraints (and --rule ideal, for DI).
+    # A schedule from that baselining job takes them (and --rule ideal, for DI).
     assert run_cli(["endpoints", "register", "credit", "--capture-uri", str(tmp_path / "c")]) == 0
     create = ["schedules", "create", "credit-hourly", "--endpoint", "credit"]
     create += ["--ground-truth-uri", str(tmp_path / "gt"), "--baseline-job", "credit-baseline"]
-    create += ["--constraints", str(noisy / NOISE_AWARE), "--rule", "ideal"]
-    assert run_cli(create) == 0
+    assert run_cli([*create, "--rule", "ideal"]) == 0
     schedule = Store.open().schedule("credit-hourly")
     assert schedule is not None
     assert schedule.definition["baseline_constraints_uri"] == str(noisy / NOISE_AWARE)
     assert schedule.definition["violation_rules"]["rule"] == "ideal"
+    # Explicit constraints win: here the plain analysis.json.
+    create[2] = "credit-plain"
+    assert run_cli([*create, "--constraints", str(noisy / "analysis.json")]) == 0
+    plain_schedule = Store.open().schedule("credit-plain")
+    assert plain_schedule is not None
+    assert plain_schedule.definition["baseline_constraints_uri"] == str(noisy / "analysis.json")
 
 
 @pytest.mark.parametrize("rows", ["0", "-3", "abc", "2.5"])
