@@ -97,7 +97,7 @@ def test_trend_charts_render_points_baseline_and_violations(
     # A labelled UTC time axis with hour ticks, hover text on every point, a legend.
     ticks = dar.find_elements(By.CSS_SELECTOR, "line.tick")
     assert len(ticks) >= 4
-    assert "scheduled time (UTC)" in dar.get_attribute("innerHTML")
+    assert "scheduled time (UTC)" in (dar.get_attribute("innerHTML") or "")
     titles = [c.find_element(By.TAG_NAME, "title") for c in points + markers]
     assert all(" · " in t.get_attribute("textContent") for t in titles)
     assert "violation" in markers[0].find_element(By.TAG_NAME, "title").get_attribute("textContent")

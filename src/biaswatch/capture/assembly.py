@@ -32,7 +32,14 @@ from biaswatch.records import (
     values_column,
 )
 
-__all__ = ["NUMBER", "TableLayout", "WindowAssembler", "WindowData", "joined_lines"]
+__all__ = [
+    "NUMBER",
+    "TableLayout",
+    "WindowAssembler",
+    "WindowData",
+    "describe_label_mismatch",
+    "joined_lines",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +116,23 @@ def joined_lines(lines: pa.Array) -> pa.Buffer:
     offsets = np.frombuffer(offsets_buffer, width)[ended.offset : ended.offset + len(ended) + 1]
     start, stop = int(offsets[0]), int(offsets[-1])
     return data_buffer.slice(start, stop - start)
+
+
+def describe_label_mismatch(key: str, *, labels: int, records: int) -> str:
+    """Why a request is skipped: its ground truth holds another number of labels than records.
+
+    Labels pair with a request's records by position, so no pairing is trusted when the counts
+    differ. Both engines give this reason.
+
+    Examples
+    --------
+    >>> describe_label_mismatch("7", labels=1, records=2)
+    "the ground truth of '7' holds 1 label for a request of 2 records"
+    """
+    return (
+        f"the ground truth of {key!r} holds {labels} label{'' if labels == 1 else 's'}"
+        f" for a request of {records} record{'' if records == 1 else 's'}"
+    )
 
 
 @dataclass(slots=True)
@@ -271,9 +295,7 @@ class WindowAssembler:
                 record.data, PayloadFormat.JSON if record.encoding == "JSON" else PayloadFormat.CSV
             )
             if len(labels) != count:
-                raise Malformed(
-                    f"the ground truth of {key!r} holds {len(labels)} labels for {count} records"
-                )
+                raise Malformed(describe_label_mismatch(key, labels=len(labels), records=count))
             for row in rows:
                 if self.width is None:
                     self.width = len(row)

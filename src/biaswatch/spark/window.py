@@ -1,7 +1,7 @@
 """A monitoring window counted by Spark: the Spark engine of monitoring executions.
 
 The driver lists the window's capture and ground-truth files; Spark's Python workers decode
-them (:mod:`biaswatch.spark.decoding`); Spark keeps the latest label of each id, joins the
+them (:mod:`biaswatch.spark.decoding`); Spark keeps the latest upload of each id, joins the
 records to their labels, and counts the joined rows by the analysed columns. The counts and a
 bounded sample of rows for FT come back, with the window's record accounting.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from biaswatch.analysis import AnalysisResult, Dataset, analyze
-from biaswatch.capture.assembly import NUMBER, TableLayout
+from biaswatch.capture.assembly import NUMBER, TableLayout, describe_label_mismatch
 from biaswatch.capture.batch import BatchFormat, manifest_files
 from biaswatch.capture.diagnostics import Diagnostics, MalformedSample
 from biaswatch.capture.endpoint import capture_folder
@@ -39,6 +39,8 @@ from biaswatch.storage import join, list_hour_files
 __all__ = ["SparkWindow", "count_batch_window", "count_endpoint_window"]
 
 _SAMPLES = 20
+_MISMATCH = "the ground truth's labels do not pair with the request's records"
+"""The problem of every row of such a request (each sample gets its own reason)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +165,6 @@ def _count(
     ft_sample: int,
 ) -> SparkWindow:
     """Decode ``files`` with ``decode``, join the records to the labels, count, analyse."""
-    from pyspark.sql import Window as Over
     from pyspark.sql import functions as F
 
     predicted, features = schema.names[OUTPUT], list(schema.names[OUTPUT + 1 :])
@@ -177,30 +178,21 @@ def _count(
     decode_labels = partial(
         decode_ground_truth, options=options, schema=labels_schema, settings=storage_settings()
     )
-    labels = _files(session, truths).mapInArrow(decode_labels, _ddl(labels_schema))
+    labels = _files(session, truths).mapInArrow(decode_labels, _ddl(labels_schema)).cache()
+    checked: Any = None
     try:
-        summary = records.groupBy("problem").agg(
+        truth, counts = _latest_labels(labels, layout.label)
+        checked, mismatched = _checked(records, counts)
+        checked = checked.cache()
+        summary = checked.groupBy("problem").agg(
             F.count(F.lit(1)).alias("n"), F.countDistinct("file", "line").alias("lines")
         )
         by_problem = {row["problem"]: (row["n"], row["lines"]) for row in summary.collect()}
         decoded = by_problem.get(None, (0, 0))[0]
         malformed = sum(lines for p, (_, lines) in by_problem.items() if p not in (None, OUTSIDE))
-        samples = [
-            MalformedSample(r["file"], r["line"], r["problem"])
-            for r in records.where(F.col("problem").isNotNull() & (F.col("problem") != OUTSIDE))
-            .orderBy("order")
-            .limit(_SAMPLES)
-            .collect()
-        ]
-        latest = Over.partitionBy("key", "record").orderBy(F.col("order").desc())
-        truth = (
-            labels.where(F.col("problem").isNull())
-            .withColumn("__n", F.row_number().over(latest))
-            .where(F.col("__n") == 1)
-            .select("key", "record", layout.label)
-        )
+        samples = _samples(checked, mismatched)
         paired = (
-            records.where(F.col("problem").isNull())
+            checked.where(F.col("problem").isNull())
             .join(truth, ["key", "record"])
             .select(*features, layout.label, predicted, F.col("order").alias(ORDER), "file", "line")
         )
@@ -230,7 +222,83 @@ def _count(
         joined.unpersist()
         return SparkWindow(result, found)
     finally:
+        if checked is not None:
+            checked.unpersist()
+        labels.unpersist()
         records.unpersist()
+
+
+def _latest_labels(labels: Any, label: str) -> tuple[Any, Any]:
+    """Each id's labels (by position) from its latest upload, and how many that upload holds.
+
+    As the local engine reads ground truth, an id uploaded again is replaced as a whole: the
+    latest line wins, by hour folder, file name and line. A label's ``order`` less its position
+    is the order of its line.
+    """
+    from pyspark.sql import Window as Over
+    from pyspark.sql import functions as F
+
+    newest = (
+        labels.where(F.col("problem").isNull())
+        .withColumn("__upload", F.col("order") - F.col("record"))
+        .withColumn("__latest", F.max("__upload").over(Over.partitionBy("key")))
+        .where(F.col("__upload") == F.col("__latest"))
+    )
+    counts = newest.groupBy("key").agg(F.count(F.lit(1)).alias("__labels"))
+    return newest.select("key", "record", label), counts
+
+
+def _checked(records: Any, counts: Any) -> tuple[Any, Any]:
+    """``records`` with every row of a request that does not fit its labels marked, and those.
+
+    The local engine's rule (``WindowAssembler._join_invocation`` in
+    :mod:`biaswatch.capture.assembly`): labels pair with a request's records by position, so a
+    request (a capture line) whose ground truth holds another number of labels than the request
+    has records is malformed as a whole: skipped, counted once and sampled. The second frame
+    has one row per such request: its ``file``, ``line``, ``key``, ``order``, ``__labels`` and
+    ``__records``.
+    """
+    from pyspark.sql import functions as F
+
+    requests = records.groupBy("file", "line").agg(
+        F.count(F.lit(1)).alias("__records"),
+        F.first("key", ignorenulls=True).alias("key"),
+        F.min("order").alias("order"),
+    )
+    mismatched = requests.join(counts, "key").where(F.col("__labels") != F.col("__records"))
+    marks = mismatched.select("file", "line", F.lit(_MISMATCH).alias("__mismatch"))
+    checked = (
+        records.join(marks, ["file", "line"], "left")
+        .withColumn("problem", F.coalesce(F.col("__mismatch"), F.col("problem")))
+        .drop("__mismatch")
+    )
+    return checked, mismatched
+
+
+def _samples(checked: Any, mismatched: Any) -> list[MalformedSample]:
+    """The first malformed requests in the order they were read, each with its reason."""
+    from pyspark.sql import functions as F
+
+    problem = F.col("problem")
+    found = [
+        (r["order"], MalformedSample(r["file"], r["line"], r["problem"]))
+        for r in checked.where(problem.isNotNull() & ~problem.isin(OUTSIDE, _MISMATCH))
+        .orderBy("order")
+        .limit(_SAMPLES)
+        .collect()
+    ]
+    found += [
+        (
+            r["order"],
+            MalformedSample(
+                r["file"],
+                r["line"],
+                describe_label_mismatch(r["key"], labels=r["__labels"], records=r["__records"]),
+            ),
+        )
+        for r in mismatched.orderBy("order").limit(_SAMPLES).collect()
+    ]
+    return [sample for _, sample in sorted(found, key=lambda pair: pair[0])][:_SAMPLES]
 
 
 def _judged(frame: Any, layout: TableLayout, predicted: str) -> tuple[Any, int, list[Any]]:

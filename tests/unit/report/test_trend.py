@@ -11,7 +11,7 @@ from biaswatch.report import TrendPoint, legend, trend_chart
 T = datetime(2026, 11, 25, 0, tzinfo=UTC)
 
 
-def _hours(values: list[float | None], violated: set[int] = frozenset()) -> list[TrendPoint]:
+def _hours(values: list[float | None], violated: frozenset[int] = frozenset()) -> list[TrendPoint]:
     return [
         TrendPoint(T + timedelta(hours=h), v, h in violated, link=f"/executions/{h}")
         for h, v in enumerate(values)
@@ -29,7 +29,9 @@ def test_a_day_gets_three_hourly_ticks_and_a_labelled_utc_axis() -> None:
 
 
 def test_every_point_has_hover_text_and_violations_link_to_their_execution() -> None:
-    svg = trend_chart(_hours([0.1, -0.3, math.inf, None], {1}), constraint=0.2, title="RD")
+    svg = trend_chart(
+        _hours([0.1, -0.3, math.inf, None], frozenset({1})), constraint=0.2, title="RD"
+    )
     titles = re.findall(r"<circle[^>]*><title>([^<]*)</title>", svg)
     assert titles == ["11-25 00:00 · 0.1", "11-25 02:00 · ∞", "11-25 01:00 · −0.3 · violation"]
     assert svg.count("<a href=") == 1
