@@ -99,8 +99,9 @@ def test_trend_charts_render_points_baseline_and_violations(
     assert len(ticks) >= 4
     assert "scheduled time (UTC)" in (dar.get_attribute("innerHTML") or "")
     titles = [c.find_element(By.TAG_NAME, "title") for c in points + markers]
-    assert all(" · " in t.get_attribute("textContent") for t in titles)
-    assert "violation" in markers[0].find_element(By.TAG_NAME, "title").get_attribute("textContent")
+    assert all(" · " in (t.get_attribute("textContent") or "") for t in titles)
+    marker_title = markers[0].find_element(By.TAG_NAME, "title").get_attribute("textContent")
+    assert "violation" in (marker_title or "")
     assert browser.find_elements(By.CSS_SELECTOR, ".legend svg.legend")
     # The caption names the constraint and the baseline value apart, and says what DAR means.
     caption = browser.find_element(
