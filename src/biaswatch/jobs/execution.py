@@ -596,7 +596,7 @@ def _details(
         ("Rows without ground truth", f"{diagnostics.rows_without_ground_truth:,}"),
         ("Unusable rows", f"{diagnostics.unusable_rows:,}"),
         ("Ground-truth labels read", f"{diagnostics.ground_truth_read:,}"),
-        ("Baseline", definition.baseline_constraints_uri or "none"),
+        ("Constraints", definition.baseline_constraints_uri or "none (no violation check)"),
     ]
 
 

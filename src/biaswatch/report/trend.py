@@ -227,8 +227,10 @@ def _time_axis(first: datetime, last: datetime, x: Callable[[datetime], float]) 
         )
         if step < 24 and moment.date() != day:
             day = moment.date()
+            # A date near either edge is anchored inside the chart, so it is never cut.
+            anchor = "start" if at < _LEFT + 30 else "end" if at > _RIGHT - 30 else "middle"
             parts.append(
-                f'<text x="{at:.1f}" y="{_BOTTOM + 27}" text-anchor="middle"'
+                f'<text x="{at:.1f}" y="{_BOTTOM + 27}" text-anchor="{anchor}"'
                 f' fill="{_TEXT}">{moment:%Y-%m-%d}</text>'
             )
     parts.append(

@@ -69,3 +69,9 @@ def test_the_legend_names_each_mark() -> None:
     key = legend()
     for text in ("value", "violation", "constraint", "ideal", "confidence interval"):
         assert text in key
+
+
+def test_dates_at_the_edges_stay_inside_the_chart() -> None:
+    svg = trend_chart(_hours([0.1] * 25), constraint=0.2, title="DPPL")
+    assert 'text-anchor="start" fill="#333333">2026-11-25</text>' in svg
+    assert 'text-anchor="end" fill="#333333">2026-11-26</text>' in svg
