@@ -11,17 +11,10 @@ Examples
 
 from __future__ import annotations
 
-import math
-
 from biaswatch.config.rules import ViolationRules, ideal_value
+from biaswatch.metrics import readable
 
 __all__ = ["rule_in_words"]
-
-
-def _number(value: float) -> str:
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    return f"{value:.4g}".replace("-", "−")
 
 
 def rule_in_words(
@@ -33,28 +26,28 @@ def rule_in_words(
 ) -> str:
     """Why ``value`` of ``metric`` violates ``constraint`` under ``rules``, in one line."""
     tolerance = rules.tolerances.get(metric, 0.0)
-    plus = f" + {_number(tolerance)}" if tolerance else ""
+    plus = f" + {readable(tolerance)}" if tolerance else ""
     ideal = ideal_value(metric)
     if rules.rule == "sagemaker":
         text = (
-            f"|{_number(value)}| > |{_number(constraint)}|{plus}: farther from 0 than the"
+            f"|{readable(value)}| > |{readable(constraint)}|{plus}: farther from 0 than the"
             " constraint allows"
         )
         if ideal:
             text += (
                 f" (SageMaker's rule compares sizes: for {metric}, whose ideal is"
-                f" {_number(ideal)}, it flags a rise above the constraint, never a fall)"
+                f" {readable(ideal)}, it flags a rise above the constraint, never a fall)"
             )
         return text
     if rules.rule == "ideal":
         return (
-            f"|{_number(value)} − {_number(ideal)}| > |{_number(constraint)} −"
-            f" {_number(ideal)}|{plus}: farther from the ideal {_number(ideal)} than the"
+            f"|{readable(value)} − {readable(ideal)}| > |{readable(constraint)} −"
+            f" {readable(ideal)}|{plus}: farther from the ideal {readable(ideal)} than the"
             " constraint allows"
         )
     allowed = abs(constraint - ideal) + tolerance
-    shown = "?" if bounds is None else f"[{_number(bounds[0])}, {_number(bounds[1])}]"
+    shown = "?" if bounds is None else f"[{readable(bounds[0])}, {readable(bounds[1])}]"
     return (
-        f"the whole confidence interval {shown} lies outside {_number(ideal)} ±"
-        f" {_number(allowed)}: significantly farther from the ideal than the constraint allows"
+        f"the whole confidence interval {shown} lies outside {readable(ideal)} ±"
+        f" {readable(allowed)}: significantly farther from the ideal than the constraint allows"
     )

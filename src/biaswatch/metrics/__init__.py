@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from biaswatch.metrics.counts import Confusion, CountTensor, FacetCounts
 from biaswatch.metrics.fliptest import FT_UNAVAILABLE, ft, ft_available
-from biaswatch.metrics.guide import GUIDE, MetricGuide, guide_of
+from biaswatch.metrics.guide import GUIDE, MetricGuide, guide_of, readable
 from biaswatch.metrics.registry import (
     REGISTRY,
     CountKernel,
@@ -37,4 +37,5 @@ __all__ = [
     "ft_available",
     "guide_of",
     "metrics_of",
+    "readable",
 ]

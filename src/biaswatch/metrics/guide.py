@@ -9,13 +9,14 @@ these texts next to every metric.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from biaswatch.metrics.registry import MetricCode
 
-__all__ = ["GUIDE", "MetricGuide", "guide_of"]
+__all__ = ["GUIDE", "MetricGuide", "guide_of", "readable"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,3 +159,16 @@ def guide_of(code: str) -> MetricGuide | None:
         return GUIDE[MetricCode(code)]
     except ValueError:
         return None
+
+
+def readable(value: float) -> str:
+    """A metric value as the dashboard and reports show it: 4 significant digits, true minus.
+
+    Examples
+    --------
+    >>> readable(-0.38181818), readable(float("inf")), readable(1.0)
+    ('−0.3818', '∞', '1')
+    """
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    return f"{value:.4g}".replace("-", "−")

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import escape
 
+from biaswatch.metrics import readable
+
 __all__ = ["TrendPoint", "legend", "trend_chart"]
 
 _WIDTH, _HEIGHT = 640, 214
@@ -66,12 +68,6 @@ def _range(
         low, high = low - 1.0, high + 1.0
     pad = (high - low) * 0.08
     return low - pad, high + pad
-
-
-def _number(value: float) -> str:
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    return f"{value:.4g}".replace("-", "−")
 
 
 def _ticks(start: datetime, end: datetime) -> tuple[list[datetime], int]:
@@ -143,13 +139,13 @@ def trend_chart(
             f'<line x1="{_LEFT}" x2="{_RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}"'
             f' stroke="{_GRID}"/>'
             f'<text x="{_LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="{_TEXT}">'
-            f"{_number(tick)}</text>"
+            f"{readable(tick)}</text>"
         )
     parts.append(_time_axis(first, last, x))
     if low < ideal < high:
         parts.append(
             f'<line class="ideal" x1="{_LEFT}" x2="{_RIGHT}" y1="{y(ideal):.1f}"'
-            f' y2="{y(ideal):.1f}" stroke="{_IDEAL}"><title>ideal {_number(ideal)}</title></line>'
+            f' y2="{y(ideal):.1f}" stroke="{_IDEAL}"><title>ideal {readable(ideal)}</title></line>'
         )
     banded = [(p.time, p.band) for p in points if p.band is not None]
     if banded:
@@ -166,7 +162,7 @@ def trend_chart(
             parts.append(
                 f'<line class="constraint" x1="{_LEFT}" x2="{_RIGHT}" y1="{y(level):.1f}"'
                 f' y2="{y(level):.1f}" stroke="{_CONSTRAINT}" stroke-dasharray="5,4">'
-                f"<title>constraint {_number(constraint)}</title></line>"
+                f"<title>constraint {readable(constraint)}</title></line>"
             )
     segment: list[str] = []
     for point in [*points, None]:
@@ -196,7 +192,7 @@ def trend_chart(
 def _mark(point: TrendPoint, cx: float, cy: float) -> str:
     """A point with its hover text (a violation: ringed, linked to its execution)."""
     assert point.value is not None
-    shown = _number(point.value)
+    shown = readable(point.value)
     hover = f"{point.time.astimezone(UTC):%m-%d %H:%M} · {shown}"
     if point.violated:
         hover += " · violation"

@@ -5,14 +5,13 @@ Every function returns a whole page (``layout``) or a fragment of one; values ar
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from html import escape
 from typing import Any
 from urllib.parse import quote
 
 from biaswatch import __version__
-from biaswatch.metrics import guide_of
+from biaswatch.metrics import guide_of, readable
 from biaswatch.report import legend, trend_chart
 from biaswatch.server.queries import OUTPUT_FILES, Series, TimeRange
 
@@ -69,11 +68,7 @@ def _cell(value: Any) -> str:
 
 
 def _number(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    return f"{value:.4g}".replace("-", "−")
+    return "—" if value is None else readable(value)
 
 
 def _table(headers: Sequence[str], rows: Iterable[str], *, id_: str) -> str:
