@@ -15,7 +15,8 @@
     ├── StorageError(BiaswatchError, OSError)     read/write failures
     ├── BaselineError(BiaswatchError)             baseline missing or incompatible
     ├── PublishError(BiaswatchError)              a publisher failed
-    └── ScheduleError(BiaswatchError)             bad cron expression, overlapping run
+    ├── ScheduleError(BiaswatchError)             bad cron expression, overlapping run
+    └── UnexpectedStatusError(BiaswatchError)     a job waited for ended Failed
 
 Exceptions carry the offending field and value as attributes, and say both in their message.
 This module imports nothing from biaswatch, so every layer may use it.
@@ -36,6 +37,7 @@ __all__ = [
     "ScheduleError",
     "SchemaError",
     "StorageError",
+    "UnexpectedStatusError",
     "UnknownMetricError",
 ]
 
@@ -117,3 +119,19 @@ class ScheduleError(BiaswatchError):
     """A schedule expression is invalid, or a run overlaps another."""
 
     exit_code: ClassVar[int] = 2
+
+
+class UnexpectedStatusError(BiaswatchError):
+    """A job that was waited for ended in a status other than the ones allowed.
+
+    SageMaker's ``UnexpectedStatusException`` (``biaswatch.model_monitor`` exports it by that
+    name too): ``wait()`` raises it when an execution or a baselining job ended ``Failed``.
+    ``actual_status`` is the status, ``allowed_statuses`` the ones that would not have raised.
+    """
+
+    def __init__(
+        self, message: str, *, allowed_statuses: tuple[str, ...], actual_status: str
+    ) -> None:
+        super().__init__(message)
+        self.allowed_statuses = allowed_statuses
+        self.actual_status = actual_status

@@ -46,8 +46,10 @@ def test_the_tree_is_what_the_readme_lists() -> None:
         "endpoints list",
         "endpoints register",
         "executions attempts",
+        "executions describe",
         "executions list",
         "executions run",
+        "executions stop",
         "ground-truth upload",
         "scheduler",
         "schedules create",
@@ -56,6 +58,7 @@ def test_the_tree_is_what_the_readme_lists() -> None:
         "schedules list",
         "schedules start",
         "schedules stop",
+        "schedules update",
         "server",
     }
 

@@ -90,6 +90,6 @@ def test_demo_help_names_the_extra_that_installs_what_it_needs(
 
 def test_every_listing_offers_json(capsys: pytest.CaptureFixture[str]) -> None:
     listings = [path for path, _ in TREE if path and path[-1] in ("list", "attempts", "describe")]
-    assert len(listings) == 5
+    assert len(listings) == 6
     for path in listings:
         assert "--json" in _help(path, capsys), " ".join(path)

@@ -51,7 +51,7 @@ def test_a_slot_failed_for_want_of_labels_completes_when_rerun_after_they_arrive
     assert create_schedule(world) == 0
     labels = _withhold_labels(world)
     assert run_cli(RUN) == 1
-    assert "have ground truth (0 labels read" in capsys.readouterr().out
+    assert "have ground truth: 0 labels read" in capsys.readouterr().out
     assert run_cli(RUN) == 1  # without --rerun the slot is shown as it is
     _upload(world, labels, "2026-11-24T12:40:00Z")  # two and a half hours late
     assert run_cli([*RUN, "--rerun"]) == 3

@@ -104,7 +104,9 @@ def test_the_baselining_job_writes_both_files(
         (tmp_path / "noisy" / "analysis.json").read_text()
     )
     # SageMaker's file_name argument reaches it too.
-    assert monitor.suggested_constraints(NOISE_AWARE).body_dict == widened.body_dict
+    named = monitor.suggested_constraints(NOISE_AWARE)
+    assert named is not None
+    assert named.body_dict == widened.body_dict
     # The opt-in carries through: this monitor's schedule uses the widened constraints.
     register_endpoint("credit", str(tmp_path / "capture"))
     monitor.create_monitoring_schedule(

@@ -185,6 +185,13 @@ def test_real_time_endpoint_sample_csv(env: dict[str, Any], bias: bool) -> None:
         )
         return
     assert described["MonitoringExecutionStatus"] == "CompletedWithViolations", described
+    # As DescribeProcessingJob shows it: the job succeeded, and says it found violations.
+    assert described["ProcessingJobStatus"] == "Completed"
+    assert described["ExitMessage"] == (
+        f"CompletedWithViolations: Job completed successfully with"
+        f" {described['Counts']['violations']} violations."
+    )
+    execution.wait(logs=False)
     violations = model_bias_monitor.latest_monitoring_constraint_violations().body_dict[
         "violations"
     ]
@@ -206,8 +213,12 @@ def test_real_time_endpoint_sample_json_lines(env: dict[str, Any]) -> None:
     # No baselining job: the sample then passes the analysis config (the label is a JMESPath).
     model_bias_monitor.latest_baselining_job = None
     analysis = BiasAnalysisConfig(model_bias_config, headers=HEADERS, label="label")
+    # The docs' sample calls both whether or not a baselining job ran; without one, both are
+    # None (the SDK raises for the constraints), and the schedule checks no violations.
     model_bias_monitor.create_monitoring_schedule(
         monitor_schedule_name="bias-jsonl",
+        statistics=model_bias_monitor.baseline_statistics(),
+        constraints=model_bias_monitor.suggested_constraints(),
         output_s3_uri=str(env["tmp"] / "reports"),
         schedule_cron_expression=CronExpressionGenerator.hourly(),
         analysis_config=analysis,
@@ -279,3 +290,83 @@ def test_batch_transform_sample(env: dict[str, Any], bias: bool) -> None:
     status = execution.describe()["MonitoringExecutionStatus"]
     assert status == ("CompletedWithViolations" if bias else "Completed"), execution.describe()
     assert execution.output.destination.endswith("reports/bias-batch/2026/11/24/10")
+
+
+@pytest.mark.parametrize("bias", [True, False], ids=["injected-bias", "baseline-data"])
+def test_the_json_endpoint_scenario(env: dict[str, Any], bias: bool) -> None:
+    """AWS's JSON bias-monitoring example: an ``application/json`` baseline (one document,
+    ``instances[*].features``), JSON requests of ten records each, labels uploaded as JSON
+    documents of ten labels, matched in order."""
+    document = {"instances": [{"features": f, "label": y} for f, y in records()]}
+    dataset = env["tmp"] / "validation.json"
+    dataset.write_text(json.dumps(document))
+    model_bias_config = BiasConfig(
+        label_values_or_threshold=[1], facet_name="Sex", facet_values_or_threshold=[0]
+    )
+    model_bias_monitor = ModelBiasModelMonitor(role="unused", store=env["store"], clock=lambda: T)
+    model_bias_monitor.suggest_baseline(
+        data_config=DataConfig(
+            s3_data_input_path=str(dataset),
+            s3_output_path=str(env["tmp"] / "baseline-output"),
+            features="instances[*].features",
+            label="instances[*].label",
+            headers=HEADERS,
+            dataset_type="application/json",
+        ),
+        bias_config=model_bias_config,
+        model_config=ModelConfig(predictor=lambda rows: [int(score(r) > 0.8) for r in rows]),
+        model_predicted_label_config=ModelPredictedLabelConfig(
+            label="predictions[*].predicted_label"
+        ),
+    ).wait(logs=False)
+    model_bias_monitor.create_monitoring_schedule(
+        monitor_schedule_name="bias-json",
+        output_s3_uri=str(env["tmp"] / "reports"),
+        constraints=model_bias_monitor.suggested_constraints(),
+        schedule_cron_expression=CronExpressionGenerator.hourly(),
+        ground_truth_input=str(env["tmp"] / "ground-truth"),
+        endpoint_input=EndpointInput(
+            endpoint_name="ll-adult",
+            destination="/opt/ml/processing/input/endpoint",
+            features_attribute="instances[*].features",
+        ),
+    )
+    data = records()
+    truth = []
+    capture = DataCaptureConfig(
+        enable_capture=True,
+        sampling_percentage=100,
+        destination_s3_uri=str(env["tmp"] / "capture"),
+        json_content_types=["application/json"],
+    )
+    with CaptureWriter(
+        capture, endpoint_name="ll-adult", clock=lambda: T - timedelta(minutes=30)
+    ) as writer:
+        for start in range(0, len(data), 10):
+            batch = data[start : start + 10]
+            scores = [biased(f, score(f)) if bias else score(f) for f, _ in batch]
+            writer.capture(
+                request_body=json.dumps(
+                    {"instances": [{"features": f} for f, _ in batch]}
+                ).encode(),
+                request_content_type="application/json",
+                response_body=json.dumps(
+                    {"predictions": [{"predicted_label": int(s > 0.8), "score": s} for s in scores]}
+                ).encode(),
+                response_content_type="application/json",
+                inference_id=f"request-{start}",
+            )
+            labels = {"instances": [{"label": y} for _, y in batch]}
+            truth.append(GroundTruthRecord.of(f"request-{start}", labels))
+    upload_ground_truth(
+        str(env["tmp"] / "ground-truth"), truth, collected_at=T - timedelta(minutes=5)
+    )
+    execution = model_bias_monitor.run_execution(scheduled_time=T)
+    described = execution.describe()
+    assert described["Counts"]["rows"] == len(data), described
+    expected = "CompletedWithViolations" if bias else "Completed"
+    assert described["MonitoringExecutionStatus"] == expected, described
+    if bias:
+        violations = execution.constraint_violations()
+        assert violations is not None
+        assert "DPPL" in {v["metric_name"] for v in violations.body_dict["violations"]}

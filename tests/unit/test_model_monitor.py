@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from biaswatch.capture.registry import register_endpoint
 from biaswatch.clarify import BiasConfig, DataConfig, ModelPredictedLabelConfig
 from biaswatch.errors import ConfigError, ScheduleError
 from biaswatch.model_monitor import (
@@ -19,16 +18,9 @@ from biaswatch.model_monitor import (
     ModelBiasModelMonitor,
     ModelBiasMonitor,
 )
-from biaswatch.store import Store
 
 T = datetime(2026, 11, 24, 10, tzinfo=UTC)
 ANALYSIS = BiasAnalysisConfig(BiasConfig([1], "sex", [0]), headers=["sex", "x", "y"], label="y")
-
-
-@pytest.fixture
-def monitor(tmp_path: Path) -> ModelBiasMonitor:
-    register_endpoint("ep", str(tmp_path / "capture"))
-    return ModelBiasMonitor(store=Store.open(f"sqlite:///{tmp_path / 's.db'}"), clock=lambda: T)
 
 
 def create(monitor: ModelBiasMonitor, **changes: Any) -> None:
@@ -125,10 +117,15 @@ def test_describe_start_stop_update_delete(monitor: ModelBiasMonitor) -> None:
         monitor.describe_schedule()
 
 
-def test_suggested_constraints_need_a_baseline(monitor: ModelBiasMonitor) -> None:
-    with pytest.raises(ValueError, match=r"^No suggestion jobs were kicked off\.$"):
-        monitor.suggested_constraints()
+def test_without_a_baseline_suggestions_are_none(
+    monitor: ModelBiasMonitor, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The docs' sample calls both whether or not a baselining job ran: None, with a warning.
+    assert monitor.suggested_constraints() is None
+    assert "No suggestion jobs were kicked off" in caplog.text
     assert monitor.baseline_statistics() is None
+    with pytest.raises(ValueError, match=r"^No suggestion jobs were kicked off\.$"):
+        monitor.describe_latest_baselining_job()
 
 
 def test_baseline_needs_predictions(monitor: ModelBiasMonitor, tmp_path: Path) -> None:
@@ -154,7 +151,9 @@ def test_baseline_with_a_python_predictor(monitor: ModelBiasMonitor, tmp_path: P
         bias_config=BiasConfig([1], "sex", [0]),
         model_config=ModelConfig(predictor=lambda rows: [int(r[1] > 20) for r in rows]),
     )
-    document = monitor.suggested_constraints().body_dict
+    constraints = monitor.suggested_constraints()
+    assert constraints is not None
+    document = constraints.body_dict
     assert "post_training_bias_metrics" in document
     assert job.output_uri == str(tmp_path / "out")
     assert (tmp_path / "out" / "report.html").exists()

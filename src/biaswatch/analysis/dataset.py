@@ -1,20 +1,18 @@
-"""Datasets for analysis: CSV, JSON Lines and Parquet read into an Arrow table.
+"""Datasets for analysis: CSV, JSON Lines, JSON and Parquet read into an Arrow table.
 
 CSV columns are typed as pandas' ``read_csv`` types them (integers, then floats, then
 ``True``/``False``, else strings; pandas' missing-value markers), because Clarify's type
 inference runs on those dtypes. A CSV may have a header row or not: when the config lists
 ``headers`` and the first row is not exactly those headers, the file has no header row.
+JSON Lines and JSON datasets are read by :mod:`biaswatch.analysis.json_dataset`.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import jmespath
 import numpy as np
 import numpy.typing as npt
 import orjson
@@ -23,9 +21,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from biaswatch.analysis.columns import Column
+from biaswatch.analysis.json_dataset import read_json_document, read_jsonlines
 from biaswatch.config import AnalysisConfig, ColumnRef
 from biaswatch.errors import ConfigError, ConfigMismatchError, EmptyWindowError, SchemaError
-from biaswatch.records import NULL_MARKERS, typed_column, values_column
+from biaswatch.records import NULL_MARKERS, typed_column
 from biaswatch.storage import locate
 
 __all__ = [
@@ -135,10 +134,18 @@ def read_dataset(path: Path, config: AnalysisConfig) -> Dataset:
         raise ConfigError(f"dataset {str(path)!r} does not exist", field="dataset", value=str(path))
     if config.dataset_type == "text/csv":
         table = read_csv(path, headers=config.headers)
-    elif config.dataset_type == "application/jsonlines":
-        return read_jsonlines(path, config)
-    else:
+    elif config.dataset_type == "application/x-parquet":
         table = pq.read_table(path)
+    else:
+        jsonlines = config.dataset_type == "application/jsonlines"
+        found = (read_jsonlines if jsonlines else read_json_document)(path, config)
+        return Dataset(
+            found.table,
+            label=found.label,
+            predicted_label=found.predicted_label,
+            probability=found.probability,
+            source=str(path),
+        )
     return dataset_from_table(table, config, source=str(path))
 
 
@@ -146,8 +153,10 @@ def read_csv_header(uri: str | Path, *, headers: list[str] | None) -> tuple[list
     """A CSV file's column names, and whether its first line is a header row.
 
     Without ``headers`` the first line names the columns; with them, a first line equal to
-    them is a header row, and any other first line is data.
+    them is a header row, and any other first line is data. A file whose first line is a JSON
+    object is not CSV: that is a config error (its ``dataset_type`` was left at ``text/csv``).
     """
+    _refuse_json(uri)
     first = _first_row(uri)
     if first is None:
         raise EmptyWindowError(f"dataset {str(uri)!r} is empty", path=str(uri))
@@ -215,76 +224,26 @@ def _first_row(uri: str | Path) -> list[str] | None:
     return next(csv.reader([line]), None) if line.strip() else None
 
 
-def read_jsonlines(path: Path, config: AnalysisConfig) -> Dataset:
-    """Read JSON Lines records: features by the ``features`` JMESPath, label and outputs by theirs.
+def _refuse_json(uri: str | Path) -> None:
+    """Raise :class:`ConfigError` when the first non-blank line of a "CSV" is a JSON object.
 
-    Feature columns are named by ``headers``; the label column by the header after them (the
-    last one, as Clarify names it) or else by its JMESPath, and the predicted label and
-    probability columns by their JMESPaths.
+    SageMaker's monitor config (``BiasAnalysisConfig``) has no ``dataset_type``, so a JSON
+    Lines dataset analysed with it would otherwise fail on a count of fields.
     """
-    assert config.features is not None
-    features = jmespath.compile(config.features)
-    extra = {
-        str(ref): jmespath.compile(str(ref))
-        for ref in (config.label, config.predicted_label, config.probability)
-        if ref is not None
-    }
-    rows: list[list[Any]] = []
-    extras: dict[str, list[Any]] = {name: [] for name in extra}
-    for number, record in _records(path):
-        values = features.search(record)
-        if not isinstance(values, list):
-            raise SchemaError(
-                f"{path}, line {number}: features {config.features!r} is not a list",
-                path=str(path),
-                line=number,
-                field="features",
-                value=config.features,
-            )
-        if rows and len(values) != len(rows[0]):
-            raise SchemaError(
-                f"{path}, line {number}: expected {len(rows[0])} features, got {len(values)}",
-                path=str(path),
-                line=number,
-            )
-        rows.append(values)
-        for name, expression in extra.items():
-            extras[name].append(expression.search(record))
-    if not rows:
-        raise EmptyWindowError(f"dataset {str(path)!r} has no records", path=str(path))
-    width = len(rows[0])
-    headers = config.headers or [f"feature_{i}" for i in range(width)]
-    if len(headers) not in (width, width + 1):
+    location = locate(str(uri))
+    with location.filesystem.open(location.path, "rb") as raw:
+        line = next((line for line in raw if line.strip()), b"")
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return
+    if isinstance(record, dict):
         raise ConfigError(
-            f"headers: {len(headers)} names for {width} features",
-            field="headers",
-            value=headers,
+            f"dataset {str(uri)!r} looks like JSON Lines (its first line is a JSON object), but"
+            " the analysis config's dataset_type is 'text/csv' (the default when it is not"
+            ' set): set "dataset_type": "application/jsonlines" (or "application/json" for'
+            ' one JSON document) and "features", the JMESPath of the features in each record'
+            ' (e.g. "features"), and give "label" as a JMESPath too',
+            field="dataset_type",
+            value="text/csv",
         )
-    columns = {
-        name: values_column([row[i] for row in rows]) for i, name in enumerate(headers[:width])
-    }
-    label = headers[width] if len(headers) > width else str(config.label)
-    columns[label] = values_column(extras.pop(str(config.label)))
-    for name, values in extras.items():
-        columns[name] = values_column(values)
-    table = pa.table(columns)
-    return Dataset(
-        table,
-        label=label,
-        predicted_label=None if config.predicted_label is None else str(config.predicted_label),
-        probability=None if config.probability is None else str(config.probability),
-        source=str(path),
-    )
-
-
-def _records(path: Path) -> Iterator[tuple[int, Any]]:
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                raise SchemaError(
-                    f"{path}, line {number}: invalid JSON: {exc.msg}", path=str(path), line=number
-                ) from exc

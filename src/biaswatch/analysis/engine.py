@@ -6,6 +6,7 @@ derived from the counts. FT is fitted on the feature rows, as Clarify does.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -42,6 +43,8 @@ __all__ = ["IntervalOptions", "analyze", "requested_metrics", "with_intervals"]
 
 BoolArray = npt.NDArray[np.bool_]
 Features = npt.NDArray[np.float64] | None
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +90,8 @@ def analyze(
     """Compute the configured bias metrics of ``dataset``, exactly as Clarify would.
 
     With ``strict`` (for a dataset a person chose: ``analyze``, baselines), configured label or
-    facet values that match no row are an error; without it (monitoring windows, where a small
+    facet values that match no row, or a facet threshold above every value, are an error;
+    without it (monitoring windows, where a small
     hour may lack a group) they give Clarify's per-metric "Facet set is empty" errors.
     ``ft_jobs`` is the number of cores FT's neighbour search may use (the result is the same).
 
@@ -101,10 +105,19 @@ def analyze(
     pre = requested_metrics(config.methods.pre_training_bias, Stage.PRE_TRAINING)
     post = requested_metrics(config.methods.post_training_bias, Stage.POST_TRAINING)
     if post and not config.predicts:
+        config.refuse_predictor_block("post-training metrics")
         raise ConfigError(
             "methods.post_training_bias needs the model's output: set 'predicted_label' or"
             " 'probability'",
             field="methods.post_training_bias",
+        )
+    if config.predictor_block is not None:
+        source = dataset.predicted_label or dataset.probability
+        log.info(
+            "the analysis config's 'predictor' block (a SageMaker model) is ignored: %s",
+            f"the predictions come from the dataset's column {source!r}"
+            if post
+            else "no post-training metric is asked for",
         )
     values = config.label_values_or_threshold
     label = binarize_label(dataset.column(dataset.label), values, strict=strict)
@@ -206,7 +219,10 @@ def _predicted(dataset: Dataset, config: AnalysisConfig, label: Outcome) -> Bool
     """The positive-prediction mask: the predicted label, or the score above the threshold."""
     if dataset.predicted_label is not None:
         column = dataset.column(dataset.predicted_label)
-        return binarize_predicted(column, config.label_values_or_threshold, label)
+        threshold = float(config.probability_threshold) if config.threshold_is_set else None
+        return binarize_predicted(
+            column, config.label_values_or_threshold, label, threshold=threshold
+        )
     assert dataset.probability is not None
     return binarize_scores(dataset.column(dataset.probability), float(config.probability_threshold))
 

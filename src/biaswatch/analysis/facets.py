@@ -89,12 +89,16 @@ def threshold_of(values: Sequence[Value] | None, *, field: str) -> float:
 def encode_facet(column: Column, config: FacetConfig, *, field: str, strict: bool) -> FacetAxis:
     """Encode a facet column and list its entries, following Clarify's facet rules.
 
-    With ``strict``, configured values that match no row raise :class:`DataError`; otherwise
-    their entry is kept, and its metrics report an empty facet, as Clarify's do.
+    With ``strict``, configured values that match no row, or a threshold that no value is
+    above, raise :class:`ConfigMismatchError`; otherwise their entry is kept, and its metrics
+    report an empty facet, as Clarify's do.
     """
     values = config.value_or_threshold
     if column.data_type(values, binary_is_categorical=False) is DataType.CONTINUOUS:
-        return _encode_threshold(column, threshold_of(values, field=field))
+        axis = _encode_threshold(column, threshold_of(values, field=field))
+        if strict and not axis.codes.any():
+            raise _empty_above(column, values, field=field)
+        return axis
     factorized = column.factorize()
     if values is None:
         entries = tuple(
@@ -133,6 +137,27 @@ def _maximum(numbers: npt.NDArray[np.float64] | npt.NDArray[np.int64]) -> float:
     if numbers.dtype.kind == "f":
         return float(np.nanmax(numbers)) if not np.isnan(numbers).all() else float("nan")
     return int(numbers.max())
+
+
+def _empty_above(column: Column, values: list[Value] | None, *, field: str) -> ConfigMismatchError:
+    """The error for a threshold that leaves the sensitive group *d* empty."""
+    numbers = column.numbers()
+    present = numbers[~np.isnan(numbers)] if numbers.dtype.kind == "f" else numbers
+    if present.size:
+        low, high = present.min().item(), present.max().item()
+        shown = f"its values range from {low} to {high}; choose a threshold below {high}"
+        if {low, high} <= {0, 1}:
+            shown += " ([0] makes d the rows whose value is 1)"
+    else:
+        shown = "it has no values"
+    return ConfigMismatchError(
+        f"{field} = {values!r}: no row of facet column {column.name!r} is above the threshold,"
+        " so the sensitive group d is empty. The column is read as continuous (Clarify's rule"
+        " for floats, and for integers with at least 5 % distinct values), and a threshold t"
+        f" selects the rows whose value is > t: {shown}",
+        field=field,
+        value=values,
+    )
 
 
 def interval_label(threshold: float, top: float) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from biaswatch.analysis.columns import Column, DataType
+from biaswatch.analysis.columns import Column, ColumnKind, DataType
 from biaswatch.analysis.facets import matching_codes, threshold_of
 from biaswatch.config import Value
 from biaswatch.errors import ConfigMismatchError, DataError
@@ -17,6 +18,8 @@ __all__ = ["Outcome", "binarize_label", "binarize_predicted", "binarize_scores"]
 BoolArray = npt.NDArray[np.bool_]
 
 _FIELD = "label_values_or_threshold"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +47,9 @@ def binarize_label(column: Column, values: list[Value], *, strict: bool) -> Outc
 
     A label column of integers or booleans holding only 0 and 1 is categorical however short
     it is. With ``strict``, a label whose configured values match no row raises
-    :class:`DataError` (most often a value written as ``"1"`` versus ``1``, or a typo).
+    :class:`DataError` (most often a value written as ``"1"`` versus ``1``, or a typo), and a
+    threshold such as ``[0.5]`` applied to a 0/1 label is logged as a warning (see
+    :func:`_warn_threshold_on_binary`).
     """
     data_type = column.data_type(values, binary_is_categorical=True)
     outcome = _binarize(column, values, data_type)
@@ -59,17 +64,63 @@ def binarize_label(column: Column, values: list[Value], *, strict: bool) -> Outc
             field=_FIELD,
             value=values,
         )
+    if strict and data_type is DataType.CATEGORICAL:
+        _warn_threshold_on_binary(column, values, outcome.positive)
     return outcome
 
 
-def binarize_predicted(column: Column, values: list[Value], label: Outcome) -> BoolArray:
+def _warn_threshold_on_binary(column: Column, values: list[Value], positive: BoolArray) -> None:
+    """Warn when a threshold such as ``[0.5]`` is applied to an integer 0/1 label.
+
+    A single non-integer number reads as a threshold (label > 0.5), but a 0/1 label is
+    categorical: the value is converted to the column's type (``int(0.5)`` is 0) and matched,
+    so 0 is positive. Clarify does the same above 40 rows and computes ``label > 0.5`` at 40
+    rows or fewer (decision 0002); either way the person most likely meant ``[1]``.
+    """
+    [value, *others] = values
+    threshold_like = isinstance(value, float) and not value.is_integer()
+    if others or not threshold_like or column.kind is not ColumnKind.INT:
+        return
+    present = set(column.factorize().uniques)
+    if not present <= {0, 1}:
+        return
+    [matched] = {int(v) for v in column.numbers()[positive].tolist()}
+    log.warning(
+        "%s = %r: label column %r holds only 0 and 1 and is categorical, so %s is not a"
+        " threshold: it is converted to the column's type and matched, which makes the label"
+        " %d positive. Write the positive label itself: [1] (or [0]). (SageMaker Clarify reads"
+        " this config as 'label > %s' when the column has 40 rows or fewer, and as biaswatch"
+        " does above that; see docs/decisions/0002-binary-labels-are-categorical.md.)",
+        _FIELD,
+        values,
+        column.name,
+        value,
+        matched,
+        value,
+    )
+
+
+def binarize_predicted(
+    column: Column, values: list[Value], label: Outcome, *, threshold: float | None = None
+) -> BoolArray:
     """The positive-prediction mask, with the label's values and type (Clarify's rules).
 
     The predicted column must have the label's type; a continuous prediction is first cast to
     the label's dtype (so float predictions of an integer label are truncated, as in Clarify).
     No positive prediction at all is an error, as it is for Clarify.
+
+    With ``threshold`` (a ``probability_threshold`` the config sets), a continuous predicted
+    column of a categorical label holds scores: a prediction is positive when its score is
+    above the threshold, as Clarify reads ``ModelPredictedLabelConfig(probability_threshold=…)``
+    with a score column named as the predicted label.
     """
     data_type = column.data_type(values, binary_is_categorical=True)
+    if (
+        threshold is not None
+        and data_type is DataType.CONTINUOUS
+        and label.data_type is DataType.CATEGORICAL
+    ):
+        return binarize_scores(column, threshold, field="predicted_label")
     if data_type is not label.data_type:
         raise DataError(
             f"predicted label column {column.name!r} is {data_type} but label column is"
@@ -94,34 +145,39 @@ def binarize_predicted(column: Column, values: list[Value], label: Outcome) -> B
             numbers = numbers.astype(np.int64)
         with np.errstate(invalid="ignore"):
             positive = numbers > threshold_of(values, field=_FIELD)
-    return _require_positive(positive, column, values)
+    return _require_positive(positive, column, field=_FIELD, value=values)
 
 
-def binarize_scores(column: Column, threshold: float) -> BoolArray:
-    """The positive-prediction mask from scores: ``score > threshold`` (missing is negative)."""
+def binarize_scores(column: Column, threshold: float, *, field: str = "probability") -> BoolArray:
+    """The positive-prediction mask from scores: ``score > threshold`` (missing is negative).
+
+    ``field`` names the config key of the score column in errors.
+    """
     if not column.kind.numeric:
         try:
             numbers = column.numbers()
         except (ValueError, TypeError, ArithmeticError) as exc:
             raise DataError(
-                f"probability column {column.name!r} is not numeric: {exc}",
-                field="probability",
+                f"{field} column {column.name!r} is not numeric: {exc}",
+                field=field,
                 value=column.name,
             ) from exc
     else:
         numbers = column.numbers()
     with np.errstate(invalid="ignore"):
         positive = numbers > threshold
-    return _require_positive(positive, column, [threshold])
+    return _require_positive(positive, column, field="probability_threshold", value=threshold)
 
 
-def _require_positive(positive: BoolArray, column: Column, values: list[Value]) -> BoolArray:
+def _require_positive(
+    positive: BoolArray, column: Column, *, field: str, value: object
+) -> BoolArray:
     if not positive.any():
         raise DataError(
-            f"{_FIELD} = {values!r}: no prediction in column {column.name!r} is positive. No"
+            f"{field} = {value!r}: no prediction in column {column.name!r} is positive. No"
             " Label values are present in the predicted Label Column,Positive Predicted Index"
             " Series contains all False values",
-            field=_FIELD,
-            value=values,
+            field=field,
+            value=value,
         )
     return positive

@@ -6,6 +6,7 @@ error; 1 any other failure.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +17,7 @@ from rich.markup import escape
 from biaswatch import __version__
 from biaswatch.cli import endpoints, executions, ground_truth, schedules
 from biaswatch.cli.baseline import baseline_command
-from biaswatch.cli.common import console, errors, read_input
+from biaswatch.cli.common import console, errors, logs_shown, read_input
 from biaswatch.cli.demo import demo_command
 from biaswatch.cli.scheduler import scheduler_command
 from biaswatch.cli.server import server_command
@@ -98,8 +99,8 @@ def analyze_command(
         Path,
         typer.Option(
             "--dataset",
-            help="The dataset to analyse (a file: CSV, JSON Lines or Parquet, as the config's"
-            " dataset_type says).",
+            help="The dataset to analyse (a file: CSV, JSON Lines, one JSON document or"
+            " Parquet, as the config's dataset_type says).",
             exists=True,
             dir_okay=False,
         ),
@@ -115,16 +116,20 @@ def analyze_command(
     """Compute a dataset's Clarify bias metrics, with a report.
 
     Writes analysis.json (SageMaker Clarify's format) and report.html to --output-dir.
+    Warnings and notes about the config (e.g. a threshold applied to a 0/1 label) go to stderr.
     """
     from biaswatch.analysis import analyze, dump_analysis, read_dataset
     from biaswatch.config import parse_analysis_config
     from biaswatch.report import render_report
     from biaswatch.storage import join, write_bytes
 
-    config = parse_analysis_config(
-        read_input(analysis_config, "--analysis-config"), source=str(analysis_config)
-    )
-    result = analyze(read_dataset(dataset, config), config)
+    # The analysis logs what a person should know (warnings, and notes at INFO): shown on
+    # stderr once it ends, also when it fails.
+    with logs_shown("biaswatch.analysis", level=logging.INFO):
+        config = parse_analysis_config(
+            read_input(analysis_config, "--analysis-config"), source=str(analysis_config)
+        )
+        result = analyze(read_dataset(dataset, config), config)
     write_bytes(join(output_dir, "analysis.json"), dump_analysis(result))
     report = render_report(result, title="Bias analysis", subtitle=f"dataset {dataset}")
     write_bytes(join(output_dir, "report.html"), report.encode())

@@ -13,8 +13,12 @@ row, with full ISO-8601 times.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import logging.handlers
+import queue
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from biaswatch.errors import ConfigError
 from biaswatch.status import ExecutionStatus
@@ -39,6 +44,7 @@ __all__ = [
     "errors",
     "exit_code",
     "human_time",
+    "logs_shown",
     "open_store",
     "parse_time",
     "print_document",
@@ -49,6 +55,33 @@ __all__ = [
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def logs_shown(name: str = "biaswatch", *, level: int = logging.WARNING) -> Iterator[None]:
+    """Show what ``name``'s loggers log at ``level`` or above on stderr, when the block ends.
+
+    Warnings as ``warning: …``, lower levels as ``note: …``; also when the block fails, before
+    its error. The records are collected while the block runs, so that they follow its output.
+    """
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    handler = logging.handlers.QueueHandler(records)
+    handler.setLevel(level)
+    logger = logging.getLogger(name)
+    previous = logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > level:
+        logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+        while not records.empty():
+            record = records.get()
+            kind = "[yellow]warning:[/]" if record.levelno >= logging.WARNING else "note:"
+            errors.print(f"{kind} {escape(record.getMessage())}", highlight=False)
+
 
 _EXIT_CODES = {
     ExecutionStatus.COMPLETED: 0,

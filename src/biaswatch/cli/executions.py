@@ -16,6 +16,7 @@ from biaswatch.cli.common import (
     human_time,
     open_store,
     parse_time,
+    print_document,
     print_rows,
     require_schedule,
 )
@@ -24,7 +25,7 @@ from biaswatch.status import ExecutionStatus
 
 if TYPE_CHECKING:
     from biaswatch.model_monitor import MonitoringExecution
-    from biaswatch.store import AttemptRow, ExecutionRow
+    from biaswatch.store import AttemptRow, ExecutionRow, Store
 
 __all__ = ["app", "backfill_command"]
 
@@ -168,6 +169,16 @@ def list_attempts(
     (UTC) and rows analysed.
     """
     store = open_store()
+    execution = _execution(store, schedule, scheduled_time)
+    rows = [attempt_json(attempt) for attempt in store.attempts(execution.row.id)]
+    title = f"Attempts of {schedule} at {human_time(execution.row.scheduled_time)}"
+    print_rows(rows, ATTEMPT_FIELDS, as_json=as_json, wide=wide, title=title)
+
+
+def _execution(store: Store, schedule: str, scheduled_time: str) -> MonitoringExecution:
+    """The execution of ``schedule`` at ``scheduled_time``; a config error when it has none."""
+    from biaswatch.model_monitor import MonitoringExecution
+
     require_schedule(store, schedule)
     moment = parse_time(scheduled_time, "--scheduled-time")
     row = store.execution_at(schedule, moment)
@@ -177,9 +188,39 @@ def list_attempts(
             field="--scheduled-time",
             value=scheduled_time,
         )
-    rows = [attempt_json(attempt) for attempt in store.attempts(row.id)]
-    title = f"Attempts of {schedule} at {human_time(moment)}"
-    print_rows(rows, ATTEMPT_FIELDS, as_json=as_json, wide=wide, title=title)
+    return MonitoringExecution(row, store)
+
+
+@app.command("describe")
+def describe(
+    schedule: Schedule,
+    scheduled_time: ScheduledTime,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print the description on one line of JSON instead of indented."
+        ),
+    ] = False,
+) -> None:
+    """Show one execution as DescribeProcessingJob does.
+
+    With its summary's keys (ScheduledTime, MonitoringExecutionStatus, …) and its attempt.
+    """
+    print_document(_execution(open_store(), schedule, scheduled_time).describe(), as_json=as_json)
+
+
+@app.command("stop")
+def stop(schedule: Schedule, scheduled_time: ScheduledTime) -> None:
+    """Stop a running execution: it ends Stopped and writes nothing.
+
+    Its worker is ended within seconds; an execution that is not running is left as it is.
+    Exits 0 when it was stopped, 1 when it was not running.
+    """
+    execution = _execution(open_store(), schedule, scheduled_time)
+    running = not ExecutionStatus(execution.row.status).finished
+    execution.stop()
+    console.print(_summary(execution), markup=False)
+    raise typer.Exit(0 if running and execution.row.status == ExecutionStatus.STOPPED else 1)
 
 
 @app.command("run")

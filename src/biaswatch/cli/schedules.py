@@ -1,4 +1,4 @@
-"""``biaswatch schedules``: create, list, describe, start, stop and delete monitoring schedules."""
+"""``biaswatch schedules``: create, list, describe, update, start, stop and delete schedules."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from biaswatch.cli.common import (
     Field,
     attach,
     console,
+    logs_shown,
     open_store,
     print_document,
     print_rows,
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Create, list, describe, start, stop and delete schedules.",
+    help="Create, list, describe, update, start, stop and delete schedules.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -64,6 +65,15 @@ def create(
         typer.Option(
             "--batch-capture-uri",
             help="Monitor this batch-transform job's capture (a folder or URI) instead.",
+        ),
+    ] = None,
+    dataset_format: Annotated[
+        str | None,
+        typer.Option(
+            "--dataset-format",
+            help="With --batch-capture-uri: how its output files are written: csv, csv-header"
+            " (a header line first), json (one JSON document: an array, or records one after"
+            " another), jsonl (JSON Lines) or parquet. Default: detected from each file.",
         ),
     ] = None,
     baseline_job: Annotated[
@@ -244,40 +254,44 @@ def create(
         "probability_threshold_attribute": probability_threshold,
     }
     labels = _facet_value_labels(facet_value_label or [])
+    batch_format = _dataset_format(dataset_format, batch_capture_uri)
     monitor = ModelBiasMonitor(max_runtime_in_seconds=max_runtime, store=store)
-    try:
-        monitor.create_monitoring_schedule(
-            monitor_schedule_name=name,
-            endpoint_input=(
-                EndpointInput(endpoint_name=endpoint, **attributes) if endpoint else None
-            ),
-            batch_transform_input=(
-                BatchTransformInput(
-                    data_captured_destination_s3_uri=batch_capture_uri, **attributes
-                )
-                if batch_capture_uri
-                else None
-            ),
-            ground_truth_input=ground_truth_uri,
-            analysis_config=analysis_config,
-            constraints=constraints,
-            output_s3_uri=output_uri,
-            schedule_cron_expression=cron,
-            enable_cloudwatch_metrics=cloudwatch,
-            post_analytics_processor_script=post_analytics_script,
-            # A one-time (NOW) schedule's window is given by these, as in the SDK.
-            data_analysis_start_time=start_offset if cron == "NOW" else None,
-            data_analysis_end_time=end_offset if cron == "NOW" else None,
-            engine=_engine(engine),
-            confidence_level=confidence_level,
-            violation_rules={"rule": rule, "min_facet_size": min_facet_size},
-            reevaluate_within=reevaluate_within,
-            facet_value_labels=labels or None,
-        )
-    except ValueError as exc:  # the SDK's messages are ValueErrors; show them as config errors
-        if isinstance(exc, ConfigError):
-            raise
-        raise ConfigError(str(exc)) from exc
+    with logs_shown():
+        try:
+            monitor.create_monitoring_schedule(
+                monitor_schedule_name=name,
+                endpoint_input=(
+                    EndpointInput(endpoint_name=endpoint, **attributes) if endpoint else None
+                ),
+                batch_transform_input=(
+                    BatchTransformInput(
+                        data_captured_destination_s3_uri=batch_capture_uri,
+                        dataset_format=batch_format,
+                        **attributes,
+                    )
+                    if batch_capture_uri
+                    else None
+                ),
+                ground_truth_input=ground_truth_uri,
+                analysis_config=analysis_config,
+                constraints=constraints,
+                output_s3_uri=output_uri,
+                schedule_cron_expression=cron,
+                enable_cloudwatch_metrics=cloudwatch,
+                post_analytics_processor_script=post_analytics_script,
+                # A one-time (NOW) schedule's window is given by these, as in the SDK.
+                data_analysis_start_time=start_offset if cron == "NOW" else None,
+                data_analysis_end_time=end_offset if cron == "NOW" else None,
+                engine=_engine(engine),
+                confidence_level=confidence_level,
+                violation_rules={"rule": rule, "min_facet_size": min_facet_size},
+                reevaluate_within=reevaluate_within,
+                facet_value_labels=labels or None,
+            )
+        except ValueError as exc:  # the SDK's messages are ValueErrors; show them as config errors
+            if isinstance(exc, ConfigError):
+                raise
+            raise ConfigError(str(exc)) from exc
     console.print(f"Created schedule {name} ({cron}).", markup=False)
 
 
@@ -307,6 +321,23 @@ def _facet_value_labels(items: list[str]) -> dict[str, str]:
             )
         labels[value] = label
     return labels
+
+
+def _dataset_format(name: str | None, batch_capture_uri: str | None) -> dict[str, Any] | None:
+    """``--dataset-format`` as SageMaker's ``MonitoringDatasetFormat`` (None: detect it)."""
+    from biaswatch.config.batch_format import BatchFormat
+
+    if name is None:
+        return None
+    chosen = BatchFormat.named(name, field="--dataset-format")
+    if batch_capture_uri is None:
+        raise ConfigError(
+            "--dataset-format is the format of --batch-capture-uri's files; an endpoint's"
+            " capture is SageMaker's JSON Lines",
+            field="--dataset-format",
+            value=name,
+        )
+    return chosen.dataset_format()
 
 
 def _engine(engine: str | None) -> Literal["local", "spark", "auto"] | None:
@@ -373,6 +404,91 @@ def describe(
     assert row is not None
     description["Definition"] = row.definition
     print_document(description, as_json=as_json)
+
+
+@app.command("update")
+def update(
+    name: Name,
+    cron: Annotated[
+        str | None,
+        typer.Option("--cron", help="A new expression: an AWS cron expression, or NOW."),
+    ] = None,
+    ground_truth_uri: Annotated[
+        str | None, typer.Option("--ground-truth-uri", help="A new ground-truth location.")
+    ] = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option("--endpoint", help="Monitor this registered endpoint's capture instead."),
+    ] = None,
+    batch_capture_uri: Annotated[
+        str | None,
+        typer.Option("--batch-capture-uri", help="Monitor this batch-transform capture instead."),
+    ] = None,
+    dataset_format: Annotated[
+        str | None,
+        typer.Option(
+            "--dataset-format",
+            help="With --batch-capture-uri: csv, csv-header, json, jsonl or parquet (default:"
+            " detected from each file).",
+        ),
+    ] = None,
+    start_offset: Annotated[
+        str | None,
+        typer.Option(help="The window's new start offset (ISO-8601, e.g. -PT2H)."),
+    ] = None,
+    end_offset: Annotated[
+        str | None, typer.Option(help="The window's new end offset (ISO-8601, e.g. -PT0H).")
+    ] = None,
+    analysis_config: Annotated[
+        str | None, typer.Option("--analysis-config", help="A new analysis config (a file).")
+    ] = None,
+    constraints: Annotated[
+        str | None,
+        typer.Option("--constraints", help="New baseline constraints (an analysis.json)."),
+    ] = None,
+    output_uri: Annotated[
+        str | None, typer.Option("--output-uri", help="Where new executions write.")
+    ] = None,
+    max_runtime: Annotated[
+        int | None,
+        typer.Option("--max-runtime", help="Stop executions after this many seconds.", min=1),
+    ] = None,
+    cloudwatch: Annotated[
+        bool | None,
+        typer.Option(help="Produce CloudWatch metric data for each execution, or not."),
+    ] = None,
+) -> None:
+    """Change a schedule; what is not given stays as it is.
+
+    --endpoint or --batch-capture-uri replaces the input (keeping its window and attributes
+    only when given again); --start-offset and --end-offset move the window. Executions that
+    ran keep their results. Example: biaswatch schedules update churn-bias --cron
+    "cron(0 */2 ? * * *)" --start-offset -PT2H
+    """
+    from biaswatch.model_monitor import BatchTransformInput, EndpointInput
+
+    with logs_shown():
+        attach(open_store(), name).update_monitoring_schedule(
+            schedule_cron_expression=cron,
+            ground_truth_input=ground_truth_uri,
+            endpoint_input=EndpointInput(endpoint_name=endpoint) if endpoint else None,
+            batch_transform_input=(
+                BatchTransformInput(
+                    data_captured_destination_s3_uri=batch_capture_uri,
+                    dataset_format=_dataset_format(dataset_format, batch_capture_uri),
+                )
+                if batch_capture_uri
+                else None
+            ),
+            data_analysis_start_time=start_offset,
+            data_analysis_end_time=end_offset,
+            analysis_config=analysis_config,
+            constraints=constraints,
+            output_s3_uri=output_uri,
+            max_runtime_in_seconds=max_runtime,
+            enable_cloudwatch_metrics=cloudwatch,
+        )
+    console.print(f"Updated schedule {name}.", markup=False)
 
 
 @app.command("start")

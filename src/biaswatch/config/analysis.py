@@ -1,12 +1,13 @@
 """Clarify's analysis configuration (``analysis_config.json``), parsed and validated.
 
 The same file drives ``biaswatch analyze``, the baselining job and the monitor; the keys and
-their meaning are Clarify's. Unknown keys (``predictor``, ``report``, …) are kept and ignored.
+their meaning are Clarify's. Unknown keys (``report``, …) are kept and ignored. A ``predictor``
+block (the SageMaker model Clarify would call) is kept too: biaswatch cannot call that model, so
+it is an error only when the predictions are needed and the dataset does not carry them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -23,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from biaswatch.config.validation import config_error, shown
 from biaswatch.errors import ConfigError
 
 __all__ = [
@@ -41,8 +43,17 @@ Value = StrictBool | StrictInt | StrictFloat | StrictStr
 # A column named by header, or by its 0-based position.
 ColumnRef = StrictStr | StrictInt
 
-DatasetType = Literal["text/csv", "application/jsonlines", "application/x-parquet"]
-DATASET_TYPES: tuple[str, ...] = ("text/csv", "application/jsonlines", "application/x-parquet")
+DatasetType = Literal[
+    "text/csv", "application/jsonlines", "application/json", "application/x-parquet"
+]
+DATASET_TYPES: tuple[str, ...] = (
+    "text/csv",
+    "application/jsonlines",
+    "application/json",
+    "application/x-parquet",
+)
+# The dataset types whose features are found by the ``features`` JMESPath.
+_JSON_TYPES = ("application/jsonlines", "application/json")
 
 
 class _Model(BaseModel):
@@ -111,8 +122,8 @@ class AnalysisConfig(_Model):
             raise ValueError("'label' is required: the column (or JMESPath) of the true label")
         if self.methods.pre_training_bias is None and self.methods.post_training_bias is None:
             raise ValueError("'methods' must ask for pre_training_bias, post_training_bias or both")
-        if self.dataset_type == "application/jsonlines" and self.features is None:
-            raise ValueError("'features' (a JMESPath) is required for application/jsonlines")
+        if self.dataset_type in _JSON_TYPES and self.features is None:
+            raise ValueError(f"'features' (a JMESPath) is required for {self.dataset_type}")
         return self
 
     @property
@@ -125,6 +136,38 @@ class AnalysisConfig(_Model):
     def predicts(self) -> bool:
         """Whether the dataset carries the model's output (a predicted label or a score)."""
         return self.predicted_label is not None or self.probability is not None
+
+    @property
+    def threshold_is_set(self) -> bool:
+        """Whether the config sets ``probability_threshold`` itself (not the 0.5 default)."""
+        return "probability_threshold" in self.model_fields_set
+
+    @property
+    def predictor_block(self) -> Any:
+        """The ``predictor`` block (a SageMaker model for Clarify to call), or None."""
+        return (self.model_extra or {}).get("predictor")
+
+    def refuse_predictor_block(self, purpose: str) -> None:
+        """Raise :class:`ConfigError` when only the ``predictor`` block could make predictions.
+
+        Called when ``purpose`` (e.g. ``"post-training metrics"``) needs predictions that the
+        dataset does not carry: the block names a SageMaker model, which biaswatch cannot call.
+        Without a block this does nothing (the caller says what is missing).
+        """
+        if self.predictor_block is None or self.predicts:
+            return
+        raise ConfigError(
+            f"predictor = {shown(self.predictor_block)}: the 'predictor' block names a SageMaker"
+            f" model to make the predictions of the {purpose}, and biaswatch cannot call a"
+            " SageMaker model. Put the model's predictions in the dataset and name their column"
+            " 'predicted_label' (or a column of scores 'probability', with"
+            " 'probability_threshold'); or, in Python, give suggest_baseline a"
+            " ModelConfig(model_url=...), a ModelConfig(predictor=<a callable>) or the"
+            " endpoint_name of an endpoint registered in biaswatch with a URL (from the CLI:"
+            " biaswatch baseline --model-url or --endpoint)",
+            field="predictor",
+            value=self.predictor_block,
+        )
 
 
 def parse_analysis_config(raw: bytes | str, *, source: str = "analysis config") -> AnalysisConfig:
@@ -163,32 +206,4 @@ def config_from_dict(
     try:
         return AnalysisConfig.model_validate(document)
     except ValidationError as exc:
-        problems = exc.errors()
-        first = problems[0]
-        field = _dotted(first["loc"])
-        value = first.get("input")
-        # A union reports one error per member type; count the fields, not the members.
-        others = len({_dotted(p["loc"]) for p in problems} - {field})
-        raise ConfigError(
-            f"{source}: {field or 'config'} = {_show(value)}: {first['msg']}"
-            + (f" (and {others} more invalid field{'s' * (others > 1)})" if others else ""),
-            field=field,
-            value=value,
-        ) from exc
-
-
-def _dotted(location: Sequence[int | str]) -> str:
-    parts: list[str] = []
-    for part in location:
-        if isinstance(part, int):
-            parts.append(f"[{part}]")
-        elif part.startswith(("function-", "literal[", "list[", "str", "int", "float", "bool")):
-            continue  # pydantic's union-member labels say nothing to a user
-        else:
-            parts.append(("." if parts else "") + part)
-    return "".join(parts)
-
-
-def _show(value: object) -> str:
-    text = orjson.dumps(value, default=repr).decode() if value is not None else "null"
-    return text if len(text) <= 80 else text[:77] + "..."
+        raise config_error(exc, source=source) from exc

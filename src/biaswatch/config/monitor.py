@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from biaswatch.config.batch_format import BatchFormat, parse_dataset_format
 from biaswatch.config.durations import parse_period
 from biaswatch.config.names import check_name
 from biaswatch.config.rules import ViolationRules
@@ -53,10 +54,25 @@ class EndpointInputDefinition(_Input):
 
 
 class BatchInputDefinition(_Input):
-    """A batch-transform job's capture: manifests under ``<destination>/output/yyyy/mm/dd/hh``."""
+    """A batch-transform job's capture: manifests under ``<destination>/output/yyyy/mm/dd/hh``.
+
+    ``dataset_format`` is kept as SageMaker's ``MonitoringDatasetFormat`` (``{"Parquet": {}}``),
+    checked when the definition is made; :attr:`output_format` is what it names.
+    """
 
     data_captured_destination_s3_uri: str
     dataset_format: dict[str, Any] | None = None
+
+    @field_validator("dataset_format", mode="before")
+    @classmethod
+    def _readable(cls, given: object) -> object:
+        parse_dataset_format(given)
+        return given
+
+    @property
+    def output_format(self) -> BatchFormat | None:
+        """The output files' format; None: detected from each file."""
+        return parse_dataset_format(self.dataset_format)
 
 
 class MonitoringJobDefinition(BaseModel):
@@ -89,6 +105,9 @@ class MonitoringJobDefinition(BaseModel):
     facet_value_labels: dict[str, str] = Field(default_factory=dict)
     """What facet values mean, for people (``{"0": "female"}``): shown beside each facet value
     in the dashboard and reports; the files keep the values themselves."""
+    job_definition_name: str | None = None
+    """SageMaker's job-definition name, given at creation and on each update of the definition
+    (None for schedules created before it was kept)."""
 
     @field_validator("schedule_name")
     @classmethod

@@ -1,11 +1,12 @@
 """The baselining job: a reference dataset's bias metrics, which become the constraints.
 
-It reads the dataset as Clarify does (CSV, JSON Lines, Parquet), takes predictions from a
-predicted-label column of the dataset or from a Python predictor, computes both stages, and
-writes ``analysis_config.json``, ``analysis.json`` (the constraints) and ``report.html``. Asked
-for noise-aware constraints (``noise``), it also writes ``noise_aware_constraints.json``: the
-constraints widened to the sampling noise of a monitoring window
-(:mod:`biaswatch.constraints.noise`); ``analysis.json`` stays exactly what Clarify writes.
+It reads the dataset as Clarify does (CSV, JSON Lines, one JSON document, Parquet), takes
+predictions from a predicted-label column of the dataset or from a Python predictor, computes
+both stages, and writes ``analysis_config.json``, ``analysis.json`` (the constraints) and
+``report.html``. Asked for noise-aware constraints (``noise``), it also writes
+``noise_aware_constraints.json``: the constraints widened to the sampling noise of a monitoring
+window (:mod:`biaswatch.constraints.noise`); ``analysis.json`` stays exactly what Clarify
+writes.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ import pyarrow as pa
 
 from biaswatch.analysis import (
     AnalysisResult,
+    Dataset,
     analysis_document,
     analyze,
     dataset_from_table,
     read_dataset,
 )
-from biaswatch.config import config_from_dict
+from biaswatch.config import AnalysisConfig, config_from_dict
 from biaswatch.config.settings import engine_setting, spark_ft_sample
 from biaswatch.constraints.noise import NOISE_AWARE_FILE, WindowNoise, noise_aware_constraints
 from biaswatch.errors import BiaswatchError, ConfigError
@@ -77,9 +79,11 @@ def run_baselining_job(
 ) -> BaselineOutcome:
     """Compute the baseline of ``dataset_uri`` and write its files under ``output_uri``.
 
-    With ``predictor``, the features (every column but the label) go to it in one call and its
-    answers become the ``predicted_label`` column; otherwise the config's ``predicted_label``
-    names a column of the dataset. ``engine`` (default ``$BIASWATCH_ENGINE``) ``spark`` counts
+    With ``predictor``, the feature rows (every column but the label, the dataset's own
+    predictions and the ``excluded_columns``, which Clarify does not send to the model either)
+    go to it in one call and its answers become the ``predicted_label`` column, in place of
+    any predictions the dataset has; otherwise the config's ``predicted_label`` names a column
+    of the dataset. ``engine`` (default ``$BIASWATCH_ENGINE``) ``spark`` counts
     the dataset with Spark; a baseline with a predictor is computed locally. With ``noise``, the
     noise-aware constraints for windows of ``noise.expected_window_rows`` rows are written too
     (``noise_aware_constraints.json``), from the counts of either engine.
@@ -87,6 +91,7 @@ def run_baselining_job(
     config = config_from_dict(analysis_config, source="the baseline's analysis config")
     if predictor is None and (engine or engine_setting()) == "spark":
         if not config.predicts:
+            config.refuse_predictor_block("baseline's post-training metrics")
             raise ConfigError(
                 "a baseline needs predictions: name the predicted_label column of the dataset,"
                 " or give a model",
@@ -103,8 +108,7 @@ def run_baselining_job(
     with tempfile.TemporaryDirectory(prefix="biaswatch-baseline-") as folder:
         dataset = read_dataset(_local_copy(dataset_uri, folder), config)
     if predictor is not None:
-        features = dataset.table.drop_columns([dataset.label])
-        rows = [list(row.values()) for row in features.to_pylist()]
+        rows = _feature_rows(dataset, config)
         predictions = list(predictor(rows))
         if len(predictions) != len(rows):
             raise ConfigError(
@@ -112,8 +116,11 @@ def run_baselining_job(
                 field="model_config",
                 value=len(predictions),
             )
-        table = dataset.table.append_column(PREDICTION_COLUMN, pa.array(predictions))
-        # The table's columns are named now (a JSON Lines label path is resolved already).
+        own = [name for name in (dataset.predicted_label, dataset.probability) if name]
+        table = dataset.table.drop_columns(own).append_column(
+            PREDICTION_COLUMN, pa.array(predictions)
+        )
+        # The table's columns are named now (a JSON label path is resolved already).
         config = config.model_copy(
             update={
                 "label": dataset.label,
@@ -124,6 +131,7 @@ def run_baselining_job(
         )
         dataset = dataset_from_table(table, config, source=dataset.source)
     elif not config.predicts:
+        config.refuse_predictor_block("baseline's post-training metrics")
         raise ConfigError(
             "a baseline needs predictions: name the predicted_label column of the dataset, or"
             " give a model",
@@ -136,6 +144,15 @@ def run_baselining_job(
         output_uri=output_uri,
         noise=noise,
     )
+
+
+def _feature_rows(dataset: Dataset, config: AnalysisConfig) -> list[list[Any]]:
+    """The rows a model is asked about: the dataset's feature columns, in order."""
+    left_out = {dataset.label, dataset.predicted_label, dataset.probability}
+    for ref in config.excluded_columns or ():
+        left_out.add(dataset.resolve(ref, field="excluded_columns"))
+    names = [name for name in dataset.table.column_names if name not in left_out]
+    return [list(row.values()) for row in dataset.table.select(names).to_pylist()]
 
 
 def _write(

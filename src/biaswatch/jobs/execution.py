@@ -16,7 +16,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -36,7 +36,7 @@ from biaswatch.analysis import (
 )
 from biaswatch.analysis.document import EXTENSION
 from biaswatch.capture import Diagnostics, TableLayout, Window, WindowData, read_endpoint_window
-from biaswatch.capture.batch import BatchFormat, read_batch_window
+from biaswatch.capture.batch import read_batch_window
 from biaswatch.config import AnalysisConfig, config_from_dict
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
 from biaswatch.config.settings import spark_ft_sample
@@ -52,6 +52,7 @@ from biaswatch.storage import (
     copy_file,
     delete_file,
     hour_folder,
+    hours_between,
     join,
     json_bytes,
     list_files,
@@ -228,24 +229,14 @@ def _read_window(definition: MonitoringJobDefinition, window: Window) -> WindowD
             options=options,
             layout=layout,
         )
-    dataset_format, csv_header = _batch_format(source.dataset_format)
     return read_batch_window(
         source.data_captured_destination_s3_uri,
         definition.ground_truth_uri,
         window,
-        dataset_format=dataset_format,
-        csv_header=csv_header,
+        dataset_format=source.output_format,
         options=options,
         layout=layout,
     )
-
-
-def _batch_format(dataset_format: dict[str, Any] | None) -> tuple[BatchFormat | None, bool]:
-    """SageMaker's ``MonitoringDatasetFormat`` as a batch format (None: detect) and header."""
-    given = dataset_format or {}
-    csv = given.get("Csv") or given.get("csv")
-    header = bool((csv or {}).get("Header", (csv or {}).get("header", False)))
-    return ("csv" if csv is not None else ("json" if given else None)), header
 
 
 def _empty_reason(
@@ -267,12 +258,68 @@ def _empty_reason(
             " ground truth"
         )
     if diagnostics.rows == 0:
+        return _no_ground_truth(diagnostics, window, definition)
+    return None
+
+
+#: How far around the hour folders searched for labels a failure looks for others (hours).
+_NEAREST_LABELS_HOURS = 48
+
+
+def _no_ground_truth(
+    diagnostics: Diagnostics, window: Window, definition: MonitoringJobDefinition
+) -> str:
+    """Why no captured record has a label, where labels were looked for, and how to fix it."""
+    hours = window.ground_truth_hours()
+    searched = f"{hour_folder(hours[0])} to {hour_folder(hours[-1])}"
+    lookback = definition.ground_truth_lookback or "none"
+    reason = (
+        f"0 of {diagnostics.rows_decoded} captured records have ground truth:"
+        f" {diagnostics.ground_truth_read} labels read from {diagnostics.ground_truth_files}"
+        f" files in the hour folders {searched} under {definition.ground_truth_uri}"
+        f" (ground_truth_lookback {lookback}; {diagnostics.malformed_records} capture records"
+        " malformed)."
+    )
+    if diagnostics.ground_truth_read:
         return (
-            f"0 of {diagnostics.rows_decoded} captured records have ground truth"
-            f" ({diagnostics.ground_truth_read} labels read from"
-            f" {diagnostics.ground_truth_files} files under {definition.ground_truth_uri};"
-            f" {diagnostics.malformed_records} capture records malformed)"
+            f"{reason} None of those labels' eventIds matches a captured record's inferenceId"
+            " (or its eventId when it has none): check the ids the labels were uploaded with."
         )
+    span = timedelta(hours=_NEAREST_LABELS_HOURS)
+    before = _hours_with_files(
+        definition.ground_truth_uri, hours[0] - span, hours[0], last_one=True
+    )
+    after = _hours_with_files(definition.ground_truth_uri, hours[-1], hours[-1] + span)
+    if before is None and after is None:
+        return (
+            f"{reason} No hour folder within {_NEAREST_LABELS_HOURS} hours of those holds"
+            " labels: upload them (biaswatch ground-truth upload) into the folder of the hour"
+            " they are collected in."
+        )
+    nearest = " and ".join(
+        f"{hour_folder(hour)} ({abs(hour - edge) / timedelta(hours=1):g} h {side})"
+        for hour, edge, side in ((before, hours[0], "before"), (after, hours[-1], "after"))
+        if hour is not None
+    )
+    return (
+        f"{reason} The nearest hour folders with labels: {nearest}. Labels uploaded"
+        " before the window are read with a longer ground_truth_lookback (e.g. P1D); labels"
+        " uploaded after the scheduled time, by a rerun (run_execution(rerun=True), biaswatch"
+        " executions run --rerun) or by re-evaluation (reevaluate_within)."
+    )
+
+
+def _hours_with_files(
+    root: str, first: datetime, last: datetime, *, last_one: bool = False
+) -> datetime | None:
+    """The first (or ``last_one``) hour strictly between ``first`` and ``last`` with files.
+
+    An hour has files when its folder under ``root`` holds any; None when no hour does.
+    """
+    hours = hours_between(first, last)[1:-1]
+    for hour in reversed(hours) if last_one else hours:
+        if list_files(join(root, hour_folder(hour))):
+            return hour
     return None
 
 
@@ -300,14 +347,12 @@ def _count_with_spark(
             ft_sample=spark_ft_sample(),
         )
     else:
-        dataset_format, csv_header = _batch_format(source.dataset_format)
         counted = count_batch_window(
             spark_session(),
             destination=source.data_captured_destination_s3_uri,
             ground_truth_uri=definition.ground_truth_uri,
             window=window,
-            dataset_format=dataset_format,
-            csv_header=csv_header,
+            dataset_format=source.output_format,
             options=options,
             layout=layout,
             config=config,

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,6 +47,8 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+#: How often (seconds) a running attempt's runner checks that it was not stopped.
+HOLD_CHECK = 2.0
 POST_ANALYTICS_TIMEOUT = 300.0
 Clock = Callable[[], datetime]
 
@@ -146,10 +149,28 @@ def _add_to_diagnostics(output_uri: str, key: str, report: dict[str, Any]) -> No
 
 
 def _keep_lease(
-    store: Store, execution_id: int, owner: str, clock: Clock, stop: threading.Event
+    store: Store,
+    execution_id: int,
+    owner: str,
+    clock: Clock,
+    stop: threading.Event,
+    lost: threading.Event,
 ) -> None:
-    while not stop.wait(LEASE.total_seconds() / 3):
-        store.heartbeat(execution_id, owner=owner, now=clock(), lease=LEASE)
+    """Renew the lease every third of it; set ``lost`` as soon as the slot is not held.
+
+    Between renewals, whether the slot is still held is read every :data:`HOLD_CHECK`
+    seconds, so that a stopped execution's worker is ended within that time.
+    """
+    renewed = time.monotonic()
+    while not stop.wait(HOLD_CHECK):
+        if time.monotonic() - renewed >= LEASE.total_seconds() / 3:
+            held = store.heartbeat(execution_id, owner=owner, now=clock(), lease=LEASE)
+            renewed = time.monotonic()
+        else:
+            held = store.holds(execution_id, owner)
+        if not held:
+            lost.set()
+            return
 
 
 def run_and_record(
@@ -245,9 +266,9 @@ def _run_attempt(
     assert attempt.owner is not None
     owner = attempt.owner
     slot = attempt.execution_id
-    stop = threading.Event()
+    stop, lost = threading.Event(), threading.Event()
     keeper = threading.Thread(
-        target=_keep_lease, args=(store, slot, owner, clock, stop), daemon=True
+        target=_keep_lease, args=(store, slot, owner, clock, stop, lost), daemon=True
     )
     keeper.start()
     try:
@@ -262,6 +283,7 @@ def _run_attempt(
             worker=worker,
             may_commit=lambda: store.heartbeat(slot, owner=owner, now=clock(), lease=LEASE),
             plan=plan,
+            cancel=lost,
         )
         # The store's boundary: the typed accounting becomes the execution's JSON record.
         counts = {} if outcome.diagnostics is None else outcome.diagnostics.to_json()

@@ -55,6 +55,8 @@ _HEADER = struct.Struct("!Q")
 # The worker's frames: a question before it writes its files, and the outcome.
 _MAY_COMMIT, _OUTCOME = "may-commit", "outcome"
 _PARENT_POLL = 0.2
+#: How often (seconds) a running execution checks whether it was cancelled.
+_CANCEL_POLL = 0.25
 
 
 def _write_frame(stream: IO[bytes], payload: bytes) -> None:
@@ -138,11 +140,13 @@ class Worker:
         timeout: float | None = None,
         may_commit: Callable[[], bool] | None = None,
         plan: AttemptPlan | None = None,
+        cancel: threading.Event | None = None,
     ) -> ExecutionOutcome:
         """Run one execution (attempt ``plan``) in the worker; ``timeout`` seconds at most.
 
         Before it writes its files, the worker asks ``may_commit()`` here (the caller checks
-        that it still holds the slot's lease).
+        that it still holds the slot's lease). When ``cancel`` is set (the execution was
+        stopped), the worker is ended within :data:`_CANCEL_POLL` seconds, writing nothing.
         """
         process = self._start()
         assert process.stdin is not None
@@ -158,7 +162,15 @@ class Worker:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            ready, _, _ = select.select([process.stdout], [], [], remaining)
+            wait = remaining if cancel is None else min(remaining or _CANCEL_POLL, _CANCEL_POLL)
+            ready, _, _ = select.select([process.stdout], [], [], wait)
+            if not ready and cancel is not None and cancel.is_set():
+                self._kill()
+                return ExecutionOutcome(
+                    ExecutionStatus.STOPPED, output, "the execution was stopped while it ran"
+                )
+            if not ready and (deadline is None or time.monotonic() < deadline):
+                continue
             if not ready:
                 self._kill()
                 return ExecutionOutcome(
@@ -242,15 +254,21 @@ def run_in_worker(
     worker: Worker | None = None,
     may_commit: Callable[[], bool] | None = None,
     plan: AttemptPlan | None = None,
+    cancel: threading.Event | None = None,
 ) -> ExecutionOutcome:
-    """Run :func:`run_execution` in ``worker``, or in a worker of its own; ``timeout`` at most."""
-    if worker is not None:
-        return worker.run(
-            definition, scheduled_time, timeout=timeout, may_commit=may_commit, plan=plan
-        )
-    with Worker() as own:
-        return own.run(
-            definition, scheduled_time, timeout=timeout, may_commit=may_commit, plan=plan
+    """Run :func:`run_execution` in ``worker``, or in a worker of its own; ``timeout`` at most.
+
+    See :meth:`Worker.run` for ``may_commit`` and ``cancel``.
+    """
+    with contextlib.ExitStack() as stack:
+        runner = worker if worker is not None else stack.enter_context(Worker())
+        return runner.run(
+            definition,
+            scheduled_time,
+            timeout=timeout,
+            may_commit=may_commit,
+            plan=plan,
+            cancel=cancel,
         )
 
 

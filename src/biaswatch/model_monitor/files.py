@@ -1,4 +1,4 @@
-"""SageMaker's monitoring files (``Constraints``, ``ConstraintViolations``) and executions."""
+"""SageMaker's monitoring files: ``Constraints``, ``ConstraintViolations``, ``Statistics``."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from typing import Any, Self
 import orjson
 
 from biaswatch.errors import StorageError
-from biaswatch.storage import exists, join, read_bytes, write_bytes
-from biaswatch.store import AttemptRow, ExecutionRow, Store
+from biaswatch.storage import read_bytes, write_bytes
 
-__all__ = ["ConstraintViolations", "Constraints", "MonitoringExecution", "MonitoringOutput"]
+__all__ = ["ConstraintViolations", "Constraints", "MonitoringOutput", "Statistics"]
 
 
 class _JsonFile:
@@ -56,85 +55,16 @@ class ConstraintViolations(_JsonFile):
     """An execution's ``constraint_violations.json``."""
 
 
+class Statistics(_JsonFile):
+    """A ``statistics.json`` document (SageMaker's; bias monitoring writes none).
+
+    Importable and readable, as a bias workflow imports it: ``create_monitoring_schedule``
+    accepts ``statistics=`` and ignores it, as bias baselines have no statistics.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class MonitoringOutput:
     """Where an execution's files are (``output.destination``)."""
 
     destination: str
-
-
-def _attempt_description(attempt: AttemptRow) -> dict[str, Any]:
-    return {
-        "Attempt": attempt.number,
-        "Trigger": attempt.trigger,
-        "MonitoringExecutionStatus": attempt.status,
-        "FailureReason": attempt.failure_reason,
-        "StartTime": attempt.started_at,
-        "EndTime": attempt.ended_at,
-        "ProcessingOutput": attempt.output_uri,
-        "GroundTruthUntil": attempt.ground_truth_until,
-        "Counts": attempt.counts or {},
-    }
-
-
-class MonitoringExecution:
-    """One execution of a monitoring schedule (SageMaker's ``MonitoringExecution``).
-
-    It shows the latest finished attempt of its slot (``describe()["Attempt"]``); the earlier
-    ones are in :meth:`attempts`.
-    """
-
-    def __init__(self, row: ExecutionRow, store: Store | None = None) -> None:
-        self.row = row
-        self.store = store
-        self.output = MonitoringOutput(row.output_uri or "")
-
-    @property
-    def attempt(self) -> int:
-        """The number of the attempt shown (the running first attempt's, before it ends)."""
-        return self.row.attempt or self.row.attempts
-
-    def attempts(self) -> list[dict[str, Any]]:
-        """Every attempt of the execution, latest first (needs the store it was read from)."""
-        if self.store is None:
-            return []
-        return [_attempt_description(a) for a in self.store.attempts(self.row.id)]
-
-    def describe(self) -> dict[str, Any]:
-        """The execution as ``ListMonitoringExecutions`` summarises it, with its attempt."""
-        row = self.row
-        return {
-            "MonitoringScheduleName": row.schedule_name,
-            "ScheduledTime": row.scheduled_time,
-            "CreationTime": row.created_at,
-            "LastModifiedTime": row.ended_at or row.started_at or row.created_at,
-            "MonitoringExecutionStatus": row.status,
-            "FailureReason": row.failure_reason,
-            "MonitoringType": "ModelBias",
-            "ProcessingOutput": row.output_uri,
-            "Counts": row.counts or {},
-            "Attempt": self.attempt,
-            "Attempts": row.attempts,
-            "Revised": row.revised,
-        }
-
-    def constraint_violations(
-        self, file_name: str = "constraint_violations.json", kms_key: str | None = None
-    ) -> ConstraintViolations | None:
-        """The execution's violations, or None when it wrote none (no baseline, or it failed)."""
-        del kms_key
-        if not self.output.destination:
-            return None
-        uri = join(self.output.destination, file_name)
-        return ConstraintViolations.from_s3_uri(uri) if exists(uri) else None
-
-    def statistics(self) -> None:
-        """Bias monitoring has no statistics (SageMaker raises here; biaswatch returns None)."""
-        return None
-
-    def __repr__(self) -> str:
-        row = self.row
-        return (
-            f"MonitoringExecution({row.schedule_name!r}, {row.scheduled_time}, {row.status},"
-            f" attempt {self.attempt})"
-        )

@@ -1,7 +1,8 @@
 """SageMaker's monitoring inputs.
 
-``EndpointInput``, ``BatchTransformInput``, the batch dataset formats, and the monitor's
-``BiasAnalysisConfig``.
+``EndpointInput``, ``BatchTransformInput``, the dataset formats (``MonitoringDatasetFormat``
+for batch capture, ``DatasetFormat``), the monitor's ``BiasAnalysisConfig``, and
+``NetworkConfig`` (accepted and ignored: biaswatch runs no AWS processing job).
 """
 
 from __future__ import annotations
@@ -10,7 +11,14 @@ from typing import Any
 
 from biaswatch.clarify import BiasConfig
 
-__all__ = ["BatchTransformInput", "BiasAnalysisConfig", "EndpointInput", "MonitoringDatasetFormat"]
+__all__ = [
+    "BatchTransformInput",
+    "BiasAnalysisConfig",
+    "DatasetFormat",
+    "EndpointInput",
+    "MonitoringDatasetFormat",
+    "NetworkConfig",
+]
 
 
 _ATTRIBUTE_NAMES = (
@@ -112,13 +120,67 @@ class MonitoringDatasetFormat:
 
     @staticmethod
     def json(lines: bool = True) -> dict[str, Any]:
-        """JSON (Lines) output."""
+        """JSON Lines output (``lines=True``), or one JSON document per file."""
         return {"Json": {"Line": lines}}
 
     @staticmethod
     def parquet() -> dict[str, Any]:
-        """Parquet output (not read by biaswatch yet)."""
+        """Parquet output."""
         return {"Parquet": {}}
+
+
+class DatasetFormat:
+    """SageMaker's ``DatasetFormat`` (the data-quality monitor's), with its request shapes.
+
+    A bias workflow may import it; a batch-transform input accepts its ``csv``/``json``
+    shapes as ``dataset_format`` too.
+    """
+
+    @staticmethod
+    def csv(header: bool = True, output_columns_position: str = "START") -> dict[str, Any]:
+        """CSV, with or without a header row."""
+        return {"csv": {"header": header, "output_columns_position": output_columns_position}}
+
+    @staticmethod
+    def json(lines: bool = True) -> dict[str, Any]:
+        """JSON (Lines)."""
+        return {"json": {"lines": lines}}
+
+    @staticmethod
+    def sagemaker_capture_json() -> dict[str, Any]:
+        """SageMaker's data-capture JSON Lines."""
+        return {"sagemakerCaptureJson": {}}
+
+
+class NetworkConfig:
+    """SageMaker's ``NetworkConfig``: accepted wherever the SDK takes it, and ignored.
+
+    biaswatch's executions run in its own worker processes, not in an AWS VPC; the settings
+    are kept (``_to_request_dict()``) so that code that reads them back still runs.
+    """
+
+    def __init__(
+        self,
+        enable_network_isolation: bool = False,
+        security_group_ids: list[str] | None = None,
+        subnets: list[str] | None = None,
+        encrypt_inter_container_traffic: bool | None = None,
+    ) -> None:
+        self.enable_network_isolation = enable_network_isolation
+        self.security_group_ids = security_group_ids
+        self.subnets = subnets
+        self.encrypt_inter_container_traffic = encrypt_inter_container_traffic
+
+    def _to_request_dict(self) -> dict[str, Any]:
+        request: dict[str, Any] = {"EnableNetworkIsolation": self.enable_network_isolation}
+        if self.encrypt_inter_container_traffic is not None:
+            request["EnableInterContainerTrafficEncryption"] = self.encrypt_inter_container_traffic
+        if self.security_group_ids is not None or self.subnets is not None:
+            request["VpcConfig"] = {
+                "SecurityGroupIds": self.security_group_ids,
+                "Subnets": self.subnets,
+            }
+        return request
 
 
 class BiasAnalysisConfig:

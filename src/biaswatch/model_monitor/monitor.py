@@ -2,7 +2,8 @@
 
 Same constructor, methods, arguments and validation messages as ``sagemaker.model_monitor``'s,
 so existing code runs after changing its imports. AWS-only arguments (``role``, instance and
-volume settings, ``sagemaker_session``, ``network_config``) are accepted and ignored. Extras:
+volume settings, ``sagemaker_session``, ``network_config``) are accepted and ignored, by the
+constructor and by ``update_monitoring_schedule``. Extras:
 ``run_execution(scheduled_time=, rerun=)`` runs one execution (or a new attempt of it) now,
 ``backfill(start=, end=, rerun=)`` every scheduled time in a range; ``statistics=`` and
 ``post_analytics_processor_script=`` are accepted by ``create_monitoring_schedule`` (the script
@@ -19,17 +20,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import orjson
+from pydantic import ValidationError
 
 from biaswatch.clarify import BiasConfig, DataConfig, ModelConfig, ModelPredictedLabelConfig
 from biaswatch.config.durations import parse_period
 from biaswatch.config.monitor import (
-    BatchInputDefinition,
     EndpointInputDefinition,
     MonitoringJobDefinition,
 )
 from biaswatch.config.names import check_name
 from biaswatch.config.rules import ViolationRules
 from biaswatch.config.settings import biaswatch_home
+from biaswatch.config.validation import config_error
 from biaswatch.constraints.noise import NOISE_AWARE_FILE, WindowNoise
 from biaswatch.errors import ConfigError
 from biaswatch.jobs.baseline import Predictor, record_baselining_job
@@ -38,71 +40,51 @@ from biaswatch.jobs.execution import window_of
 from biaswatch.jobs.model_endpoint import HttpPredictor
 from biaswatch.jobs.runner import run_and_record
 from biaswatch.jobs.worker import Worker
-from biaswatch.model_monitor.files import Constraints, MonitoringExecution
+from biaswatch.model_monitor.files import Constraints
 from biaswatch.model_monitor.inputs import BatchTransformInput, BiasAnalysisConfig, EndpointInput
+from biaswatch.model_monitor.processing import (
+    BaseliningJob,
+    MonitoringExecution,
+    arn,
+    job_definition_name,
+)
 from biaswatch.records import DecodingOptions
 from biaswatch.schedule import NOW, CronSchedule, parse_schedule_expression
 from biaswatch.status import ExecutionStatus, Trigger
-from biaswatch.storage import join, read_bytes
+from biaswatch.storage import exists, join, read_bytes
 from biaswatch.store import ScheduleStatus, Store, process_owner
 
-__all__ = ["BaseliningJob", "ModelBiasModelMonitor", "ModelBiasMonitor"]
+__all__ = ["ModelBiasModelMonitor", "ModelBiasMonitor"]
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+#: The longest window of a one-time (``NOW``) schedule, as SageMaker allows.
+_ONE_TIME_LIMIT = timedelta(hours=24)
+_NOW_NEEDS_TIMES = (
+    "Both data_analysis_start_time and data_analysis_end_time are required for one time"
+    " monitoring schedule "
+)
+_ONE_INPUT = (
+    "Need to have either batch_transform_input or endpoint_input to create an Amazon Model"
+    " Monitoring Schedule. Please provide only one of the above required inputs"
+)
+#: ``update_monitoring_schedule``'s biaswatch extras, and the definition fields they set.
+_EXTRAS = {
+    "post_analytics_processor_script": "post_analytics_processor_script",
+    "reevaluate_within": "reevaluate_within",
+    "facet_value_labels": "facet_value_labels",
+    "confidence_level": "confidence_level",
+    "violation_rules": "violation_rules",
+    "ground_truth_lookback": "ground_truth_lookback",
+    "cut_at_inference_time": "cut_at_inference_time",
+    "engine": "engine",
+}
 #: What ``backfill(rerun="failed")`` reruns.
 _UNSUCCESSFUL = (ExecutionStatus.FAILED, ExecutionStatus.STOPPED)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-class BaseliningJob:
-    """A finished baselining job: its name, outputs and analysis config.
-
-    ``expected_window_rows`` is the window size its noise-aware constraints were widened for,
-    None when it was not asked for them.
-    """
-
-    def __init__(
-        self,
-        name: str,
-        output_uri: str,
-        analysis_config: dict[str, Any],
-        attributes: dict[str, Any],
-        *,
-        expected_window_rows: int | None = None,
-    ) -> None:
-        self.job_name = name
-        self.output_uri = output_uri
-        self.analysis_config = analysis_config
-        self.attributes = attributes
-        self.expected_window_rows = expected_window_rows
-
-    def suggested_constraints(self, *, noise_aware: bool = False) -> Constraints:
-        """The baseline's ``analysis.json``; with ``noise_aware``, its widened constraints.
-
-        ``noise_aware=True`` reads ``noise_aware_constraints.json``, which the job wrote when
-        ``suggest_baseline`` was given ``expected_window_rows``; pass the result as a
-        schedule's ``constraints=`` (and ``violation_rules={"rule": "ideal"}`` for DI to alert
-        on a fall toward 0 too; see ``docs/rules.md``).
-
-        Raises
-        ------
-        ConfigError
-            With ``noise_aware``, if the job was run without ``expected_window_rows``.
-        """
-        if not noise_aware:
-            return Constraints.from_s3_uri(join(self.output_uri, "analysis.json"))
-        if self.expected_window_rows is None:
-            raise ConfigError(
-                f"baselining job {self.job_name!r} has no noise-aware constraints: run"
-                " suggest_baseline(..., expected_window_rows=N)",
-                field="noise_aware",
-                value=noise_aware,
-            )
-        return Constraints.from_s3_uri(join(self.output_uri, NOISE_AWARE_FILE))
 
 
 class ModelBiasMonitor:
@@ -135,6 +117,7 @@ class ModelBiasMonitor:
         self.tags = tags
         self._store = store
         self._clock = clock or _now
+        self.baselining_jobs: list[BaseliningJob] = []
         self.latest_baselining_job: BaseliningJob | None = None
         self.latest_baselining_job_name: str | None = None
         self.monitoring_schedule_name: str | None = None
@@ -208,10 +191,19 @@ class ModelBiasMonitor:
                 attributes["probability_attribute"] = str(predictor_keys["probability"])
         predictor = self._predictor(model_config, attributes, data_config)
         if predictor is None and data_config.predicted_label is None:
+            named = model_config.model_name if model_config is not None else None
             raise ConfigError(
-                "suggest_baseline needs predictions: a ModelConfig with model_url, a registered"
-                " endpoint_name or a predictor, or a DataConfig(predicted_label=…) column",
+                (
+                    f"ModelConfig(model_name={named!r}) names a SageMaker model, which biaswatch"
+                    " cannot call. "
+                    if named
+                    else ""
+                )
+                + "suggest_baseline needs predictions: a ModelConfig with model_url, a"
+                " registered endpoint_name or a predictor, or a DataConfig(predicted_label=…)"
+                " column",
                 field="model_config",
+                value=named,
             )
         record_baselining_job(
             self.store,
@@ -229,9 +221,24 @@ class ModelBiasMonitor:
             config,
             attributes,
             expected_window_rows=None if noise is None else noise.expected_window_rows,
+            store=self.store,
+            dataset_uri=data_config.s3_data_input_path,
         )
+        self.baselining_jobs.append(self.latest_baselining_job)
         self.latest_baselining_job_name = name
         return self.latest_baselining_job
+
+    def describe_latest_baselining_job(self) -> dict[str, Any]:
+        """The latest baselining job, as ``DescribeProcessingJob`` returns it.
+
+        Raises
+        ------
+        ConfigError
+            ``No suggestion jobs were kicked off.`` (the SDK's ``ValueError``).
+        """
+        if self.latest_baselining_job is None:
+            raise ConfigError("No suggestion jobs were kicked off.")
+        return self.latest_baselining_job.describe()
 
     def _predictor(
         self,
@@ -271,11 +278,21 @@ class ModelBiasMonitor:
 
     def suggested_constraints(
         self, file_name: str = "analysis.json", kms_key: str | None = None
-    ) -> Constraints:
-        """The latest baseline's constraints (its ``analysis.json``)."""
+    ) -> Constraints | None:
+        """The latest baseline's constraints (its ``analysis.json``); None without a baseline.
+
+        The SDK raises ``No suggestion jobs were kicked off.`` here; the docs' sample calls it
+        whether or not a baselining job ran, so biaswatch returns None (with a warning), and
+        ``create_monitoring_schedule(constraints=None, analysis_config=…)`` then creates a
+        schedule whose executions compute the metrics without a violation check.
+        """
         del kms_key
         if self.latest_baselining_job is None:
-            raise ConfigError("No suggestion jobs were kicked off.")
+            log.warning(
+                "No suggestion jobs were kicked off: suggested_constraints() is None; a"
+                " schedule created without constraints checks no violations"
+            )
+            return None
         return Constraints.from_s3_uri(join(self.latest_baselining_job.output_uri, file_name))
 
     def baseline_statistics(self) -> dict[str, Any] | None:
@@ -335,25 +352,19 @@ class ModelBiasMonitor:
         if not ground_truth_input:
             raise ConfigError("ground_truth_input can not be None.")
         if (batch_transform_input is not None) ^ (endpoint_input is None):
-            raise ConfigError(
-                "Need to have either batch_transform_input or endpoint_input to create an Amazon"
-                " Model Monitoring Schedule. Please provide only one of the above required inputs"
-            )
+            raise ConfigError(_ONE_INPUT)
         expression = schedule_cron_expression or "cron(0 * ? * * *)"
-        if expression == NOW and (
-            data_analysis_start_time is None or data_analysis_end_time is None
-        ):
-            raise ConfigError(
-                "Both data_analysis_start_time and data_analysis_end_time are required for one"
-                " time monitoring schedule "
-            )
+        if expression == NOW and None in (data_analysis_start_time, data_analysis_end_time):
+            raise ConfigError(_NOW_NEEDS_TIMES)
         parse_schedule_expression(expression)  # a bad expression fails here, not at run time
         name = (
             monitor_schedule_name
             or f"{self.base_job_name or 'monitoring-schedule'}-{uuid.uuid4().hex[:12]}"
         )
-        definition = MonitoringJobDefinition(
+        definition = self._checked(
+            expression,
             schedule_name=name,
+            job_definition_name=_new_job_definition_name(),
             ground_truth_uri=ground_truth_input,
             output_uri=output_s3_uri or join(biaswatch_home(), "monitoring", name, "results"),
             analysis_config=self._analysis_config(analysis_config),
@@ -376,7 +387,6 @@ class ModelBiasMonitor:
                 data_analysis_end_time,
             ),
         )
-        window_of(definition, self._clock())  # bad offsets fail here, not at run time
         self.store.create_schedule(
             name,
             expression=expression,
@@ -384,7 +394,54 @@ class ModelBiasMonitor:
             now=self._clock(),
         )
         self.monitoring_schedule_name = name
-        self.job_definition_name = f"{self.JOB_DEFINITION_BASE_NAME}-{uuid.uuid4().hex[:12]}"
+        self.job_definition_name = definition.job_definition_name
+
+    def _checked(self, expression: str, **fields: Any) -> MonitoringJobDefinition:
+        """A job definition, checked as far as it can be before any execution runs.
+
+        Bad offsets, a ``significant`` rule without ``confidence_level``, a post-analytics
+        script that does not exist and a one-time (``NOW``) window over 24 hours fail here;
+        a ground-truth location that does not exist yet is a warning (labels may come later).
+        """
+        try:
+            definition = MonitoringJobDefinition(**fields)
+        except ValidationError as exc:
+            raise config_error(exc, source="monitoring schedule") from exc
+        window = window_of(definition, self._clock())
+        if expression == NOW and window.end - window.start > _ONE_TIME_LIMIT:
+            hours = (window.end - window.start) / timedelta(hours=1)
+            source = definition.data_input
+            raise ConfigError(
+                f"a one-time (NOW) schedule analyses at most 24 hours, but"
+                f" data_analysis_start_time={source.start_time_offset!r} to"
+                f" data_analysis_end_time={source.end_time_offset!r} spans {hours:g} hours;"
+                " for a longer period create an hourly schedule and backfill() it",
+                field="data_analysis_start_time",
+                value=source.start_time_offset,
+            )
+        if definition.violation_rules.rule == "significant" and definition.confidence_level is None:
+            raise ConfigError(
+                "violation_rules rule='significant' compares confidence intervals: set"
+                " confidence_level (e.g. 0.99) too, or choose rule 'ideal' or 'sagemaker'",
+                field="confidence_level",
+                value=None,
+            )
+        script = definition.post_analytics_processor_script
+        if script and not exists(script):
+            raise ConfigError(
+                f"post_analytics_processor_script {script!r} does not exist: give the path or"
+                " URI of a Python file that defines postprocess_handler()",
+                field="post_analytics_processor_script",
+                value=script,
+            )
+        if not exists(definition.ground_truth_uri):
+            log.warning(
+                "ground_truth_input %r does not exist yet: executions fail for want of labels"
+                " until they are uploaded there (biaswatch ground-truth upload, or"
+                " upload_ground_truth())",
+                definition.ground_truth_uri,
+            )
+        return definition
 
     def _analysis_config(self, analysis_config: str | BiasAnalysisConfig | None) -> dict[str, Any]:
         if isinstance(analysis_config, BiasAnalysisConfig):
@@ -425,22 +482,25 @@ class ModelBiasMonitor:
             endpoint_input = EndpointInput(endpoint_name=endpoint_input)
         source: EndpointInput | BatchTransformInput = endpoint_input or batch_input  # type: ignore[assignment]
         attributes = {k: v for k, v in backfilled.items() if v is not None} | source.attributes()
-        if start is not None and end is not None:
-            attributes["start_time_offset"], attributes["end_time_offset"] = start, end
+        if start is not None:
+            attributes["start_time_offset"] = start
+        if end is not None:
+            attributes["end_time_offset"] = end
+        # The definition's fields, validated with the definition (errors name their field).
         if isinstance(source, EndpointInput):
             return {
-                "endpoint_input": EndpointInputDefinition(
-                    endpoint_name=source.endpoint_name,
-                    capture_uri=self._capture_uri(source.endpoint_name),
+                "endpoint_input": {
+                    "endpoint_name": source.endpoint_name,
+                    "capture_uri": self._capture_uri(source.endpoint_name),
                     **attributes,
-                )
+                }
             }
         return {
-            "batch_transform_input": BatchInputDefinition(
-                data_captured_destination_s3_uri=source.data_captured_destination_s3_uri,
-                dataset_format=source.dataset_format,
+            "batch_transform_input": {
+                "data_captured_destination_s3_uri": source.data_captured_destination_s3_uri,
+                "dataset_format": source.dataset_format,
                 **attributes,
-            )
+            }
         }
 
     def _capture_uri(self, endpoint: str) -> str:
@@ -466,27 +526,38 @@ class ModelBiasMonitor:
         return MonitoringJobDefinition.model_validate(row.definition)
 
     def describe_schedule(self) -> dict[str, Any]:
-        """The schedule as ``DescribeMonitoringSchedule`` returns it."""
+        """The schedule as ``DescribeMonitoringSchedule`` returns it.
+
+        A one-time (``NOW``) schedule's ``ScheduleConfig`` has its data-analysis times;
+        ``LastMonitoringExecutionSummary`` is the latest execution's summary.
+        """
         definition = self._definition()
         row = self.store.schedule(definition.schedule_name)
         assert row is not None
-        executions = self.store.executions(row.name, limit=1)
+        schedule_config: dict[str, Any] = {"ScheduleExpression": row.expression}
+        if row.expression == NOW:
+            schedule_config["DataAnalysisStartTime"] = definition.data_input.start_time_offset
+            schedule_config["DataAnalysisEndTime"] = definition.data_input.end_time_offset
         description: dict[str, Any] = {
+            "MonitoringScheduleArn": arn("monitoring-schedule", row.name),
             "MonitoringScheduleName": row.name,
             "MonitoringScheduleStatus": row.status,
             "MonitoringType": self.monitoring_type(),
             "CreationTime": row.created_at,
             "LastModifiedTime": row.updated_at,
             "MonitoringScheduleConfig": {
-                "ScheduleConfig": {"ScheduleExpression": row.expression},
-                "MonitoringJobDefinitionName": self.job_definition_name,
+                "ScheduleConfig": schedule_config,
+                "MonitoringJobDefinitionName": job_definition_name(definition),
                 "MonitoringType": self.monitoring_type(),
             },
         }
+        if isinstance(definition.data_input, EndpointInputDefinition):
+            description["EndpointName"] = definition.data_input.endpoint_name
+        executions = self.store.executions(row.name, limit=1)
         if executions:
             description["LastMonitoringExecutionSummary"] = MonitoringExecution(
-                executions[0], self.store
-            ).describe()
+                executions[0], self.store, clock=self._clock
+            ).summary()
         return description
 
     def _set_status(self, status: ScheduleStatus) -> None:
@@ -509,44 +580,125 @@ class ModelBiasMonitor:
         self.job_definition_name = None
 
     def update_monitoring_schedule(
-        self, schedule_cron_expression: str | None = None, **changes: Any
+        self,
+        endpoint_input: str | EndpointInput | None = None,
+        ground_truth_input: str | None = None,
+        analysis_config: str | BiasAnalysisConfig | None = None,
+        output_s3_uri: str | None = None,
+        constraints: Constraints | str | None = None,
+        schedule_cron_expression: str | None = None,
+        enable_cloudwatch_metrics: bool | None = None,
+        role: str | None = None,
+        instance_count: int | None = None,
+        instance_type: str | None = None,
+        volume_size_in_gb: int | None = None,
+        volume_kms_key: str | None = None,
+        output_kms_key: str | None = None,
+        max_runtime_in_seconds: int | None = None,
+        env: dict[str, str] | None = None,
+        network_config: Any = None,
+        batch_transform_input: BatchTransformInput | None = None,
+        data_analysis_start_time: str | None = None,
+        data_analysis_end_time: str | None = None,
+        **extras: Any,
     ) -> None:
-        """Change the expression or definition fields; no argument does nothing (as the SDK)."""
-        if schedule_cron_expression is None and not changes:
-            return
-        definition = self._definition()
-        if schedule_cron_expression is not None:
-            parse_schedule_expression(schedule_cron_expression)
-        known = {
-            "ground_truth_input": "ground_truth_uri",
-            "output_s3_uri": "output_uri",
-            "enable_cloudwatch_metrics": "enable_cloudwatch_metrics",
-            "post_analytics_processor_script": "post_analytics_processor_script",
-            "max_runtime_in_seconds": "max_runtime_in_seconds",
-            "reevaluate_within": "reevaluate_within",
-            "facet_value_labels": "facet_value_labels",
-        }
-        unknown = sorted(set(changes) - set(known) - {"constraints", "analysis_config", "env"})
+        """Change the schedule: SageMaker's arguments, None meaning "unchanged".
+
+        No argument does nothing (as the SDK); the AWS-only ones (``role``, instance and
+        volume settings, ``network_config``) are accepted and ignored. ``endpoint_input`` or
+        ``batch_transform_input`` replaces the input (one of them); ``data_analysis_*`` set
+        the window's offsets; a change of anything but the expression gives the schedule a
+        new job-definition name, as SageMaker creates a new job definition. biaswatch's
+        create-time extras may be changed too, by keyword (``reevaluate_within``,
+        ``facet_value_labels``, ``post_analytics_processor_script``, ``confidence_level``,
+        ``violation_rules``, ``ground_truth_lookback``, ``cut_at_inference_time``,
+        ``engine``): there, None clears the setting.
+        """
+        del role, instance_count, instance_type, volume_size_in_gb, volume_kms_key
+        del output_kms_key, network_config
+        unknown = sorted(set(extras) - set(_EXTRAS))
         if unknown:
             raise TypeError(f"update_monitoring_schedule() got unexpected arguments {unknown}")
-        if changes.get("reevaluate_within") is not None:
-            parse_period(changes["reevaluate_within"], field="reevaluate_within")
-        if "facet_value_labels" in changes:
-            changes["facet_value_labels"] = _labels(changes["facet_value_labels"])
-        update = {known[k]: v for k, v in changes.items() if k in known}
-        if "constraints" in changes:
-            update["baseline_constraints_uri"] = self._constraints_uri(changes["constraints"])
-        if "analysis_config" in changes:
-            update["analysis_config"] = self._analysis_config(changes["analysis_config"])
-        if "env" in changes:
-            update["environment"] = dict(changes["env"] or {})
-        new = MonitoringJobDefinition.model_validate(definition.model_dump() | update)
+        given = {
+            "ground_truth_uri": ground_truth_input,
+            "output_uri": output_s3_uri,
+            "enable_cloudwatch_metrics": enable_cloudwatch_metrics,
+            "max_runtime_in_seconds": max_runtime_in_seconds,
+            "environment": None if env is None else dict(env),
+        }
+        update: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+        update |= {_EXTRAS[k]: v for k, v in extras.items()}
+        if "violation_rules" in update:
+            update["violation_rules"] = ViolationRules.model_validate(
+                update["violation_rules"] or {}
+            )
+        if "facet_value_labels" in update:
+            update["facet_value_labels"] = _labels(update["facet_value_labels"])
+        if constraints is not None:
+            update["baseline_constraints_uri"] = self._constraints_uri(constraints)
+        if analysis_config is not None:
+            update["analysis_config"] = self._analysis_config(analysis_config)
+        times = (data_analysis_start_time, data_analysis_end_time)
+        if schedule_cron_expression == NOW and None in times:
+            raise ConfigError(_NOW_NEEDS_TIMES)
+        if schedule_cron_expression is not None:
+            parse_schedule_expression(schedule_cron_expression)
+        if (
+            not update
+            and endpoint_input is None
+            and batch_transform_input is None
+            and times == (None, None)
+        ):
+            if schedule_cron_expression is not None:
+                self._update(schedule_cron_expression, None)
+            return
+        definition = self._definition()
+        current = definition.model_dump()
+        update |= self._new_input(definition, endpoint_input, batch_transform_input, *times)
+        update["job_definition_name"] = _new_job_definition_name()
+        row = self.store.schedule(definition.schedule_name)
+        assert row is not None
+        expression = schedule_cron_expression or row.expression or ""
+        new = self._checked(expression, **(current | update))
+        self._update(schedule_cron_expression, new)
+        self.job_definition_name = new.job_definition_name
+
+    def _update(self, expression: str | None, definition: MonitoringJobDefinition | None) -> None:
+        name = self._definition().schedule_name
         self.store.update_schedule(
-            definition.schedule_name,
+            name,
             now=self._clock(),
-            expression=schedule_cron_expression,
-            definition=new.model_dump(mode="json"),
+            expression=expression,
+            definition=None if definition is None else definition.model_dump(mode="json"),
         )
+
+    def _new_input(
+        self,
+        definition: MonitoringJobDefinition,
+        endpoint_input: str | EndpointInput | None,
+        batch_input: BatchTransformInput | None,
+        start: str | None,
+        end: str | None,
+    ) -> dict[str, Any]:
+        """The definition's input after an update: replaced, or with new window offsets."""
+        if endpoint_input is not None and batch_input is not None:
+            raise ConfigError(_ONE_INPUT)
+        if endpoint_input is not None or batch_input is not None:
+            chosen = self._input(endpoint_input, batch_input, start, end)
+            return {"endpoint_input": None, "batch_transform_input": None} | chosen
+        if start is None and end is None:
+            return {}
+        source = definition.data_input
+        offsets = {
+            "start_time_offset": start or source.start_time_offset,
+            "end_time_offset": end or source.end_time_offset,
+        }
+        key = (
+            "endpoint_input"
+            if isinstance(source, EndpointInputDefinition)
+            else "batch_transform_input"
+        )
+        return {key: source.model_dump() | offsets}
 
     # ------------------------------------------------------------------ executions
 
@@ -583,7 +735,7 @@ class ModelBiasMonitor:
             trigger=trigger,
             rerun=rerun,
         )
-        return MonitoringExecution(row, self.store)
+        return MonitoringExecution(row, self.store, clock=self._clock)
 
     def _last_scheduled_time(self) -> datetime:
         row = self.store.schedule(self._definition().schedule_name)
@@ -654,7 +806,7 @@ class ModelBiasMonitor:
         if self.monitoring_schedule_name is None:
             return []
         return [
-            MonitoringExecution(row, self.store)
+            MonitoringExecution(row, self.store, clock=self._clock)
             for row in self.store.executions(self.monitoring_schedule_name, limit=100)
         ]
 
@@ -688,10 +840,16 @@ class ModelBiasMonitor:
             raise ConfigError(f"Monitoring schedule {monitor_schedule_name!r} does not exist.")
         definition = MonitoringJobDefinition.model_validate(row.definition)
         monitor.monitoring_schedule_name = row.name
-        monitor.job_definition_name = f"{cls.JOB_DEFINITION_BASE_NAME}-{row.name}"
+        monitor.job_definition_name = job_definition_name(definition)
         monitor.max_runtime_in_seconds = definition.max_runtime_in_seconds
         monitor.env = dict(definition.environment)
         return monitor
+
+
+def _new_job_definition_name() -> str:
+    """A new job-definition name, as the SDK's ``name_from_base`` makes one (≤ 63 chars)."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H-%M-%S-%f")[:-3]
+    return f"{ModelBiasMonitor.JOB_DEFINITION_BASE_NAME}-{stamp}"
 
 
 def _labels(labels: Any) -> dict[str, str]:

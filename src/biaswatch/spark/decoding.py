@@ -1,9 +1,10 @@
 """Decoding capture and ground-truth files on Spark's Python workers, with biaswatch's decoders.
 
 Each task reads whole files through :mod:`biaswatch.storage` (local, ``s3://``) and decodes
-them line by line exactly as the local engine's one-by-one path does, so both engines agree on
-every record. A line that cannot be used becomes a row with its reason (counted and sampled by
-the driver), never an error.
+them record by record exactly as the local engine's one-by-one path does (batch-transform
+output in any of its formats through :func:`~biaswatch.capture.batch.output_records`), so both
+engines agree on every record. A record that cannot be used becomes a row with its reason
+(counted and sampled by the driver), never an error.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from biaswatch.capture.batch import BatchFormat, output_records
+from biaswatch.capture.batch import output_records
 from biaswatch.capture.endpoint import parse_capture_line
 from biaswatch.capture.endpoint_window import decode_invocation
 from biaswatch.capture.ground_truth import parse_ground_truth_line
 from biaswatch.capture.window import Window
+from biaswatch.config.batch_format import BatchFormat
 from biaswatch.records import DecodingOptions, Malformed, PayloadDecoder, PayloadFormat
 from biaswatch.storage import read_bytes
 
@@ -141,22 +143,22 @@ def decode_batch_outputs(
     schema: pa.Schema,
     settings: dict[str, str],
     dataset_format: BatchFormat | None,
-    csv_header: bool,
 ) -> Iterator[pa.RecordBatch]:
-    """Batch-transform output files (``index``, ``uri``) → one row per record (or bad line)."""
+    """Batch-transform output files (``index``, ``uri``) → one row per record (or bad record).
+
+    Every record is a request of its own, whose ``order`` (its place in the file) sets it apart
+    from the others: several records of a JSON document may start on one line.
+    """
     os.environ.update(settings)
     decoder = PayloadDecoder(options)
     width = len(schema) - OUTPUT - 1
     for index, uri in _files_of(batches):
         rows: list[tuple[Any, ...]] = []
-        for number, record in output_records(
-            read_bytes(uri),
-            decoder,
-            dataset_format=dataset_format,
-            csv_header=csv_header,
-            width=width,
-        ):
-            order = index * _FILE_SPAN + number * _LINE_SPAN
+        records = output_records(
+            read_bytes(uri), decoder, dataset_format=dataset_format, width=width
+        )
+        for place, (number, record) in enumerate(records, start=1):
+            order = index * _FILE_SPAN + place
             if not isinstance(record, Malformed) and len(record[1]) != width:
                 record = Malformed(
                     f"a record has {len(record[1])} features where the window has {width}"

@@ -16,11 +16,12 @@ import pyarrow as pa
 
 from biaswatch.analysis import AnalysisResult, Dataset, analyze
 from biaswatch.capture.assembly import NUMBER, TableLayout, describe_label_mismatch
-from biaswatch.capture.batch import BatchFormat, manifest_files
+from biaswatch.capture.batch import manifest_files
 from biaswatch.capture.diagnostics import Diagnostics, MalformedSample
 from biaswatch.capture.endpoint import capture_folder
 from biaswatch.capture.window import Window
 from biaswatch.config import AnalysisConfig
+from biaswatch.config.batch_format import BatchFormat
 from biaswatch.errors import ConfigError
 from biaswatch.records import NULL_MARKERS, DecodingOptions, Malformed
 from biaswatch.spark.counting import FT_SAMPLE, ORDER, counted_dataset, sampled_rows
@@ -114,7 +115,6 @@ def count_batch_window(
     ground_truth_uri: str,
     window: Window,
     dataset_format: BatchFormat | None,
-    csv_header: bool,
     options: DecodingOptions,
     layout: TableLayout,
     config: AnalysisConfig,
@@ -133,7 +133,7 @@ def count_batch_window(
     schema = capture_schema(features, predicted)
     decode = partial(
         decode_batch_outputs, options=options, schema=schema, settings=storage_settings(),
-        dataset_format=dataset_format, csv_header=csv_header,
+        dataset_format=dataset_format,
     )  # fmt: skip
     counted = _count(
         session, outputs, decode, schema, ground_truth_uri, window, options, layout, config,
@@ -185,7 +185,7 @@ def _count(
         checked, mismatched = _checked(records, counts)
         checked = checked.cache()
         summary = checked.groupBy("problem").agg(
-            F.count(F.lit(1)).alias("n"), F.countDistinct("file", "line").alias("lines")
+            F.count(F.lit(1)).alias("n"), F.countDistinct(_request()).alias("lines")
         )
         by_problem = {row["problem"]: (row["n"], row["lines"]) for row in summary.collect()}
         decoded = by_problem.get(None, (0, 0))[0]
@@ -248,29 +248,43 @@ def _latest_labels(labels: Any, label: str) -> tuple[Any, Any]:
     return newest.select("key", "record", label), counts
 
 
+def _request() -> Any:
+    """A row's request: its ``order`` less its position in the request.
+
+    One per capture line, and one per batch-transform record (several may share a line).
+    """
+    from pyspark.sql import functions as F
+
+    return F.col("order") - F.col("record")
+
+
 def _checked(records: Any, counts: Any) -> tuple[Any, Any]:
     """``records`` with every row of a request that does not fit its labels marked, and those.
 
     The local engine's rule (``WindowAssembler._join_invocation`` in
     :mod:`biaswatch.capture.assembly`): labels pair with a request's records by position, so a
-    request (a capture line) whose ground truth holds another number of labels than the request
-    has records is malformed as a whole: skipped, counted once and sampled. The second frame
+    request (a capture line, or one batch-transform record) whose ground truth holds another
+    number of labels than the request has records is malformed as a whole: skipped, counted
+    once and sampled. The second frame
     has one row per such request: its ``file``, ``line``, ``key``, ``order``, ``__labels`` and
     ``__records``.
     """
     from pyspark.sql import functions as F
 
-    requests = records.groupBy("file", "line").agg(
+    requests = records.groupBy(_request().alias("__request")).agg(
         F.count(F.lit(1)).alias("__records"),
         F.first("key", ignorenulls=True).alias("key"),
         F.min("order").alias("order"),
+        F.first("file").alias("file"),
+        F.min("line").alias("line"),
     )
     mismatched = requests.join(counts, "key").where(F.col("__labels") != F.col("__records"))
-    marks = mismatched.select("file", "line", F.lit(_MISMATCH).alias("__mismatch"))
+    marks = mismatched.select("__request", F.lit(_MISMATCH).alias("__mismatch"))
     checked = (
-        records.join(marks, ["file", "line"], "left")
+        records.withColumn("__request", _request())
+        .join(marks, "__request", "left")
         .withColumn("problem", F.coalesce(F.col("__mismatch"), F.col("problem")))
-        .drop("__mismatch")
+        .drop("__mismatch", "__request")
     )
     return checked, mismatched
 

@@ -466,6 +466,30 @@ class Store:
                 ended.append(slot.id)
         return ended
 
+    def stop(self, execution_id: int, *, now: datetime, reason: str) -> bool:
+        """End the slot's running attempt ``Stopped`` with ``reason``; False if none runs.
+
+        Its worker no longer holds the slot: it writes nothing, and its runner ends it
+        (:meth:`holds` turns False).
+        """
+        slot = self.execution(execution_id)
+        if slot is None or slot.lease_owner is None:
+            return False
+        return self._end(
+            slot.id,
+            slot.attempts,
+            slot.lease_owner,
+            status=ExecutionStatus.STOPPED,
+            now=now,
+            failure_reason=reason,
+        )
+
+    def holds(self, execution_id: int, owner: str) -> bool:
+        """Whether ``owner`` still holds the slot's lease (it was not stopped or taken over)."""
+        query = select(ExecutionRow.lease_owner).where(ExecutionRow.id == execution_id)
+        with self.session() as session:
+            return session.scalar(query) == owner
+
     def attempts(self, execution_id: int) -> list[AttemptRow]:
         """An execution's attempts, latest first."""
         query = (

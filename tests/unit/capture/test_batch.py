@@ -59,7 +59,7 @@ def test_json_lines_output_detected(base: str) -> None:
         f"{base}/capture",
         output_prefix=f"{base}/out",
         name="p",
-        dataset_format="json",
+        dataset_format="jsonl",
         features=[[5, 6]],
         predictions=[{"predicted_label": 1, "score": 0.97}],
         job_start=START,

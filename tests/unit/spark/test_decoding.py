@@ -18,6 +18,7 @@ from tests.capture_data import WINDOW, T, capture, write_capture, write_truth
 
 from biaswatch.capture import GroundTruthRecord, Window
 from biaswatch.capture.batch import write_batch_capture
+from biaswatch.config.batch_format import BatchFormat
 from biaswatch.records import DecodingOptions
 from biaswatch.spark.decoding import (
     OUTPUT,
@@ -143,7 +144,7 @@ def test_batch_outputs_become_one_row_per_record(base: str) -> None:
     rows = _rows(
         decode_batch_outputs(
             _files(output), options=DecodingOptions(), schema=SCHEMA, settings={},
-            dataset_format="csv", csv_header=False,
+            dataset_format=BatchFormat.CSV,
         )
     )  # fmt: skip
     assert [(r["record"], r["problem"], r["line"]) for r in rows] == [
@@ -165,7 +166,7 @@ def test_a_batch_record_of_another_width_is_malformed(base: str) -> None:
     rows = _rows(
         decode_batch_outputs(
             _files(uri), options=DecodingOptions(features_attribute="features"), schema=SCHEMA,
-            settings={}, dataset_format="json", csv_header=False,
+            settings={}, dataset_format=BatchFormat.JSON_LINES,
         )
     )  # fmt: skip
     assert [(r["key"], r["problem"], r["predicted_label"]) for r in rows] == [

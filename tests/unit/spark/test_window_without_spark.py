@@ -65,7 +65,7 @@ def test_bad_batch_manifests_are_counted_and_sampled() -> None:
     write_bytes(manifest, b"not json")
     counted = count_batch_window(
         _NoSession(), destination=base, ground_truth_uri=f"{base}/truth", window=WINDOW,
-        dataset_format=None, csv_header=False, options=DecodingOptions(),
+        dataset_format=None, options=DecodingOptions(),
         layout=TableLayout(label="y", headers=("a", "b", "y")), config=CONFIG,
     )  # fmt: skip
     assert counted.result is None
