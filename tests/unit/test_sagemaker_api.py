@@ -370,6 +370,14 @@ def test_update_refuses_what_create_refuses(monitor: ModelBiasMonitor, tmp_path:
         monitor.update_monitoring_schedule(data_analysis_start_time="-PT0H")
     with pytest.raises(ConfigError, match="max_runtime_in_seconds = 0"):
         monitor.update_monitoring_schedule(max_runtime_in_seconds=0)
+    with pytest.raises(ConfigError, match=r"violation_rules\.min_facet_size = -1") as e:
+        monitor.update_monitoring_schedule(violation_rules={"min_facet_size": -1})
+    assert e.value.field == "violation_rules.min_facet_size"
+    monitor.update_monitoring_schedule(violation_rules={"rule": "ideal"}, reevaluate_within="P1D")
+    assert definition(monitor)["violation_rules"]["rule"] == "ideal"
+    monitor.update_monitoring_schedule(violation_rules=None, reevaluate_within=None)
+    assert definition(monitor)["violation_rules"]["rule"] == "sagemaker"
+    assert definition(monitor)["reevaluate_within"] is None
     with pytest.raises(TypeError, match=r"unexpected arguments \['colour'\]"):
         monitor.update_monitoring_schedule(colour="red")
     assert definition(monitor)["endpoint_input"]["start_time_offset"] == "-PT1H"
@@ -381,6 +389,8 @@ def test_problems_fail_at_creation_not_at_run_time(
     with pytest.raises(ConfigError, match="rule='significant' compares confidence intervals") as e:
         create(monitor, violation_rules={"rule": "significant"})
     assert e.value.field == "confidence_level"
+    with pytest.raises(ConfigError, match='monitoring schedule: violation_rules.rule = "loud"'):
+        create(monitor, violation_rules={"rule": "loud"})
     with pytest.raises(ConfigError, match=r"post_analytics_processor_script '.*nope\.py' does not"):
         create(monitor, post_analytics_processor_script=str(tmp_path / "nope.py"))
     with pytest.raises(ConfigError, match="analyses at most 24 hours") as e:

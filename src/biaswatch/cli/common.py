@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AsJson",
+    "DocumentAsJson",
     "Field",
     "attach",
     "console",
@@ -169,6 +170,10 @@ AsJson = Annotated[
         help="Print one JSON object per line instead of a table: every field, times in full"
         " ISO-8601 (for scripts).",
     ),
+]
+DocumentAsJson = Annotated[
+    bool,
+    typer.Option("--json", help="Print the description on one line of JSON instead of indented."),
 ]
 
 

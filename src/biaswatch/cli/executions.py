@@ -9,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from biaswatch.cli.common import (
     AsJson,
+    DocumentAsJson,
     Field,
     attach,
     console,
@@ -195,12 +196,7 @@ def _execution(store: Store, schedule: str, scheduled_time: str) -> MonitoringEx
 def describe(
     schedule: Schedule,
     scheduled_time: ScheduledTime,
-    as_json: Annotated[
-        bool,
-        typer.Option(
-            "--json", help="Print the description on one line of JSON instead of indented."
-        ),
-    ] = False,
+    as_json: DocumentAsJson = False,
 ) -> None:
     """Show one execution as DescribeProcessingJob does.
 

@@ -8,6 +8,7 @@ import typer
 
 from biaswatch.cli.common import (
     AsJson,
+    DocumentAsJson,
     Field,
     attach,
     console,
@@ -386,12 +387,7 @@ def schedule_json(store: Store, row: ScheduleRow) -> dict[str, Any]:
 @app.command("describe")
 def describe(
     name: Name,
-    as_json: Annotated[
-        bool,
-        typer.Option(
-            "--json", help="Print the description on one line of JSON instead of indented."
-        ),
-    ] = False,
+    as_json: DocumentAsJson = False,
 ) -> None:
     """Show a schedule as DescribeMonitoringSchedule does.
 

@@ -374,7 +374,7 @@ class ModelBiasMonitor:
             ground_truth_lookback=ground_truth_lookback,
             engine=engine,
             confidence_level=confidence_level,
-            violation_rules=ViolationRules.model_validate(violation_rules or {}),
+            violation_rules=violation_rules or {},
             reevaluate_within=reevaluate_within,
             facet_value_labels=_labels(facet_value_labels),
             max_runtime_in_seconds=self.max_runtime_in_seconds,
@@ -628,10 +628,8 @@ class ModelBiasMonitor:
         }
         update: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
         update |= {_EXTRAS[k]: v for k, v in extras.items()}
-        if "violation_rules" in update:
-            update["violation_rules"] = ViolationRules.model_validate(
-                update["violation_rules"] or {}
-            )
+        if "violation_rules" in update:  # validated with the definition; None: SageMaker's
+            update["violation_rules"] = update["violation_rules"] or {}
         if "facet_value_labels" in update:
             update["facet_value_labels"] = _labels(update["facet_value_labels"])
         if constraints is not None:
