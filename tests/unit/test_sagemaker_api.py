@@ -389,7 +389,7 @@ def test_problems_fail_at_creation_not_at_run_time(
     with pytest.raises(ConfigError, match="rule='significant' compares confidence intervals") as e:
         create(monitor, violation_rules={"rule": "significant"})
     assert e.value.field == "confidence_level"
-    with pytest.raises(ConfigError, match='monitoring schedule: violation_rules.rule = "loud"'):
+    with pytest.raises(ConfigError, match=r'monitoring schedule: violation_rules\.rule = "loud"'):
         create(monitor, violation_rules={"rule": "loud"})
     with pytest.raises(ConfigError, match=r"post_analytics_processor_script '.*nope\.py' does not"):
         create(monitor, post_analytics_processor_script=str(tmp_path / "nope.py"))
