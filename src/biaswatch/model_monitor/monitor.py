@@ -68,17 +68,17 @@ _ONE_INPUT = (
     "Need to have either batch_transform_input or endpoint_input to create an Amazon Model"
     " Monitoring Schedule. Please provide only one of the above required inputs"
 )
-#: ``update_monitoring_schedule``'s biaswatch extras, and the definition fields they set.
-_EXTRAS = {
-    "post_analytics_processor_script": "post_analytics_processor_script",
-    "reevaluate_within": "reevaluate_within",
-    "facet_value_labels": "facet_value_labels",
-    "confidence_level": "confidence_level",
-    "violation_rules": "violation_rules",
-    "ground_truth_lookback": "ground_truth_lookback",
-    "cut_at_inference_time": "cut_at_inference_time",
-    "engine": "engine",
-}
+#: ``update_monitoring_schedule``'s biaswatch extras: definition fields of the same names.
+_EXTRAS = (
+    "post_analytics_processor_script",
+    "reevaluate_within",
+    "facet_value_labels",
+    "confidence_level",
+    "violation_rules",
+    "ground_truth_lookback",
+    "cut_at_inference_time",
+    "engine",
+)
 #: What ``backfill(rerun="failed")`` reruns.
 _UNSUCCESSFUL = (ExecutionStatus.FAILED, ExecutionStatus.STOPPED)
 
@@ -627,7 +627,7 @@ class ModelBiasMonitor:
             "environment": None if env is None else dict(env),
         }
         update: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-        update |= {_EXTRAS[k]: v for k, v in extras.items()}
+        update |= extras
         if "violation_rules" in update:  # validated with the definition; None: SageMaker's
             update["violation_rules"] = update["violation_rules"] or {}
         if "facet_value_labels" in update:
