@@ -42,6 +42,7 @@ from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefin
 from biaswatch.config.settings import spark_ft_sample
 from biaswatch.constraints import Violation, check_bias_drift, violations_document
 from biaswatch.constraints.wording import rule_in_words
+from biaswatch.embedded import CountedWindow, count_endpoint_window
 from biaswatch.errors import BaselineError, BiaswatchError, StorageError
 from biaswatch.jobs.engine import resolve_engine
 from biaswatch.records import DecodingOptions
@@ -323,6 +324,24 @@ def _hours_with_files(
     return None
 
 
+def _count_embedded(definition: MonitoringJobDefinition, window: Window) -> CountedWindow | None:
+    """An endpoint window of the common shape counted by DuckDB; None: read it the usual way."""
+    source = definition.data_input
+    if not isinstance(source, EndpointInputDefinition):
+        return None
+    layout, options = _reading(definition)
+    return count_endpoint_window(
+        capture_uri=source.capture_uri,
+        ground_truth_uri=definition.ground_truth_uri,
+        window=window,
+        endpoint=source.endpoint_name,
+        variant=source.variant_name,
+        options=options,
+        layout=layout,
+        config=_window_config(definition, layout.label, layout.predicted_column()),
+    )
+
+
 def _count_with_spark(
     definition: MonitoringJobDefinition, window: Window
 ) -> tuple[AnalysisResult | None, Diagnostics]:
@@ -404,9 +423,12 @@ def run_execution(
 
     data: WindowData | None = None
     counted: AnalysisResult | None = None
+    embedded: CountedWindow | None = None
     try:
         if resolve_engine(definition, window) == "spark":
             counted, diagnostics = _count_with_spark(definition, window)
+        elif (embedded := _count_embedded(definition, window)) is not None:
+            diagnostics = embedded.diagnostics
         else:
             data = _read_window(definition, window)
             diagnostics = data.diagnostics
@@ -420,6 +442,8 @@ def run_execution(
     try:
         if data is not None:
             result = _analyse(definition, data)
+        elif embedded is not None:
+            result = embedded.analyze()
         else:
             assert counted is not None
             result = counted

@@ -1,0 +1,349 @@
+"""A monitoring window counted by DuckDB, when it has the common shape.
+
+Most windows have SageMaker's common shape: one CSV record in and one CSV line out per
+invocation, one plain CSV label per id, files on local disk. For those, DuckDB reads the
+capture and ground-truth files with its JSON reader, checks every record, joins the records to
+their labels and counts them by the analysed columns (the facets, the group, the label, the
+prediction): the count tensor every metric but FT is derived from, in memory bounded by the
+number of distinct combinations, not by the window. The metrics are then computed from the
+counts exactly as from rows (an aggregated dataset, as the Spark engine does).
+
+Anything else makes :func:`count_endpoint_window` return None, and the window is read the
+usual way (:func:`biaswatch.capture.read_endpoint_window`), which decodes, counts and samples
+each record that is not of that shape: a malformed line, a JSON or base64 payload, several
+records in a request, a label uploaded twice or as JSON, a value that is missing or that the
+analysis could not use, the flip test (FT needs the feature rows), files on S3, a window cut
+at inference time. The result is the same either way; only the cost differs
+(``tests/unit/embedded`` compares them window by window).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from biaswatch.analysis import (
+    AnalysisResult,
+    Dataset,
+    analyze,
+    dataset_from_table,
+    requested_metrics,
+)
+from biaswatch.capture.assembly import TableLayout
+from biaswatch.capture.diagnostics import Diagnostics
+from biaswatch.capture.endpoint import capture_folder
+from biaswatch.capture.window import Window
+from biaswatch.config import AnalysisConfig
+from biaswatch.metrics import MetricCode, Stage
+from biaswatch.records import DecodingOptions, PayloadFormat, payload_format, text_column
+from biaswatch.storage import list_hour_files, locate
+
+__all__ = ["MEMORY_LIMIT", "CountedWindow", "count_endpoint_window"]
+
+#: The most memory DuckDB holds while it counts a window; beyond it, it spills to disk.
+MEMORY_LIMIT = "512MB"
+
+
+@dataclass(frozen=True, slots=True)
+class CountedWindow:
+    """What DuckDB counted: the joined rows as an aggregated dataset, and the accounting.
+
+    :meth:`analyze` derives the metrics from it, as from the rows.
+    """
+
+    dataset: Dataset
+    config: AnalysisConfig
+    diagnostics: Diagnostics
+
+    def analyze(self) -> AnalysisResult:
+        """The window's analysis (Clarify's per-metric errors where a facet is empty)."""
+        return analyze(self.dataset, self.config, strict=False)
+
+
+# A field the analysis reads is taken as it is only when its text means the same to pandas'
+# typing and to Arrow's: an integer, a decimal number, or a word. Anything else (spaces,
+# pandas' missing-value markers, booleans, dates, quotes) is read the usual way.
+_TOKEN = r"-?[0-9]+|[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?|[A-Za-z][A-Za-z0-9_]*"
+_SCORE = r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?"
+_WORDS = ("nan", "none", "null", "na", "true", "false", "inf", "infinity")
+# The fields whose JSON type matters are read as JSON (a number there makes the usual reader
+# call the record malformed); the others as text, where a JSON number could only make the
+# record fail the shape checks and go the usual way.
+_CAPTURE_COLUMNS = {
+    "eventMetadata": "STRUCT(eventId JSON, inferenceId JSON, inferenceTime JSON)",
+    "captureData": "STRUCT(endpointInput STRUCT(observedContentType VARCHAR, data VARCHAR,"
+    " encoding VARCHAR), endpointOutput STRUCT(observedContentType VARCHAR, data JSON,"
+    " encoding VARCHAR))",
+}
+_TRUTH_COLUMNS = {
+    "groundTruthData": "STRUCT(data VARCHAR, encoding VARCHAR)",
+    "eventMetadata": "STRUCT(eventId JSON)",
+}
+
+
+def _is_string(expression: str) -> str:
+    return f"json_type({expression}) IS NOT DISTINCT FROM 'VARCHAR'"
+
+
+def _string_or_absent(expression: str) -> str:
+    return f"coalesce(json_type({expression}), 'VARCHAR') = 'VARCHAR'"
+
+
+def _is_token(expression: str) -> str:
+    words = ", ".join(f"'{word}'" for word in _WORDS)
+    return f"(regexp_full_match({expression}, '{_TOKEN}') AND lower({expression}) NOT IN ({words}))"
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What a countable window's query reads: feature positions, and how the output decodes."""
+
+    width: int
+    fields: dict[str, int]
+    """The analysed feature columns and their 1-based positions in the CSV record."""
+    output_field: int | None
+    """The 1-based position of the output field the prediction is in; None: the whole output."""
+    scores: bool
+    """Whether that field is a score (``score > threshold``) rather than a predicted label."""
+    threshold: float
+
+
+def _index(attribute: str | int | None) -> int | None:
+    text = "" if attribute is None else str(attribute).strip()
+    return int(text) if text.isdigit() else None
+
+
+def _plan(layout: TableLayout, options: DecodingOptions, config: AnalysisConfig) -> _Plan | None:
+    """The query's plan, or None when the window's configuration is not of the common shape."""
+    names = layout.feature_names
+    if names is None or len(names) < 2 or layout.exclude_features or options.features_attribute:
+        return None  # (a single field could be a JSON number read as text)
+    post = requested_metrics(config.methods.post_training_bias, Stage.POST_TRAINING)
+    if any(spec.code is MetricCode.FT for spec in post):
+        return None  # FT is computed on the feature rows
+    references: list[Any] = [facet.name_or_index for facet in config.facet]
+    if config.group_variable is not None:
+        references.append(config.group_variable)
+    if any(facet.value_or_threshold is None for facet in config.facet) or not all(
+        isinstance(ref, str) and ref in names for ref in references
+    ):
+        return None  # one-vs-rest entries follow first appearance; positions need names
+    inference, probability = options.inference_attribute, options.probability_attribute
+    attribute = next((str(a) for a in (inference, probability) if a is not None and str(a)), "")
+    field = _index(attribute)
+    if attribute and field is None:
+        return None  # a JMESPath attribute: the output is not CSV
+    scores = not (inference is not None and str(inference))
+    return _Plan(
+        width=len(names),
+        fields={ref: names.index(ref) + 1 for ref in dict.fromkeys(references)},
+        output_field=None if field is None else field + 1,
+        scores=scores,
+        threshold=float(options.probability_threshold),
+    )
+
+
+def _local_paths(uris: list[str]) -> list[str] | None:
+    paths = []
+    for uri in uris:
+        location = locate(uri)
+        if "file" not in location.filesystem.protocol:
+            return None
+        paths.append(location.path)
+    return paths
+
+
+def count_endpoint_window(
+    *,
+    capture_uri: str,
+    ground_truth_uri: str,
+    window: Window,
+    endpoint: str,
+    variant: str,
+    options: DecodingOptions,
+    layout: TableLayout,
+    config: AnalysisConfig,
+) -> CountedWindow | None:
+    """Count a window of the common shape with DuckDB; None when it is not of that shape.
+
+    ``config`` is the analysis config of the window's columns (``layout.label`` and
+    ``layout.predicted_column()``), as for a window read the usual way.
+    """
+    plan = _plan(layout, options, config)
+    if plan is None or window.cut_at_inference_time:
+        return None
+    hours, truth_hours = window.capture_hours(), window.ground_truth_hours()
+    folder = capture_folder(capture_uri, endpoint, variant)
+    captures = _local_paths([f.uri for f in list_hour_files(folder, hours[0], hours[-1])])
+    truths = _local_paths(
+        [f.uri for f in list_hour_files(ground_truth_uri, truth_hours[0], truth_hours[-1])]
+    )
+    if not captures or not truths:
+        return None
+    import duckdb
+
+    # Bounded memory: DuckDB spills what does not fit (the join's hash table of a very large
+    # window) to its temporary directory; no result depends on the order of the records.
+    with tempfile.TemporaryDirectory(prefix="biaswatch-duckdb-") as spill:
+        connection = duckdb.connect(
+            config={
+                "memory_limit": MEMORY_LIMIT,
+                "temp_directory": spill,
+                "preserve_insertion_order": False,
+            }
+        )
+        try:
+            return _count(connection, captures, truths, plan, layout, config)
+        except duckdb.Error:
+            return None  # a line DuckDB cannot read as a record: the usual reader says which
+        finally:
+            connection.close()
+
+
+def _count(
+    connection: Any,
+    captures: list[str],
+    truths: list[str],
+    plan: _Plan,
+    layout: TableLayout,
+    config: AnalysisConfig,
+) -> CountedWindow | None:
+    fields = "".join(
+        f", split_part(i.data, ',', {position}) AS f{index}"
+        for index, position in enumerate(plan.fields.values())
+    )
+    # One CSV record of the window's width, without quotes, brackets or line breaks (but for
+    # the trailing ones the usual reader trims): anything else is decoded the usual way.
+    field = r'[^,"\n\r\[\]{}]*'
+    shape = f"{field}(,{field}){{{plan.width - 1}}}[\r\n]*"
+    connection.execute(
+        f"""
+        CREATE TEMP TABLE capture AS
+        SELECT coalesce(m.inferenceId ->> '$', m.eventId ->> '$') AS key,
+               NOT ({_is_string("m.eventId")} AND {_string_or_absent("m.inferenceId")}
+                    AND {_is_string("m.inferenceTime")} AND {_is_string("o.data")}
+                    AND i.encoding IS NOT DISTINCT FROM 'CSV'
+                    AND o.encoding IS NOT DISTINCT FROM 'CSV'
+                    AND coalesce(regexp_full_match(i.data, $shape), FALSE)) AS odd,
+               i.observedContentType AS input_type, o.observedContentType AS output_type,
+               rtrim(o.data ->> '$', chr(13) || chr(10)) AS output{fields}
+        FROM (SELECT eventMetadata AS m, captureData.endpointInput AS i,
+                     captureData.endpointOutput AS o
+              FROM read_json($files, columns = $columns, format = 'newline_delimited',
+                             records = true))
+        """,
+        {"files": captures, "columns": _CAPTURE_COLUMNS, "shape": shape},
+    ).fetchall()
+    names = [f"f{index}" for index in range(len(plan.fields))]
+    output = (
+        "output" if plan.output_field is None else f"split_part(output, ',', {plan.output_field})"
+    )
+    prediction_ok = f"regexp_full_match({output}, '{_SCORE}')" if plan.scores else _is_token(output)
+    single = "NOT contains(output, ',')" if plan.output_field is None else "TRUE"
+    records, unusual = connection.execute(
+        f"""
+        SELECT count(*), count(*) FILTER (WHERE odd OR NOT coalesce(
+            {prediction_ok} AND {single} AND NOT contains(output, chr(10))
+            {"".join(f" AND {_is_token(name)}" for name in names)}, FALSE))
+        FROM capture
+        """
+    ).fetchall()[0]
+    types = connection.execute(
+        "SELECT DISTINCT input_type FROM capture UNION SELECT DISTINCT output_type FROM capture"
+    ).fetchall()
+    if not records or unusual or not all(_is_csv(kind) for (kind,) in types):
+        return None
+    connection.execute(
+        f"""
+        CREATE TEMP TABLE truth AS
+        SELECT e.eventId ->> '$' AS key, g.data AS label,
+               NOT ({_is_string("e.eventId")} AND g.encoding IS NOT DISTINCT FROM 'CSV') AS odd
+        FROM (SELECT groundTruthData AS g, eventMetadata AS e
+              FROM read_json($files, columns = $columns, format = 'newline_delimited',
+                             records = true))
+        """,
+        {"files": truths, "columns": _TRUTH_COLUMNS},
+    ).fetchall()
+    labels_read, distinct, odd_labels = connection.execute(
+        f"""
+        SELECT count(*), count(DISTINCT key),
+               count(*) FILTER (WHERE odd OR NOT coalesce({_is_token("label")}, FALSE))
+        FROM truth
+        """
+    ).fetchall()[0]
+    if odd_labels or distinct != labels_read:
+        return None  # a label to decode, or uploaded twice (the latest wins): the usual way
+    predicted = (
+        f"CAST(CAST({output} AS DOUBLE) > CAST('{plan.threshold!r}' AS DOUBLE) AS BIGINT)"
+        if plan.scores
+        else output
+    )
+    counts = connection.sql(
+        f"""
+        SELECT {", ".join(names)}, truth.label AS label, {predicted} AS predicted,
+               count(*) AS n
+        FROM capture JOIN truth USING (key)
+        GROUP BY ALL
+        """
+    ).to_arrow_table()
+    (unmatched,) = connection.execute(
+        "SELECT count(*) FROM truth ANTI JOIN capture USING (key)"
+    ).fetchall()[0]
+    rows = int(pc.sum(counts.column("n")).as_py() or 0)
+    if rows == 0:
+        return None  # nothing to analyse: the usual reader says why
+    table = _typed(counts, dict(zip(names, plan.fields, strict=True)), layout)
+    if table is None:
+        return None
+    diagnostics = Diagnostics(
+        capture_files=len(captures),
+        records_read=records,
+        rows_decoded=records,
+        rows_without_ground_truth=records - rows,
+        ground_truth_files=len(truths),
+        ground_truth_read=labels_read,
+        ground_truth_without_capture=unmatched,
+        rows=rows,
+    )
+    weights = np.asarray(counts.column("n").to_numpy(), np.int64)
+    dataset = dataset_from_table(table, config, source="the window", weights=weights)
+    return CountedWindow(dataset, config, diagnostics)
+
+
+def _is_csv(content_type: str | None) -> bool:
+    return payload_format(content_type or "", encoding="CSV") is PayloadFormat.CSV
+
+
+def _typed(counts: pa.Table, fields: dict[str, str], layout: TableLayout) -> pa.Table | None:
+    """The counted combinations typed as the usual reader types them; None if it would drop one.
+
+    ``fields`` maps the query's feature columns to their names. The usual reader drops (counts
+    and samples) a row whose label is not a number although the
+    configured label values are, or is neither 0 nor 1 where 0/1 labels meet 0/1 predictions.
+    """
+    columns = {
+        name: text_column(counts.column(field).combine_chunks()) for field, name in fields.items()
+    }
+    labels = text_column(counts.column("label").combine_chunks())
+    predictions = counts.column("predicted").combine_chunks()
+    if pa.types.is_string(predictions.type):
+        predictions = text_column(predictions)
+    if layout.numeric_labels:
+        if not (pa.types.is_integer(labels.type) or pa.types.is_floating(labels.type)):
+            return None
+        zero_one = set(layout.label_values) <= {0, 1} and pa.types.is_integer(labels.type)
+        if (
+            zero_one
+            and pa.types.is_integer(predictions.type)
+            and set(predictions.to_pylist()) <= {0, 1}
+            and not set(labels.to_pylist()) <= {0, 1}
+        ):
+            return None
+    columns[layout.label] = labels
+    columns[layout.predicted_column()] = predictions
+    return pa.table(columns)
