@@ -68,8 +68,8 @@ class CountedWindow:
 # A field the analysis reads is taken as it is only when its text means the same to pandas'
 # typing and to Arrow's: an integer, a decimal number, or a word. Anything else (spaces,
 # pandas' missing-value markers, booleans, dates, quotes) is read the usual way.
-_TOKEN = r"-?[0-9]+|[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?|[A-Za-z][A-Za-z0-9_]*"
-_SCORE = r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?"
+_NUMBER = r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?"
+_TOKEN = rf"{_NUMBER}|[A-Za-z][A-Za-z0-9_]*"
 _WORDS = ("nan", "none", "null", "na", "true", "false", "inf", "infinity")
 # The fields whose JSON type matters are read as JSON (a number there makes the usual reader
 # call the record malformed); the others as text, where a JSON number could only make the
@@ -214,8 +214,7 @@ def _count(
     config: AnalysisConfig,
 ) -> CountedWindow | None:
     fields = "".join(
-        f", split_part(i.data, ',', {position}) AS f{index}"
-        for index, position in enumerate(plan.fields.values())
+        f", parts[{position}] AS f{index}" for index, position in enumerate(plan.fields.values())
     )
     # One CSV record of the window's width, without quotes, brackets or line breaks (but for
     # the trailing ones the usual reader trims): anything else is decoded the usual way.
@@ -233,7 +232,8 @@ def _count(
                i.observedContentType AS input_type, o.observedContentType AS output_type,
                rtrim(o.data ->> '$', chr(13) || chr(10)) AS output{fields}
         FROM (SELECT eventMetadata AS m, captureData.endpointInput AS i,
-                     captureData.endpointOutput AS o
+                     captureData.endpointOutput AS o,
+                     string_split(captureData.endpointInput.data, ',') AS parts
               FROM read_json($files, columns = $columns, format = 'newline_delimited',
                              records = true))
         """,
@@ -243,7 +243,8 @@ def _count(
     output = (
         "output" if plan.output_field is None else f"split_part(output, ',', {plan.output_field})"
     )
-    prediction_ok = f"regexp_full_match({output}, '{_SCORE}')" if plan.scores else _is_token(output)
+    number = f"regexp_full_match({output}, '{_NUMBER}')"
+    prediction_ok = number if plan.scores else _is_token(output)
     single = "NOT contains(output, ',')" if plan.output_field is None else "TRUE"
     records, unusual = connection.execute(
         f"""
