@@ -44,6 +44,7 @@ def _spoiled_csv(output: str) -> None:
 @pytest.mark.parametrize(
     ("written", "named", "spoil"),
     [
+        (BatchFormat.CSV, None, None),  # detected: CSV without a header
         (BatchFormat.JSON_LINES, None, _spoiled_json),  # detected: a JSON document
         (BatchFormat.PARQUET, {"Parquet": {}}, None),
         (BatchFormat.CSV_HEADER, {"Csv": {"Header": True}}, _spoiled_csv),

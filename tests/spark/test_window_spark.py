@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -115,56 +114,6 @@ def test_a_window_on_s3_is_read_by_the_workers(s3_bucket: str, tmp_path: Path, s
     )
     assert spark_outcome.status is local.status is ExecutionStatus.COMPLETED_WITH_VIOLATIONS
     assert mismatches(local.analysis, spark_outcome.analysis) == []
-
-
-def test_a_batch_transform_window(tmp_path: Path, spark: Any) -> None:
-    from tests.integration.test_seed_samples import HEADERS, biased, records, score
-    from tests.integration.test_seed_samples import T as HOUR
-
-    from biaswatch.capture import GroundTruthRecord, upload_ground_truth
-    from biaswatch.capture.batch import write_batch_capture
-    from biaswatch.config.monitor import BatchInputDefinition
-
-    data = records()
-    ids = write_batch_capture(
-        str(tmp_path / "batch"),
-        output_prefix=str(tmp_path / "transform-output"),
-        name="validation",
-        features=[f for f, _ in data],
-        predictions=[biased(f, score(f)) for f, _ in data],
-        job_start=HOUR - timedelta(minutes=45),
-    )
-    upload_ground_truth(
-        str(tmp_path / "truth"),
-        [GroundTruthRecord(i, str(y)) for i, (_, y) in zip(ids, data, strict=True)],
-        collected_at=HOUR - timedelta(minutes=5),
-    )
-    chosen = MonitoringJobDefinition(
-        schedule_name="batch",
-        batch_transform_input=BatchInputDefinition(
-            data_captured_destination_s3_uri=str(tmp_path / "batch"),
-            probability_threshold_attribute=0.8,
-        ),
-        ground_truth_uri=str(tmp_path / "truth"),
-        output_uri=str(tmp_path / "reports"),
-        analysis_config={
-            "headers": HEADERS,
-            "label": "Target",
-            "label_values_or_threshold": [1],
-            "facet": [{"name_or_index": "Sex", "value_or_threshold": [0]}],
-            "group_variable": "Age",
-        }
-        | METHODS,
-    )
-    local = run_execution(chosen.model_copy(update={"engine": "local"}), HOUR)
-    spark_outcome = run_execution(
-        chosen.model_copy(update={"engine": "spark", "output_uri": str(tmp_path / "s")}), HOUR
-    )
-    assert local.status is ExecutionStatus.COMPLETED
-    assert spark_outcome.status is local.status
-    assert mismatches(local.analysis, spark_outcome.analysis) == []
-    for key in ("records_read", "rows", "malformed_records"):
-        assert getattr(spark_outcome.diagnostics, key) == getattr(local.diagnostics, key), key
 
 
 def test_spark_connect_without_its_client_is_a_config_error() -> None:

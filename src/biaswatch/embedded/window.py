@@ -152,7 +152,7 @@ def _local_paths(uris: list[str]) -> list[str] | None:
     paths = []
     for uri in uris:
         location = locate(uri)
-        if "file" not in location.filesystem.protocol:
+        if not location.local:
             return None
         paths.append(location.path)
     return paths
