@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from biaswatch.analysis import (
     AnalysisResult,
@@ -68,7 +67,7 @@ class CountedWindow:
 # A field the analysis reads is taken as it is only when its text means the same to pandas'
 # typing and to Arrow's: an integer, a decimal number, or a word. Anything else (spaces,
 # pandas' missing-value markers, booleans, dates, quotes) is read the usual way.
-_NUMBER = r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?"
+_NUMBER = r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 _TOKEN = rf"{_NUMBER}|[A-Za-z][A-Za-z0-9_]*"
 _WORDS = ("nan", "none", "null", "na", "true", "false", "inf", "infinity")
 # The fields whose JSON type matters are read as JSON (a number there makes the usual reader
@@ -86,12 +85,15 @@ _TRUTH_COLUMNS = {
 }
 
 
-def _is_string(expression: str) -> str:
-    return f"json_type({expression}) IS NOT DISTINCT FROM 'VARCHAR'"
+def _is_string(value: str) -> str:
+    """Whether a JSON value is a string: its text, as read, starts with a quote."""
+    return f"coalesce(starts_with(CAST({value} AS VARCHAR), '\"'), FALSE)"
 
 
-def _string_or_absent(expression: str) -> str:
-    return f"coalesce(json_type({expression}), 'VARCHAR') = 'VARCHAR'"
+def _string(value: str) -> str:
+    """A JSON string's value: the text within its quotes, unescaped where it has escapes."""
+    text = f"CAST({value} AS VARCHAR)"
+    return f"CASE WHEN contains({text}, '\\') THEN {value} ->> '$' ELSE ({text})[2:-2] END"
 
 
 def _is_token(expression: str) -> str:
@@ -205,6 +207,38 @@ def count_endpoint_window(
             connection.close()
 
 
+def _shape(plan: _Plan) -> str:
+    """A regular expression of one CSV record of the window's width, capturing analysed fields.
+
+    A record with quotes, brackets or line breaks (but for the trailing ones the usual reader
+    trims), or of another width, does not match: its fields come out empty, which no
+    analysed value can be.
+    """
+    field = r'[^,"\n\r\[\]{}]*'
+    parts, previous = [], 0
+    for position in sorted(set(plan.fields.values())):
+        gap = position - previous - 1
+        parts.append((f"(?:{field},){{{gap}}}" if gap else "") + f"({field})")
+        previous = position
+    tail = plan.width - previous
+    return "^" + ",".join(parts) + (f"(?:,{field}){{{tail}}}" if tail else "") + r"[\r\n]*$"
+
+
+def _output_shape(plan: _Plan) -> str:
+    r"""A regular expression of the output's JSON text, capturing the prediction's field.
+
+    The output is read as it is written in the file: a JSON string (a number there makes the
+    usual reader call the record malformed), one line (but for trailing line breaks, written
+    ``\r`` and ``\n``), without other escapes. A score must be a number; a predicted label's
+    field is checked as a word or a number once counted. Anything else yields an empty field.
+    """
+    field = r'[^,"\\]*'
+    value = f"({_NUMBER})" if plan.scores else f"({field})"
+    if plan.output_field is not None:
+        value = f"(?:{field},){{{plan.output_field - 1}}}{value}" + r'(?:,[^"\\]*)?'
+    return f'^"{value}' + r'(?:\\[rn])*"$'
+
+
 def _count(
     connection: Any,
     captures: list[str],
@@ -213,92 +247,95 @@ def _count(
     layout: TableLayout,
     config: AnalysisConfig,
 ) -> CountedWindow | None:
-    fields = "".join(
-        f", parts[{position}] AS f{index}" for index, position in enumerate(plan.fields.values())
-    )
-    # One CSV record of the window's width, without quotes, brackets or line breaks (but for
-    # the trailing ones the usual reader trims): anything else is decoded the usual way.
-    field = r'[^,"\n\r\[\]{}]*'
-    shape = f"{field}(,{field}){{{plan.width - 1}}}[\r\n]*"
-    connection.execute(
-        f"""
-        CREATE TEMP TABLE capture AS
-        SELECT coalesce(m.inferenceId ->> '$', m.eventId ->> '$') AS key,
-               NOT ({_is_string("m.eventId")} AND {_string_or_absent("m.inferenceId")}
-                    AND {_is_string("m.inferenceTime")} AND {_is_string("o.data")}
-                    AND i.encoding IS NOT DISTINCT FROM 'CSV'
-                    AND o.encoding IS NOT DISTINCT FROM 'CSV'
-                    AND coalesce(regexp_full_match(i.data, $shape), FALSE)) AS odd,
-               i.observedContentType AS input_type, o.observedContentType AS output_type,
-               rtrim(o.data ->> '$', chr(13) || chr(10)) AS output{fields}
-        FROM (SELECT eventMetadata AS m, captureData.endpointInput AS i,
-                     captureData.endpointOutput AS o,
-                     string_split(captureData.endpointInput.data, ',') AS parts
-              FROM read_json($files, columns = $columns, format = 'newline_delimited',
-                             records = true))
-        """,
-        {"files": captures, "columns": _CAPTURE_COLUMNS, "shape": shape},
-    ).fetchall()
-    names = [f"f{index}" for index in range(len(plan.fields))]
-    output = (
-        "output" if plan.output_field is None else f"split_part(output, ',', {plan.output_field})"
-    )
-    number = f"regexp_full_match({output}, '{_NUMBER}')"
-    prediction_ok = number if plan.scores else _is_token(output)
-    single = "NOT contains(output, ',')" if plan.output_field is None else "TRUE"
-    records, unusual = connection.execute(
-        f"""
-        SELECT count(*), count(*) FILTER (WHERE odd OR NOT coalesce(
-            {prediction_ok} AND {single} AND NOT contains(output, chr(10))
-            {"".join(f" AND {_is_token(name)}" for name in names)}, FALSE))
-        FROM capture
-        """
-    ).fetchall()[0]
-    types = connection.execute(
-        "SELECT DISTINCT input_type FROM capture UNION SELECT DISTINCT output_type FROM capture"
-    ).fetchall()
-    if not records or unusual or not all(_is_csv(kind) for (kind,) in types):
-        return None
+    # The labels first, one row per id: a window with a label to decode, or uploaded twice
+    # (the latest wins), goes the usual way before its capture is read.
     connection.execute(
         f"""
         CREATE TEMP TABLE truth AS
-        SELECT e.eventId ->> '$' AS key, g.data AS label,
-               NOT ({_is_string("e.eventId")} AND g.encoding IS NOT DISTINCT FROM 'CSV') AS odd
-        FROM (SELECT groundTruthData AS g, eventMetadata AS e
+        SELECT {_string("e")} AS key, any_value(g.data) AS label, count(*) AS copies,
+               bool_and({_is_string("e")} AND g.encoding IS NOT DISTINCT FROM 'CSV') AS plain
+        FROM (SELECT groundTruthData AS g, eventMetadata.eventId AS e
               FROM read_json($files, columns = $columns, format = 'newline_delimited',
                              records = true))
+        GROUP BY 1
         """,
         {"files": truths, "columns": _TRUTH_COLUMNS},
     ).fetchall()
-    labels_read, distinct, odd_labels = connection.execute(
+    labels_read, keys, odd_labels = connection.execute(
         f"""
-        SELECT count(*), count(DISTINCT key),
-               count(*) FILTER (WHERE odd OR NOT coalesce({_is_token("label")}, FALSE))
+        SELECT sum(copies), count(*),
+               count(*) FILTER (WHERE NOT plain OR NOT coalesce({_is_token("label")}, FALSE))
         FROM truth
         """
     ).fetchall()[0]
-    if odd_labels or distinct != labels_read:
-        return None  # a label to decode, or uploaded twice (the latest wins): the usual way
+    if not keys or odd_labels or labels_read != keys:
+        return None
+    # The capture: one pass that checks each record and keeps only what is counted, joined
+    # to the labels and counted by (checks, analysed fields, label, prediction).
+    positions = sorted(set(plan.fields.values()))
+    names = [f"f{positions.index(position)}" for position in plan.fields.values()]
     predicted = (
-        f"CAST(CAST({output} AS DOUBLE) > CAST('{plan.threshold!r}' AS DOUBLE) AS BIGINT)"
+        f"CAST(CAST(NULLIF(output, '') AS DOUBLE) > CAST('{plan.threshold!r}' AS DOUBLE) AS BIGINT)"
         if plan.scores
-        else output
+        else "output"
     )
-    counts = connection.sql(
+    connection.execute(
         f"""
-        SELECT {", ".join(names)}, truth.label AS label, {predicted} AS predicted,
-               count(*) AS n
-        FROM capture JOIN truth USING (key)
+        CREATE TEMP TABLE counted AS
+        WITH capture AS (
+            SELECT TRUE AS captured,
+                   coalesce({_string("m.inferenceId")}, {_string("m.eventId")}) AS key,
+                   {_is_string("m.eventId")} AND {_is_string("m.inferenceTime")}
+                   AND (m.inferenceId IS NULL OR {_is_string("m.inferenceId")})
+                   AND i.encoding IS NOT DISTINCT FROM 'CSV'
+                   AND o.encoding IS NOT DISTINCT FROM 'CSV' AS plain,
+                   i.observedContentType AS input_type, o.observedContentType AS output_type,
+                   regexp_extract(i.data, $shape, $fields) AS fields,
+                   regexp_extract(CAST(o.data AS VARCHAR), $output, 1) AS output
+            FROM (SELECT eventMetadata AS m, captureData.endpointInput AS i,
+                         captureData.endpointOutput AS o
+                  FROM read_json($files, columns = $columns, format = 'newline_delimited',
+                                 records = true))
+        )
+        SELECT captured, copies IS NOT NULL AS labelled, capture.plain AS plain,
+               input_type, output_type,
+               {", ".join(f"fields.f{index} AS f{index}" for index in range(len(positions)))},
+               label, {predicted} AS predicted, count(*) AS n
+        FROM capture FULL JOIN truth USING (key)
         GROUP BY ALL
+        """,
+        {
+            "files": captures,
+            "columns": _CAPTURE_COLUMNS,
+            "shape": _shape(plan),
+            "output": _output_shape(plan),
+            "fields": [f"f{index}" for index in range(len(positions))],
+        },
+    ).fetchall()
+    prediction_ok = "predicted IS NOT NULL" if plan.scores else _is_token("predicted")
+    tokens = "".join(f" AND {_is_token(name)}" for name in dict.fromkeys(names))
+    records, rows, unmatched, unusual = connection.execute(
+        f"""
+        SELECT coalesce(sum(n) FILTER (WHERE captured), 0),
+               coalesce(sum(n) FILTER (WHERE captured AND labelled), 0),
+               coalesce(sum(n) FILTER (WHERE captured IS NULL), 0),
+               count(*) FILTER (WHERE captured AND NOT coalesce(plain AND {prediction_ok}
+                                                                {tokens}, FALSE))
+        FROM counted
         """
-    ).to_arrow_table()
-    (unmatched,) = connection.execute(
-        "SELECT count(*) FROM truth ANTI JOIN capture USING (key)"
     ).fetchall()[0]
-    rows = int(pc.sum(counts.column("n")).as_py() or 0)
-    if rows == 0:
-        return None  # nothing to analyse: the usual reader says why
-    table = _typed(counts, dict(zip(names, plan.fields, strict=True)), layout)
+    types = connection.execute(
+        "SELECT DISTINCT input_type FROM counted WHERE captured"
+        " UNION SELECT DISTINCT output_type FROM counted WHERE captured"
+    ).fetchall()
+    if not rows or unusual or not all(_is_csv(kind) for (kind,) in types):
+        return None  # nothing to analyse (the usual reader says why), or a record to decode
+    selected = ", ".join(f"{name} AS c{index}" for index, name in enumerate(names))
+    counts = connection.sql(
+        f"SELECT {selected}, label, predicted, n FROM counted WHERE captured AND labelled"
+    ).to_arrow_table()
+    columns = [f"c{index}" for index in range(len(names))]
+    table = _typed(counts, dict(zip(columns, plan.fields, strict=True)), layout)
     if table is None:
         return None
     diagnostics = Diagnostics(

@@ -238,6 +238,10 @@ UNUSUAL: dict[str, bytes] = {
     "numeric event id": raw(_invocation(**{"eventMetadata.eventId": 7})),
     "boolean inference id": raw(_invocation(**{"eventMetadata.inferenceId": True})),
     "numeric output": raw(_invocation(**{"captureData.endpointOutput.data": 0.9})),
+    "object event id": raw(_invocation(**{"eventMetadata.eventId": {"id": "e-0"}})),
+    "numeric inference time": raw(_invocation(**{"eventMetadata.inferenceTime": 1764000000})),
+    "no event id": raw(_invocation(**{"eventMetadata.eventId": None})),
+    "escaped output": raw(_invocation(**{"captureData.endpointOutput.data": "0.9,\u00e9"})),
     "no encoding": raw(_invocation(**{"captureData.endpointInput.encoding": None})),
     "JSON content type": raw(
         _invocation(**{"captureData.endpointOutput.observedContentType": "application/json"})
@@ -254,6 +258,31 @@ def test_an_unusual_record_sends_the_window_the_usual_way(
     write_capture(str(base / "capture"), [UNUSUAL[odd]])
     write_truth(str(base / "truth"), [GroundTruthRecord("0", "1")], name="b")
     assert not compare(base, definition(base), monkeypatch)
+
+
+# Ids and outputs read through JSON's escapes, null or absent ids: counted, as the usual reader
+# reads them.
+ALIKE: dict[str, bytes] = {
+    "escaped inference id": raw(_invocation(**{"eventMetadata.inferenceId": "\u00e9-1"})),
+    "escaped quote in an id": raw(_invocation(**{"eventMetadata.inferenceId": 'say "1"'})),
+    "null inference id": raw(_invocation(**{"eventMetadata.inferenceId": None})),
+    "no inference id": raw(
+        {"captureData": _invocation()["captureData"], "eventMetadata": {"eventId": "e-0",
+         "inferenceTime": _EVENT["inferenceTime"]}}
+    ),
+    "empty inference id": raw(_invocation(**{"eventMetadata.inferenceId": ""})),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("record", list(ALIKE), ids=list(ALIKE))
+def test_escaped_null_and_absent_ids_are_counted_alike(
+    base: Path, monkeypatch: pytest.MonkeyPatch, record: str
+) -> None:
+    write_window(base, clean_rows(14, 40))
+    write_capture(str(base / "capture"), [ALIKE[record]])
+    labels = [GroundTruthRecord(key, "1") for key in ("é-1", 'say "1"', "e-0", "")]
+    write_truth(str(base / "truth"), labels, name="b")
+    assert compare(base, definition(base), monkeypatch)
 
 
 @pytest.mark.parametrize(
