@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
+
+import biaswatch
+from biaswatch._lazy import exported_names
 
 
 def _loaded_modules(statement: str) -> set[str]:
@@ -82,3 +87,69 @@ def test_flip_test_without_scikit_learn_is_an_error_entry() -> None:
     metrics = json.loads(out.stdout)
     assert metrics["FT"] == [None, "FT needs scikit-learn: pip install 'biaswatch[ft]'"]
     assert metrics["DI"] == [0.17798594847775176, None]
+
+
+def test_a_script_that_runs_executions_loads_no_engine() -> None:
+    # The analysis, the decoders and DuckDB load in the worker process, not in the caller.
+    loaded = _loaded_after("from biaswatch.model_monitor import ModelBiasMonitor")
+    engines = {"pyarrow", "numpy", "duckdb", "pandas", "fsspec", "sklearn"}
+    assert loaded & engines == set()
+
+
+def _lazy_packages() -> list[str]:
+    root = Path(biaswatch.__file__).parent
+    return sorted(
+        f"biaswatch.{init.parent.name}"
+        for init in root.glob("*/__init__.py")
+        if "lazy_exports(__name__, __file__)" in init.read_text()
+    )
+
+
+@pytest.mark.parametrize("package", _lazy_packages())
+def test_a_lazy_package_offers_exactly_what_it_lists(package: str) -> None:
+    module = importlib.import_module(package)
+    names = exported_names(package, str(module.__file__))
+    assert sorted(names) == sorted(module.__all__)
+    for name in module.__all__:
+        assert getattr(module, name) is getattr(importlib.import_module(names[name][0]), name)
+    assert set(module.__all__) <= set(dir(module))
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        module.no_such_name  # noqa: B018
+
+
+def test_the_lazy_packages_include_the_heavy_ones() -> None:
+    assert {"biaswatch.analysis", "biaswatch.capture", "biaswatch.store"} <= set(_lazy_packages())
+
+
+@pytest.mark.parametrize(("engine", "hidden"), [("local", True), ("spark", False)])
+def test_the_worker_hides_pandas_from_local_executions(engine: str, hidden: bool) -> None:
+    code = textwrap.dedent(
+        f"""
+        import json, sys
+        import pyarrow as pa
+        from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
+        from biaswatch.jobs.worker import _pandas_hidden
+
+        definition = MonitoringJobDefinition(
+            schedule_name="s",
+            endpoint_input=EndpointInputDefinition(endpoint_name="ep", capture_uri="/c"),
+            ground_truth_uri="/g",
+            output_uri="/o",
+            analysis_config={{"label": "y", "facet": [{{"name_or_index": "f"}}]}},
+            engine={engine!r},
+        )
+        with _pandas_hidden(definition):
+            try:
+                import pandas
+                found = True
+            except ModuleNotFoundError:
+                found = False
+            converted = pa.chunked_array([pa.array([1, 2])]).to_numpy().tolist()
+        import pandas  # the process may still use it afterwards
+        print(json.dumps([found, converted]))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    found, converted = json.loads(out.stdout)
+    assert found is not hidden
+    assert converted == [1, 2]

@@ -25,7 +25,7 @@ from tests.processes import children
 from tests.unit.jobs.test_execution import capture_window, definition, rows
 
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
-from biaswatch.jobs.execution import LOST
+from biaswatch.jobs.attempt import LOST
 from biaswatch.jobs.worker import Worker, run_in_worker
 from biaswatch.status import ExecutionStatus
 

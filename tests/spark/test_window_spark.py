@@ -13,8 +13,9 @@ from tests.golden.test_clarify_golden import mismatches
 from tests.unit.jobs.test_execution import baseline, capture_window, definition, rows
 
 from biaswatch.config.monitor import MonitoringJobDefinition
+from biaswatch.jobs.attempt import window_of
 from biaswatch.jobs.engine import estimated_records, resolve_engine
-from biaswatch.jobs.execution import run_execution, window_of
+from biaswatch.jobs.execution import run_execution
 from biaswatch.storage import read_bytes
 from biaswatch.store import ExecutionStatus
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from biaswatch.analysis.result import AnalysisResult, FacetResult, StageResult
 from biaswatch.metrics import MetricValue
 from biaswatch.storage import json_bytes
+
+if TYPE_CHECKING:
+    from biaswatch.analysis.result import AnalysisResult, FacetResult, StageResult
 
 __all__ = [
     "SECTIONS",

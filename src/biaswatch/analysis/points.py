@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from biaswatch.analysis.result import AnalysisResult
+if TYPE_CHECKING:
+    from biaswatch.analysis.result import AnalysisResult
 
 __all__ = ["MetricPoint", "metric_points"]
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from biaswatch.capture.assembly import TableLayout, WindowData
-from biaswatch.capture.diagnostics import Diagnostics, MalformedSample
-from biaswatch.capture.endpoint import CaptureRecord, Encoding, Payload, parse_capture_line
-from biaswatch.capture.endpoint_window import read_endpoint_window
-from biaswatch.capture.ground_truth import (
-    GroundTruthRecord,
-    parse_ground_truth_line,
-    read_ground_truth,
-    upload_ground_truth,
-)
-from biaswatch.capture.window import Window, parse_offset
+from typing import TYPE_CHECKING
+
+from biaswatch._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from biaswatch.capture.assembly import TableLayout, WindowData
+    from biaswatch.capture.diagnostics import Diagnostics, MalformedSample
+    from biaswatch.capture.endpoint import CaptureRecord, Encoding, Payload, parse_capture_line
+    from biaswatch.capture.endpoint_window import read_endpoint_window
+    from biaswatch.capture.ground_truth import (
+        GroundTruthRecord,
+        parse_ground_truth_line,
+        read_ground_truth,
+        upload_ground_truth,
+    )
+    from biaswatch.capture.window import Window, parse_offset
 
 __all__ = [
     "CaptureRecord",
@@ -31,3 +36,5 @@ __all__ = [
     "read_ground_truth",
     "upload_ground_truth",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from biaswatch.config.analysis import (
-    DATASET_TYPES,
-    AnalysisConfig,
-    ColumnRef,
-    FacetConfig,
-    MethodsConfig,
-    StageMethods,
-    Value,
-    config_from_dict,
-    parse_analysis_config,
-)
+from typing import TYPE_CHECKING
+
+from biaswatch._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from biaswatch.config.analysis import (
+        DATASET_TYPES,
+        AnalysisConfig,
+        ColumnRef,
+        FacetConfig,
+        MethodsConfig,
+        StageMethods,
+        Value,
+        config_from_dict,
+        parse_analysis_config,
+    )
 
 __all__ = [
     "DATASET_TYPES",
@@ -25,3 +30,5 @@ __all__ = [
     "config_from_dict",
     "parse_analysis_config",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from biaswatch.constraints.violations import (
-    CHECK_TYPE,
-    Violation,
-    check_bias_drift,
-    violations_document,
-)
+from typing import TYPE_CHECKING
+
+from biaswatch._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from biaswatch.constraints.violations import (
+        CHECK_TYPE,
+        Violation,
+        check_bias_drift,
+        violations_document,
+    )
 
 __all__ = [
     "CHECK_TYPE",
@@ -15,3 +20,5 @@ __all__ = [
     "check_bias_drift",
     "violations_document",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)

@@ -5,6 +5,13 @@ See :mod:`biaswatch.embedded.window`. Importing this package does not import Duc
 
 from __future__ import annotations
 
-from biaswatch.embedded.window import CountedWindow, count_endpoint_window
+from typing import TYPE_CHECKING
+
+from biaswatch._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from biaswatch.embedded.window import CountedWindow, count_endpoint_window
 
 __all__ = ["CountedWindow", "count_endpoint_window"]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)

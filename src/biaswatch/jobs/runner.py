@@ -24,7 +24,7 @@ import orjson
 
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
 from biaswatch.errors import ScheduleError, StorageError
-from biaswatch.jobs.execution import (
+from biaswatch.jobs.attempt import (
     DIAGNOSTICS_FILE,
     AttemptPlan,
     ExecutionOutcome,

@@ -7,18 +7,23 @@ Build a :class:`CountTensor` from per-row codes, take a facet entry's binary vie
 
 from __future__ import annotations
 
-from biaswatch.metrics.counts import Confusion, CountTensor, FacetCounts
-from biaswatch.metrics.fliptest import FT_UNAVAILABLE, ft, ft_available
-from biaswatch.metrics.guide import GUIDE, MetricGuide, guide_of, readable
-from biaswatch.metrics.registry import (
-    REGISTRY,
-    CountKernel,
-    MetricCode,
-    MetricSpec,
-    Stage,
-    metrics_of,
-)
-from biaswatch.metrics.value import MetricValue
+from typing import TYPE_CHECKING
+
+from biaswatch._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from biaswatch.metrics.counts import Confusion, CountTensor, FacetCounts
+    from biaswatch.metrics.fliptest import FT_UNAVAILABLE, ft, ft_available
+    from biaswatch.metrics.guide import GUIDE, MetricGuide, guide_of, readable
+    from biaswatch.metrics.registry import (
+        REGISTRY,
+        CountKernel,
+        MetricCode,
+        MetricSpec,
+        Stage,
+        metrics_of,
+    )
+    from biaswatch.metrics.value import MetricValue
 
 __all__ = [
     "FT_UNAVAILABLE",
@@ -39,3 +44,5 @@ __all__ = [
     "metrics_of",
     "readable",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)

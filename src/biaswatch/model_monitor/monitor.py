@@ -17,7 +17,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 from pydantic import ValidationError
@@ -32,12 +32,9 @@ from biaswatch.config.names import check_name
 from biaswatch.config.rules import ViolationRules
 from biaswatch.config.settings import biaswatch_home
 from biaswatch.config.validation import config_error
-from biaswatch.constraints.noise import NOISE_AWARE_FILE, WindowNoise
 from biaswatch.errors import ConfigError
-from biaswatch.jobs.baseline import Predictor, record_baselining_job
+from biaswatch.jobs.attempt import window_of
 from biaswatch.jobs.endpoints import endpoint_url, find_endpoint
-from biaswatch.jobs.execution import window_of
-from biaswatch.jobs.model_endpoint import HttpPredictor
 from biaswatch.jobs.runner import run_and_record
 from biaswatch.jobs.worker import Worker
 from biaswatch.model_monitor.files import Constraints
@@ -48,11 +45,13 @@ from biaswatch.model_monitor.processing import (
     arn,
     job_definition_name,
 )
-from biaswatch.records import DecodingOptions
 from biaswatch.schedule import NOW, CronSchedule, parse_schedule_expression
 from biaswatch.status import ExecutionStatus, Trigger
 from biaswatch.storage import exists, join, read_bytes
 from biaswatch.store import ScheduleStatus, Store, process_owner
+
+if TYPE_CHECKING:
+    from biaswatch.jobs.baseline import Predictor
 
 __all__ = ["ModelBiasModelMonitor", "ModelBiasMonitor"]
 
@@ -168,6 +167,10 @@ class ModelBiasMonitor:
             If ``expected_window_rows`` is not a whole number ≥ 1 (before the job runs).
         """
         del wait, logs, kms_key
+        # Here, not at the top: a script that only runs executions does not load the analysis.
+        from biaswatch.constraints.noise import WindowNoise
+        from biaswatch.jobs.baseline import record_baselining_job
+
         noise = None if expected_window_rows is None else WindowNoise(expected_window_rows)
         name = check_name(
             job_name
@@ -261,6 +264,9 @@ class ModelBiasMonitor:
             dataset_type if dataset_type in ("text/csv", "application/jsonlines") else "text/csv"
         )
         custom = model_config.custom_attributes
+        from biaswatch.jobs.model_endpoint import HttpPredictor
+        from biaswatch.records import DecodingOptions
+
         return HttpPredictor(
             url,
             content_type=content_type,
@@ -464,6 +470,8 @@ class ModelBiasMonitor:
             return constraints
         job = self.latest_baselining_job
         if job is not None:  # its noise-aware constraints, when it was asked for them
+            from biaswatch.constraints.noise import NOISE_AWARE_FILE
+
             name = NOISE_AWARE_FILE if job.expected_window_rows is not None else "analysis.json"
             return join(job.output_uri, name)
         return None

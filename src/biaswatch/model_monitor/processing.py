@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
-from biaswatch.constraints.noise import NOISE_AWARE_FILE
 from biaswatch.errors import ConfigError, UnexpectedStatusError
 from biaswatch.model_monitor.files import (
     Constraints,
@@ -443,6 +442,8 @@ class BaseliningJob:
                 field="noise_aware",
                 value=noise_aware,
             )
+        from biaswatch.constraints.noise import NOISE_AWARE_FILE  # (numpy: not at the top)
+
         return Constraints.from_s3_uri(join(self.output_uri, NOISE_AWARE_FILE))
 
     def baseline_statistics(self) -> Statistics | None:

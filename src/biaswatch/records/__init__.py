@@ -6,16 +6,21 @@ and text typed as pandas would type it.
 
 from __future__ import annotations
 
-from biaswatch.records.attributes import Attribute, excluded_positions
-from biaswatch.records.decoder import (
-    DecodingOptions,
-    Malformed,
-    PayloadDecoder,
-    split_csv_line,
-    utf8_text,
-)
-from biaswatch.records.formats import PayloadFormat, media_type, payload_format
-from biaswatch.records.typing import NULL_MARKERS, text_column, typed_column, values_column
+from typing import TYPE_CHECKING
+
+from biaswatch._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from biaswatch.records.attributes import Attribute, excluded_positions
+    from biaswatch.records.decoder import (
+        DecodingOptions,
+        Malformed,
+        PayloadDecoder,
+        split_csv_line,
+        utf8_text,
+    )
+    from biaswatch.records.formats import PayloadFormat, media_type, payload_format
+    from biaswatch.records.typing import NULL_MARKERS, text_column, typed_column, values_column
 
 __all__ = [
     "NULL_MARKERS",
@@ -33,3 +38,5 @@ __all__ = [
     "utf8_text",
     "values_column",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from biaswatch.report.html import Comparison, MetricKey, render_report
-from biaswatch.report.trend import TrendPoint, legend, trend_chart
+from typing import TYPE_CHECKING
+
+from biaswatch._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from biaswatch.report.html import Comparison, MetricKey, render_report
+    from biaswatch.report.trend import TrendPoint, legend, trend_chart
 
 __all__ = ["Comparison", "MetricKey", "TrendPoint", "legend", "render_report", "trend_chart"]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)

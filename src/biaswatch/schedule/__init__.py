@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from biaswatch.schedule.cron import (
-    NOW,
-    CronExpressionGenerator,
-    CronSchedule,
-    parse_schedule_expression,
-)
-from biaswatch.schedule.scheduler import Scheduler, SchedulerOptions, utc_now
+from typing import TYPE_CHECKING
+
+from biaswatch._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from biaswatch.schedule.cron import (
+        NOW,
+        CronExpressionGenerator,
+        CronSchedule,
+        parse_schedule_expression,
+    )
+    from biaswatch.schedule.scheduler import Scheduler, SchedulerOptions, utc_now
 
 __all__ = [
     "NOW",
@@ -19,3 +24,5 @@ __all__ = [
     "parse_schedule_expression",
     "utc_now",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)

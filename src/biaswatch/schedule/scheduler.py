@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 from biaswatch.config.monitor import MonitoringJobDefinition
 from biaswatch.errors import BiaswatchError
-from biaswatch.jobs.execution import window_of
+from biaswatch.jobs.attempt import window_of
 from biaswatch.jobs.runner import run_and_record
 from biaswatch.jobs.worker import Worker
 from biaswatch.schedule.cron import CronSchedule, parse_schedule_expression

@@ -19,7 +19,7 @@ from biaswatch.analysis import document_metrics
 from biaswatch.config.monitor import MonitoringJobDefinition
 from biaswatch.config.rules import ideal_value
 from biaswatch.errors import StorageError
-from biaswatch.jobs.execution import window_of
+from biaswatch.jobs.attempt import window_of
 from biaswatch.report import TrendPoint
 from biaswatch.storage import exists, join, read_bytes
 from biaswatch.store import AttemptRow, ExecutionRow, ExecutionStatus, ScheduleRow, Store

@@ -13,8 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import fsspec
-
 from biaswatch.errors import ConfigError, StorageError
 
 __all__ = ["Location", "join", "locate", "translated_errors"]
@@ -93,6 +91,8 @@ def locate(uri: str) -> Location:
     if text.startswith("s3a://"):
         text = "s3://" + text[len("s3a://") :]
     protocol = text.split("://", 1)[0] if "://" in text else "file"
+    import fsspec  # at the first location: a process that touches no file does not load it
+
     try:
         filesystem, path = fsspec.core.url_to_fs(text, **_options(protocol))
     except ImportError as exc:

@@ -6,18 +6,23 @@ migrations are applied when a store is opened.
 
 from __future__ import annotations
 
-from biaswatch.status import ExecutionStatus, JobStatus, ScheduleStatus, Trigger
-from biaswatch.store.database import DATABASE_VARIABLE, database_url, migrate, open_engine
-from biaswatch.store.owners import attempt_owner, owner_alive, process_owner
-from biaswatch.store.repository import MetricPoint, Store
-from biaswatch.store.schema import (
-    AttemptRow,
-    BaseliningJobRow,
-    EndpointRow,
-    ExecutionRow,
-    MetricPointRow,
-    ScheduleRow,
-)
+from typing import TYPE_CHECKING
+
+from biaswatch._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from biaswatch.status import ExecutionStatus, JobStatus, ScheduleStatus, Trigger
+    from biaswatch.store.database import DATABASE_VARIABLE, database_url, migrate, open_engine
+    from biaswatch.store.owners import attempt_owner, owner_alive, process_owner
+    from biaswatch.store.repository import MetricPoint, Store
+    from biaswatch.store.schema import (
+        AttemptRow,
+        BaseliningJobRow,
+        EndpointRow,
+        ExecutionRow,
+        MetricPointRow,
+        ScheduleRow,
+    )
 
 __all__ = [
     "DATABASE_VARIABLE",
@@ -40,3 +45,5 @@ __all__ = [
     "owner_alive",
     "process_owner",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)

@@ -26,6 +26,7 @@ from biaswatch.capture import GroundTruthRecord
 from biaswatch.capture.endpoint import CaptureRecord, Encoding, Payload
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
 from biaswatch.embedded import CountedWindow, count_endpoint_window
+from biaswatch.jobs.attempt import window_of
 from biaswatch.jobs.execution import run_execution
 
 HEADERS = ["sex", "age", "x", "label"]
@@ -396,7 +397,7 @@ def test_files_elsewhere_than_on_local_disk(monkeypatch: pytest.MonkeyPatch) -> 
     counted = count_endpoint_window(
         capture_uri=f"{root}/capture",
         ground_truth_uri=f"{root}/truth",
-        window=execution.window_of(remote, T),
+        window=window_of(remote, T),
         endpoint="ep",
         variant="AllTraffic",
         options=options,

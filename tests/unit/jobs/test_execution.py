@@ -201,7 +201,7 @@ def test_an_intersectional_facet_in_a_monitoring_window(base: str) -> None:
 def test_slots_more_frequent_than_hourly_have_folders_of_their_own() -> None:
     from datetime import timedelta
 
-    from biaswatch.jobs.execution import execution_output_uri
+    from biaswatch.jobs.attempt import execution_output_uri
 
     chosen = definition("memory://x")
     folders = [
