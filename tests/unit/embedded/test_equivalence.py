@@ -242,7 +242,6 @@ UNUSUAL: dict[str, bytes] = {
     "object event id": raw(_invocation(**{"eventMetadata.eventId": {"id": "e-0"}})),
     "numeric inference time": raw(_invocation(**{"eventMetadata.inferenceTime": 1764000000})),
     "no event id": raw(_invocation(**{"eventMetadata.eventId": None})),
-    "escaped output": raw(_invocation(**{"captureData.endpointOutput.data": "0.9,\u00e9"})),
     "no encoding": raw(_invocation(**{"captureData.endpointInput.encoding": None})),
     "JSON content type": raw(
         _invocation(**{"captureData.endpointOutput.observedContentType": "application/json"})
@@ -254,11 +253,21 @@ UNUSUAL: dict[str, bytes] = {
 def test_an_unusual_record_sends_the_window_the_usual_way(
     base: Path, monkeypatch: pytest.MonkeyPatch, odd: str
 ) -> None:
-    rows = clean_rows(7, 40)
-    write_window(base, rows)
-    write_capture(str(base / "capture"), [UNUSUAL[odd]])
+    assert not compare(base, _window_with(base, UNUSUAL[odd]), monkeypatch)
+
+
+def test_the_same_window_with_a_usual_record_is_counted(
+    base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert compare(base, _window_with(base, line(capture(0, "0,25,3", "0.9"))), monkeypatch)
+
+
+def _window_with(base: Path, record: bytes) -> MonitoringJobDefinition:
+    """A window of the common shape and ``record``, with id 0 and a label of its own."""
+    write_window(base, clean_rows(7, 40)[1:])
+    write_capture(str(base / "capture"), [record])
     write_truth(str(base / "truth"), [GroundTruthRecord("0", "1")], name="b")
-    assert not compare(base, definition(base), monkeypatch)
+    return definition(base)
 
 
 # Ids and outputs read through JSON's escapes, null or absent ids: counted, as the usual reader
@@ -272,6 +281,7 @@ ALIKE: dict[str, bytes] = {
          "inferenceTime": _EVENT["inferenceTime"]}}
     ),
     "empty inference id": raw(_invocation(**{"eventMetadata.inferenceId": ""})),
+    "escaped output": raw(_invocation(**{"captureData.endpointOutput.data": "0.9,\u00e9"})),
 }  # fmt: skip
 
 
@@ -300,10 +310,22 @@ def test_escaped_null_and_absent_ids_are_counted_alike(
 def test_an_unusual_label_sends_the_window_the_usual_way(
     base: Path, monkeypatch: pytest.MonkeyPatch, truth: list[GroundTruthRecord]
 ) -> None:
+    assert not compare(base, _labelled_late(base, truth), monkeypatch)
+
+
+def test_the_same_window_with_usual_late_labels_is_counted(
+    base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    late = [GroundTruthRecord(str(key), "1") for key in (900, 901, 902, 903)]
+    assert compare(base, _labelled_late(base, late), monkeypatch)
+
+
+def _labelled_late(base: Path, truth: list[GroundTruthRecord]) -> MonitoringJobDefinition:
+    """A window of the common shape with four unlabelled ids (900-903), and ``truth``."""
     rows = clean_rows(8, 40) + [(0, 25, 1, None, "0.7", key) for key in (900, 901, 902, 903)]
     write_window(base, rows)
     write_truth(str(base / "truth"), truth, name="late")
-    assert not compare(base, definition(base), monkeypatch)
+    return definition(base)
 
 
 @pytest.mark.parametrize(
