@@ -90,10 +90,13 @@ def _is_string(value: str) -> str:
     return f"coalesce(starts_with(CAST({value} AS VARCHAR), '\"'), FALSE)"
 
 
-def _string(value: str) -> str:
-    """A JSON string's value: the text within its quotes, unescaped where it has escapes."""
-    text = f"CAST({value} AS VARCHAR)"
-    return f"CASE WHEN contains({text}, '\\') THEN {value} ->> '$' ELSE ({text})[2:-2] END"
+def _key(value: str) -> str:
+    r"""An id to join on: its JSON text as DuckDB writes it back, the same for equal strings.
+
+    DuckDB reads a JSON value and writes it again in one canonical form (``"\u00e9"`` and
+    ``"é"`` alike), so equal ids have equal texts on both sides, without unescaping them.
+    """
+    return f"CAST({value} AS VARCHAR)"
 
 
 def _is_token(expression: str) -> str:
@@ -252,7 +255,7 @@ def _count(
     connection.execute(
         f"""
         CREATE TEMP TABLE truth AS
-        SELECT {_string("e")} AS key, any_value(g.data) AS label, count(*) AS copies,
+        SELECT {_key("e")} AS key, any_value(g.data) AS label, count(*) AS copies,
                bool_and({_is_string("e")} AND g.encoding IS NOT DISTINCT FROM 'CSV') AS plain
         FROM (SELECT groundTruthData AS g, eventMetadata.eventId AS e
               FROM read_json($files, columns = $columns, format = 'newline_delimited',
@@ -284,7 +287,7 @@ def _count(
         CREATE TEMP TABLE counted AS
         WITH capture AS (
             SELECT TRUE AS captured,
-                   coalesce({_string("m.inferenceId")}, {_string("m.eventId")}) AS key,
+                   {_key("coalesce(m.inferenceId, m.eventId)")} AS key,
                    {_is_string("m.eventId")} AND {_is_string("m.inferenceTime")}
                    AND (m.inferenceId IS NULL OR {_is_string("m.inferenceId")})
                    AND i.encoding IS NOT DISTINCT FROM 'CSV'
