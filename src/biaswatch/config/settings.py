@@ -10,11 +10,13 @@ __all__ = [
     "CLOUDWATCH_ENDPOINT_VARIABLE",
     "CLOUDWATCH_MODES",
     "CLOUDWATCH_VARIABLE",
+    "DEFAULT_FT_SAMPLE",
     "DEFAULT_HOME",
     "DEFAULT_SPARK_FT_SAMPLE",
     "DEFAULT_SPARK_THRESHOLD",
     "ENGINES",
     "ENGINE_VARIABLE",
+    "FT_SAMPLE_VARIABLE",
     "HOME_VARIABLE",
     "PROMETHEUS_TEXTFILE_VARIABLE",
     "SPARK_FT_SAMPLE_VARIABLE",
@@ -23,6 +25,7 @@ __all__ = [
     "cloudwatch_endpoint_url",
     "cloudwatch_mode",
     "engine_setting",
+    "ft_sample",
     "prometheus_textfile",
     "spark_ft_sample",
     "spark_threshold",
@@ -99,19 +102,28 @@ def spark_threshold() -> int:
         ) from None
 
 
+FT_SAMPLE_VARIABLE = "BIASWATCH_FT_SAMPLE"
+DEFAULT_FT_SAMPLE = 1_000_000
 SPARK_FT_SAMPLE_VARIABLE = "BIASWATCH_SPARK_FT_SAMPLE"
 DEFAULT_SPARK_FT_SAMPLE = 100_000
 
 
+def ft_sample() -> int:
+    """Rows FT runs on when DuckDB counts a window: ``$BIASWATCH_FT_SAMPLE`` (exact up to it)."""
+    return _rows(FT_SAMPLE_VARIABLE, DEFAULT_FT_SAMPLE)
+
+
 def spark_ft_sample() -> int:
     """Rows FT runs on with the Spark engine: ``$BIASWATCH_SPARK_FT_SAMPLE`` (exact up to it)."""
-    text = os.environ.get(SPARK_FT_SAMPLE_VARIABLE) or str(DEFAULT_SPARK_FT_SAMPLE)
+    return _rows(SPARK_FT_SAMPLE_VARIABLE, DEFAULT_SPARK_FT_SAMPLE)
+
+
+def _rows(variable: str, default: int) -> int:
+    text = os.environ.get(variable) or str(default)
     try:
         rows = int(text)
     except ValueError:
         rows = 0
     if rows < 1:
-        raise ConfigError(
-            f"{SPARK_FT_SAMPLE_VARIABLE}={text!r} is not a positive whole number of rows"
-        )
+        raise ConfigError(f"{variable}={text!r} is not a positive whole number of rows")
     return rows

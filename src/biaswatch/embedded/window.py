@@ -20,7 +20,7 @@ at inference time. The result is the same either way; only the cost differs
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,7 @@ from biaswatch.capture.diagnostics import Diagnostics
 from biaswatch.capture.endpoint import capture_folder
 from biaswatch.capture.window import Window
 from biaswatch.config import AnalysisConfig
+from biaswatch.config.settings import ft_sample
 from biaswatch.metrics import MetricCode, Stage
 from biaswatch.records import DecodingOptions, PayloadFormat, payload_format, text_column
 from biaswatch.storage import list_hour_files, locate
@@ -58,10 +59,12 @@ class CountedWindow:
     dataset: Dataset
     config: AnalysisConfig
     diagnostics: Diagnostics
+    ft_rows: Dataset | None = None
+    """The joined rows FT runs on (all of them, in the window's order, up to the FT sample)."""
 
     def analyze(self) -> AnalysisResult:
         """The window's analysis (Clarify's per-metric errors where a facet is empty)."""
-        return analyze(self.dataset, self.config, strict=False)
+        return analyze(self.dataset, self.config, strict=False, ft_rows=self.ft_rows)
 
 
 # A field the analysis reads is taken as it is only when its text means the same to pandas'
@@ -79,6 +82,11 @@ _CAPTURE_COLUMNS = {
     " encoding VARCHAR), endpointOutput STRUCT(observedContentType VARCHAR, data JSON,"
     " encoding VARCHAR))",
 }
+# The capture files, one record per line, with the fields above (``$files``, ``$columns``).
+_CAPTURE = """(SELECT eventMetadata AS m, captureData.endpointInput AS i,
+                 captureData.endpointOutput AS o
+          FROM read_json($files, columns = $columns, format = 'newline_delimited',
+                         records = true))"""
 _TRUTH_COLUMNS = {
     "groundTruthData": "STRUCT(data VARCHAR, encoding VARCHAR)",
     "eventMetadata": "STRUCT(eventId JSON)",
@@ -99,6 +107,10 @@ def _key(value: str) -> str:
     return f"CAST({value} AS VARCHAR)"
 
 
+# A capture record's id: its inferenceId, else its eventId.
+_KEY = _key("coalesce(m.inferenceId, m.eventId)")
+
+
 def _is_token(expression: str) -> str:
     words = ", ".join(f"'{word}'" for word in _WORDS)
     return f"(regexp_full_match({expression}, '{_TOKEN}') AND lower({expression}) NOT IN ({words}))"
@@ -116,6 +128,8 @@ class _Plan:
     scores: bool
     """Whether that field is a score (``score > threshold``) rather than a predicted label."""
     threshold: float
+    ft: bool
+    """Whether FT is asked for: then the joined rows are read too (up to the FT sample)."""
 
 
 def _index(attribute: str | int | None) -> int | None:
@@ -129,8 +143,6 @@ def _plan(layout: TableLayout, options: DecodingOptions, config: AnalysisConfig)
     if names is None or len(names) < 2 or layout.exclude_features or options.features_attribute:
         return None  # (a single field could be a JSON number read as text)
     post = requested_metrics(config.methods.post_training_bias, Stage.POST_TRAINING)
-    if any(spec.code is MetricCode.FT for spec in post):
-        return None  # FT is computed on the feature rows
     references: list[Any] = [facet.name_or_index for facet in config.facet]
     if config.group_variable is not None:
         references.append(config.group_variable)
@@ -150,6 +162,7 @@ def _plan(layout: TableLayout, options: DecodingOptions, config: AnalysisConfig)
         output_field=None if field is None else field + 1,
         scores=scores,
         threshold=float(options.probability_threshold),
+        ft=any(spec.code is MetricCode.FT for spec in post),
     )
 
 
@@ -277,17 +290,13 @@ def _count(
     # to the labels and counted by (checks, analysed fields, label, prediction).
     positions = sorted(set(plan.fields.values()))
     names = [f"f{positions.index(position)}" for position in plan.fields.values()]
-    predicted = (
-        f"CAST(CAST(NULLIF(output, '') AS DOUBLE) > CAST('{plan.threshold!r}' AS DOUBLE) AS BIGINT)"
-        if plan.scores
-        else "output"
-    )
+    predicted = _predicted(plan)
     connection.execute(
         f"""
         CREATE TEMP TABLE counted AS
         WITH capture AS (
             SELECT TRUE AS captured,
-                   {_key("coalesce(m.inferenceId, m.eventId)")} AS key,
+                   {_KEY} AS key,
                    {_is_string("m.eventId")} AND {_is_string("m.inferenceTime")}
                    AND (m.inferenceId IS NULL OR {_is_string("m.inferenceId")})
                    AND i.encoding IS NOT DISTINCT FROM 'CSV'
@@ -295,10 +304,7 @@ def _count(
                    i.observedContentType AS input_type, o.observedContentType AS output_type,
                    regexp_extract(i.data, $shape, $fields) AS fields,
                    regexp_extract(CAST(o.data AS VARCHAR), $output, 1) AS output
-            FROM (SELECT eventMetadata AS m, captureData.endpointInput AS i,
-                         captureData.endpointOutput AS o
-                  FROM read_json($files, columns = $columns, format = 'newline_delimited',
-                                 records = true))
+            FROM {_CAPTURE}
         )
         SELECT captured, copies IS NOT NULL AS labelled, capture.plain AS plain,
                input_type, output_type,
@@ -353,7 +359,74 @@ def _count(
     )
     weights = np.asarray(counts.column("n").to_numpy(), np.int64)
     dataset = dataset_from_table(table, config, source="the window", weights=weights)
-    return CountedWindow(dataset, config, diagnostics)
+    if not plan.ft:
+        return CountedWindow(dataset, config, diagnostics)
+    sample = ft_sample()
+    ft_rows = _flip_test_rows(connection, captures, plan, layout, config, rows, sample)
+    if ft_rows is None:
+        return None
+    if rows > sample:
+        diagnostics = replace(diagnostics, ft_rows=ft_rows.rows)
+    return CountedWindow(dataset, config, diagnostics, ft_rows)
+
+
+def _predicted(plan: _Plan) -> str:
+    """The predicted label from the output's field (NULL where a score is not a number)."""
+    if not plan.scores:
+        return "output"
+    threshold = f"CAST('{plan.threshold!r}' AS DOUBLE)"
+    return f"CAST(CAST(NULLIF(output, '') AS DOUBLE) > {threshold} AS BIGINT)"
+
+
+def _flip_test_rows(
+    connection: Any,
+    captures: list[str],
+    plan: _Plan,
+    layout: TableLayout,
+    config: AnalysisConfig,
+    rows: int,
+    sample: int,
+) -> Dataset | None:
+    """The joined rows with every feature, in the window's order, for FT (up to ``sample``).
+
+    All of them when there are at most ``sample``; else ``sample`` of them, chosen by a hash
+    of their ids. The capture is read a second time, in its order in the files (for a sample,
+    only the records whose id's hash falls below the sampled fraction), then joined to the
+    labels: the rows the usual reader gives FT, in its order, so that neighbours tie alike.
+    """
+    names = layout.feature_names
+    assert names is not None  # (a planned window has its feature names)
+    chosen = ""
+    if rows > sample:  # 20 % more ids than needed, then the first ``sample`` rows
+        fraction = min(1.0, 1.2 * sample / rows)
+        chosen = f"WHERE hash({_KEY}) < {int(fraction * (2**64 - 1))}"
+    # Row ids follow the files: only a scan and a filter of single records come before the
+    # table (a join there would reorder its rows); the labels are joined afterwards.
+    connection.execute("SET preserve_insertion_order = true")
+    connection.execute(
+        f"""
+        CREATE TEMP TABLE flip AS
+        SELECT {_KEY} AS key, i.data AS record,
+               regexp_extract(CAST(o.data AS VARCHAR), $output, 1) AS output
+        FROM {_CAPTURE}
+        {chosen}
+        """,
+        {"files": captures, "columns": _CAPTURE_COLUMNS, "output": _output_shape(plan)},
+    ).fetchall()
+    fields = "string_split(rtrim(record, chr(13) || chr(10)), ',')"
+    columns = ", ".join(f"{fields}[{i + 1}] AS c{i}" for i in range(len(names)))
+    table = connection.sql(
+        f"""
+        SELECT {columns}, truth.label AS label, {_predicted(plan)} AS predicted
+        FROM flip JOIN truth USING (key)
+        ORDER BY flip.rowid
+        LIMIT {sample}
+        """
+    ).to_arrow_table()
+    typed = _typed(table, {f"c{i}": name for i, name in enumerate(names)}, layout)
+    if typed is None:
+        return None
+    return dataset_from_table(typed, config, source="the window (FT rows)")
 
 
 def _is_csv(content_type: str | None) -> bool:

@@ -153,6 +153,65 @@ def test_windows_of_the_common_shape_are_counted_alike(
     assert compare(base, chosen, monkeypatch)
 
 
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(12, 80),
+    files=st.integers(1, 3),
+    unlabelled=st.integers(0, 5),
+    repeated=st.booleans(),
+)
+def test_the_flip_test_runs_on_the_same_rows_in_the_same_order(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    seed: int,
+    n: int,
+    files: int,
+    unlabelled: int,
+    repeated: bool,
+) -> None:
+    # Few distinct feature values: FT's neighbours tie, and ties fall by the rows' order.
+    base = tmp_path / uuid.uuid4().hex
+    rows = clean_rows(seed, n)
+    rows += [(r[0], r[1], r[2], None, r[4], 10_000 + i) for i, r in enumerate(rows[:unlabelled])]
+    if repeated:
+        rows.append(rows[0])
+    write_window(base, rows, files=files)
+    config = definition(base).analysis_config | {
+        "methods": {"post_training_bias": {"methods": "all"}}
+    }
+    chosen = definition(base, analysis_config=config, baseline_constraints_uri=None)
+    assert compare(base, chosen, monkeypatch)
+
+
+def test_a_window_beyond_the_flip_test_sample(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FT runs on a sample of the joined rows; every other metric on all of them."""
+    write_window(base, clean_rows(15, 300))
+    monkeypatch.setenv("BIASWATCH_FT_SAMPLE", "100")
+    config = definition(base).analysis_config | {
+        "methods": {"post_training_bias": {"methods": "all"}}
+    }
+    chosen = definition(base, analysis_config=config)
+    found = outputs(base, chosen, embedded=True)
+    with monkeypatch.context() as patch:
+        patch.setattr(execution, "count_endpoint_window", lambda **_: None)
+        usual = outputs(base, chosen, embedded=False)
+    assert found["diagnostics.json"]["records"].pop("ft_rows") == 100
+    assert usual["diagnostics.json"]["records"].pop("ft_rows") is None  # all of them
+    assert found["diagnostics.json"] == usual["diagnostics.json"]
+
+    def metrics(document: dict[str, Any]) -> dict[str, Any]:
+        (entry,) = document["post_training_bias_metrics"]["facets"]["sex"]
+        return {m["name"]: m["value"] for m in entry["metrics"]}
+
+    sampled, exact = metrics(found["analysis.json"]), metrics(usual["analysis.json"])
+    assert isinstance(sampled.pop("FT"), float)
+    assert isinstance(exact.pop("FT"), float)
+    assert sampled == exact  # every other metric counts all the rows
+
+
 @pytest.mark.parametrize(
     "changes",
     [
@@ -331,12 +390,11 @@ def _labelled_late(base: Path, truth: list[GroundTruthRecord]) -> MonitoringJobD
 @pytest.mark.parametrize(
     "changes",
     [
-        {"methods": {"post_training_bias": {"methods": "all"}}},  # FT needs the rows
         {"facet": [{"name_or_index": "sex"}]},  # one-vs-rest: entries in order of appearance
         {"facet": [{"name_or_index": 0, "value_or_threshold": [0]}]},
         {"group_variable": None, "facet": [{"name_or_index": ["sex", "age"]}]},
     ],
-    ids=["FT", "one-vs-rest", "facet by index", "intersectional"],
+    ids=["one-vs-rest", "facet by index", "intersectional"],
 )
 def test_configurations_the_engine_leaves_to_the_usual_reader(
     base: Path, monkeypatch: pytest.MonkeyPatch, changes: dict[str, Any]
