@@ -11,13 +11,18 @@ them) and N ground-truth lines; every post-training metric but FT, against a bas
   the join on inferenceId (else eventId), and a ``GROUP BY`` of (group, facet, label,
   prediction): the count tensor the metrics come from.
 - **Polars**: ``scan_ndjson``, the same split, join and ``group_by``.
+- **Clarify** (the reference): pandas reads the files, splits the payloads and joins them, and
+  Clarify's library (``smclarify``, in an environment of its own: ``benchmarks/reference.py``)
+  computes the same metrics. ``--no-clarify`` leaves it out (it takes half a minute at 1M).
 
-The peers compute only the counts (no metric, no file, no malformed-line accounting), so they
-are a lower bound for the same job. Every figure is a fresh process measured from outside: CPU
-(user + system, the worker included), wall, and peak RSS (the largest process). The counts are
-checked to agree: the joined rows, and the peers' count tensors with each other.
+DuckDB and Polars compute only the counts (no metric, no file, no malformed-line accounting),
+so they are a lower bound for the same job. Every figure is a fresh process measured from
+outside: CPU (user + system, the worker included), wall, and peak RSS (the largest process).
+The results are checked to agree: the joined rows of all four, the peers' count tensors with
+each other, and Clarify's metric values with biaswatch's ``analysis.json``.
 
-Usage: ``python benchmarks/peers.py [--records 1000000] [--files 10] [--folder DIR]``
+Usage: ``python benchmarks/peers.py [--records 1000000] [--files 10] [--folder DIR]
+[--no-clarify]``
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
 from benchmarks.capture import SCHEDULED, generate
 from benchmarks.execution import definition, make_baseline
+from benchmarks.reference import WORKLOAD, reference_python, reference_versions
 
 GLOB_CAPTURE = "capture/bench/AllTraffic/2026/11/24/*/*.jsonl"
 GLOB_TRUTH = "ground-truth/2026/11/24/*/*.jsonl"
@@ -114,7 +120,13 @@ def run_biaswatch() -> dict[str, Any]:
     from biaswatch.model_monitor import ModelBiasMonitor
 
     execution = ModelBiasMonitor.attach(SCHEDULE).run_execution(SCHEDULED, rerun=True)
-    return {"rows": (execution.row.counts or {}).get("rows"), "status": execution.row.status}
+    analysis = json.loads(Path(execution.output.destination, "analysis.json").read_text())
+    (entry,) = analysis["post_training_bias_metrics"]["facets"]["f1"]
+    return {
+        "rows": (execution.row.counts or {}).get("rows"),
+        "status": execution.row.status,
+        "values": {metric["name"]: metric["value"] for metric in entry["metrics"]},
+    }
 
 
 def prepare_biaswatch(folder: Path) -> dict[str, str]:
@@ -180,6 +192,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10)
     parser.add_argument("--folder", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool; the best is shown")
+    parser.add_argument("--no-clarify", action="store_true", help="leave out Clarify's library")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument(
         "--child", choices=["biaswatch", "duckdb", "polars"], help=argparse.SUPPRESS
@@ -205,23 +218,54 @@ def main() -> None:
     print(
         f"{'tool':<12} {'CPU s':>7} {'wall s':>7} {'peak RSS MiB':>13} {'rows':>11}  CPU ÷ DuckDB"
     )
+    commands = {
+        tool: [sys.executable, __file__, "--child", tool, "--folder", str(folder)]
+        for tool in ("duckdb", "polars", "biaswatch")
+    }
+    if not args.no_clarify:
+        python = reference_python()
+        print(f"Clarify's library: {reference_versions(python)} (once: it is the slowest)")
+        commands["clarify"] = [python, "-c", WORKLOAD, str(folder), GLOB_CAPTURE, GLOB_TRUTH]
     results: dict[str, dict[str, Any]] = {}
-    for tool in ("duckdb", "polars", "biaswatch"):
-        command = [sys.executable, __file__, "--child", tool, "--folder", str(folder)]
-        runs = [measured(command, environment) for _ in range(args.repeat)]
+    for tool, command in commands.items():
+        runs = [
+            measured(command, environment) for _ in range(1 if tool == "clarify" else args.repeat)
+        ]
         results[tool] = min(runs, key=lambda r: r["cpu"])
         results[tool]["peak_mib"] = max(r["peak_mib"] for r in runs)
-    duck = results["duckdb"]["cpu"]
+    duck, ours = results["duckdb"], results["biaswatch"]
     for tool, figures in results.items():
         print(
             f"{tool:<10} {figures['cpu']:>7.2f} {figures['wall']:>7.2f}"
-            f" {figures['peak_mib']:>13.0f} {figures['rows']:>11,}  {figures['cpu'] / duck:>6.2f}×"
+            f" {figures['peak_mib']:>13.0f} {figures['rows']:>11,}"
+            f"  {figures['cpu'] / duck['cpu']:>6.2f}×"
         )
     if results["duckdb"]["tensor"] != results["polars"]["tensor"]:
         raise SystemExit("DuckDB's and Polars' count tensors differ")
     if len({figures["rows"] for figures in results.values()}) != 1:
         raise SystemExit(f"the tools joined different numbers of rows: {results}")
     print("counts agree: the same joined rows; DuckDB's and Polars' count tensors are equal")
+    if "clarify" in results:
+        reference = results["clarify"]
+        differing = {
+            name: (value, ours["values"].get(name))
+            for name, value in reference["values"].items()
+            if not _close(value, ours["values"].get(name))
+        }
+        if differing:
+            raise SystemExit(f"Clarify's and biaswatch's values differ: {differing}")
+        print(
+            f"Clarify's {len(reference['values'])} metric values equal biaswatch's; biaswatch"
+            f" is {reference['wall'] / ours['wall']:.1f}× faster in wall time,"
+            f" {reference['cpu'] / ours['cpu']:.1f}× in CPU"
+        )
+
+
+def _close(expected: Any, found: Any) -> bool:
+    """Equal, to floating-point rounding (pandas and numpy add in other orders)."""
+    if isinstance(expected, float) and isinstance(found, float):
+        return abs(expected - found) <= 1e-12 * max(1.0, abs(expected))
+    return bool(expected == found)
 
 
 if __name__ == "__main__":

@@ -80,16 +80,22 @@ def ft(
         n_jobs=n_jobs,
     )
     queries, model = features[sensitive], predicted[sensitive]
+    answer_of: npt.NDArray[np.intp] | None = None
     if np.isfinite(queries).all():
-        # FT only counts flips, so the queries may run in any order: a cache-friendly one.
+        # A query's answer depends on the query alone, and FT only counts flips: each distinct
+        # d row is asked once (rows repeat: Adult's people share their few integer features),
+        # in a cache-friendly order; every row then takes its distinct row's answer.
+        queries, distinct = np.unique(queries, axis=0, return_inverse=True)
         order = z_order(queries)
-        queries, model = queries[order], model[order]
+        queries = queries[order]
+        answer_of = np.argsort(order)[distinct.reshape(-1)]
     try:
         knn.fit(features[advantaged], predicted[advantaged])
-        as_if_advantaged = np.asarray(knn.predict(queries), dtype=bool)
+        answers = np.asarray(knn.predict(queries), dtype=bool)
     except ValueError as exc:
         # sklearn's own input checks (NaN, no columns): Clarify reports their message.
         return MetricValue.failed(str(exc))
+    as_if_advantaged = answers if answer_of is None else answers[answer_of]
     flipped_up = int(np.count_nonzero(model & ~as_if_advantaged))
     flipped_down = int(np.count_nonzero(~model & as_if_advantaged))
     return MetricValue(divide(flipped_up - flipped_down, n_d))
