@@ -345,7 +345,7 @@ def _count(
     ).to_arrow_table()
     columns = [f"c{index}" for index in range(len(names))]
     table = _typed(counts, dict(zip(columns, plan.fields, strict=True)), layout)
-    if table is None:
+    if not _usable(table, layout):
         return None
     diagnostics = Diagnostics(
         capture_files=len(captures),
@@ -363,8 +363,6 @@ def _count(
         return CountedWindow(dataset, config, diagnostics)
     sample = ft_sample()
     ft_rows = _flip_test_rows(connection, captures, plan, layout, config, rows, sample)
-    if ft_rows is None:
-        return None
     if rows > sample:
         diagnostics = replace(diagnostics, ft_rows=ft_rows.rows)
     return CountedWindow(dataset, config, diagnostics, ft_rows)
@@ -386,7 +384,7 @@ def _flip_test_rows(
     config: AnalysisConfig,
     rows: int,
     sample: int,
-) -> Dataset | None:
+) -> Dataset:
     """The joined rows with every feature, in the window's order, for FT (up to ``sample``).
 
     All of them when there are at most ``sample``; else ``sample`` of them, chosen by a hash
@@ -424,8 +422,6 @@ def _flip_test_rows(
         """
     ).to_arrow_table()
     typed = _typed(table, {f"c{i}": name for i, name in enumerate(names)}, layout)
-    if typed is None:
-        return None
     return dataset_from_table(typed, config, source="the window (FT rows)")
 
 
@@ -433,31 +429,37 @@ def _is_csv(content_type: str | None) -> bool:
     return payload_format(content_type or "", encoding="CSV") is PayloadFormat.CSV
 
 
-def _typed(counts: pa.Table, fields: dict[str, str], layout: TableLayout) -> pa.Table | None:
-    """The counted combinations typed as the usual reader types them; None if it would drop one.
+def _typed(rows: pa.Table, fields: dict[str, str], layout: TableLayout) -> pa.Table:
+    """The query's rows typed as the usual reader types its columns.
 
-    ``fields`` maps the query's feature columns to their names. The usual reader drops (counts
-    and samples) a row whose label is not a number although the
-    configured label values are, or is neither 0 nor 1 where 0/1 labels meet 0/1 predictions.
+    ``fields`` maps the query's feature columns to their names.
     """
     columns = {
-        name: text_column(counts.column(field).combine_chunks()) for field, name in fields.items()
+        name: text_column(rows.column(field).combine_chunks()) for field, name in fields.items()
     }
-    labels = text_column(counts.column("label").combine_chunks())
-    predictions = counts.column("predicted").combine_chunks()
+    columns[layout.label] = text_column(rows.column("label").combine_chunks())
+    predictions = rows.column("predicted").combine_chunks()
     if pa.types.is_string(predictions.type):
         predictions = text_column(predictions)
-    if layout.numeric_labels:
-        if not (pa.types.is_integer(labels.type) or pa.types.is_floating(labels.type)):
-            return None
-        zero_one = set(layout.label_values) <= {0, 1} and pa.types.is_integer(labels.type)
-        if (
-            zero_one
-            and pa.types.is_integer(predictions.type)
-            and set(predictions.to_pylist()) <= {0, 1}
-            and not set(labels.to_pylist()) <= {0, 1}
-        ):
-            return None
-    columns[layout.label] = labels
     columns[layout.predicted_column()] = predictions
     return pa.table(columns)
+
+
+def _usable(table: pa.Table, layout: TableLayout) -> bool:
+    """Whether the usual reader keeps every counted combination.
+
+    It drops (counts and samples) a row whose label is not a number although the configured
+    label values are, or is neither 0 nor 1 where 0/1 labels meet 0/1 predictions.
+    """
+    if not layout.numeric_labels:
+        return True
+    labels, predictions = table.column(layout.label), table.column(layout.predicted_column())
+    if not (pa.types.is_integer(labels.type) or pa.types.is_floating(labels.type)):
+        return False
+    zero_one = set(layout.label_values) <= {0, 1} and pa.types.is_integer(labels.type)
+    return not (
+        zero_one
+        and pa.types.is_integer(predictions.type)
+        and set(predictions.to_pylist()) <= {0, 1}
+        and not set(labels.to_pylist()) <= {0, 1}
+    )
