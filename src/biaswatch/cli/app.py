@@ -45,7 +45,7 @@ Environment:
   BIASWATCH_PROMETHEUS_TEXTFILE  a Prometheus text file kept up to date
   BIASWATCH_API_TOKEN            a token that biaswatch server then requires
 
-Also BIASWATCH_SPARK_THRESHOLD, BIASWATCH_SPARK_FT_SAMPLE and
+Also BIASWATCH_FT_SAMPLE, BIASWATCH_SPARK_THRESHOLD, BIASWATCH_SPARK_FT_SAMPLE and
 BIASWATCH_CLOUDWATCH_ENDPOINT_URL (see the README).
 
 Exit codes: 0 success or Completed, 3 CompletedWithViolations, 2 a usage or configuration
