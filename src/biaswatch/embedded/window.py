@@ -6,15 +6,15 @@ capture and ground-truth files with its JSON reader, checks every record, joins 
 their labels and counts them by the analysed columns (the facets, the group, the label, the
 prediction): the count tensor every metric but FT is derived from, in memory bounded by the
 number of distinct combinations, not by the window. The metrics are then computed from the
-counts exactly as from rows (an aggregated dataset, as the Spark engine does).
+counts exactly as from rows (an aggregated dataset, as the Spark engine does). FT, which needs
+the feature rows, gets the joined rows in the files' order, up to ``BIASWATCH_FT_SAMPLE``.
 
 Anything else makes :func:`count_endpoint_window` return None, and the window is read the
 usual way (:func:`biaswatch.capture.read_endpoint_window`), which decodes, counts and samples
 each record that is not of that shape: a malformed line, a JSON or base64 payload, several
 records in a request, a label uploaded twice or as JSON, a value that is missing or that the
-analysis could not use, the flip test (FT needs the feature rows), files on S3, a window cut
-at inference time. The result is the same either way; only the cost differs
-(``tests/unit/embedded`` compares them window by window).
+analysis could not use, files on S3, a window cut at inference time. The result is the same
+either way; only the cost differs (``tests/unit/embedded`` compares them window by window).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ _TRUTH_COLUMNS = {
 
 
 def _is_string(value: str) -> str:
-    """Whether a JSON value is a string: its text, as read, starts with a quote."""
+    """Whether a JSON value is a string: its text starts with a quote."""
     return f"coalesce(starts_with(CAST({value} AS VARCHAR), '\"'), FALSE)"
 
 
@@ -243,8 +243,8 @@ def _shape(plan: _Plan) -> str:
 def _output_shape(plan: _Plan) -> str:
     r"""A regular expression of the output's JSON text, capturing the prediction's field.
 
-    The output is read as it is written in the file: a JSON string (a number there makes the
-    usual reader call the record malformed), one line (but for trailing line breaks, written
+    The output's JSON text as DuckDB writes it back must be a string (a number there makes the
+    usual reader call the record malformed) of one line (but for trailing line breaks, written
     ``\r`` and ``\n``), without other escapes. A score must be a number; a predicted label's
     field is checked as a word or a number once counted. Anything else yields an empty field.
     """
