@@ -60,6 +60,7 @@ bench: install bytecode
 	$(BIN)/python benchmarks/capture.py
 	$(BIN)/python benchmarks/execution.py
 	$(BIN)/python benchmarks/peers.py
+	$(BIN)/python benchmarks/ft.py
 	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/spark.py
 	$(BIN)/python benchmarks/rules.py
