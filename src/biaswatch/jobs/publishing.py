@@ -11,9 +11,10 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
+from biaswatch.config.cron import parse_schedule_expression
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
 from biaswatch.config.settings import cloudwatch_endpoint_url, cloudwatch_mode, prometheus_textfile
-from biaswatch.errors import BiaswatchError
+from biaswatch.errors import BiaswatchError, ScheduleError
 from biaswatch.publish import (
     BiasMetricsCollector,
     LatestMetric,
@@ -22,9 +23,9 @@ from biaswatch.publish import (
     send_metric_data,
     write_textfile,
 )
-from biaswatch.status import ExecutionStatus
+from biaswatch.status import ExecutionStatus, ScheduleStatus
 from biaswatch.storage import join, json_bytes, write_bytes
-from biaswatch.store import Store
+from biaswatch.store import ScheduleRow, Store
 
 __all__ = [
     "CLOUDWATCH_FILE",
@@ -115,9 +116,21 @@ def schedule_snapshots(store: Store) -> list[ScheduleSnapshot]:
                 failures=sum(
                     counts.get(s.value, 0) for s in ExecutionStatus if s.finished and not s.analysed
                 ),
+                next_time=_next_slot(schedule, latest.scheduled_time),
             )
         )
     return snapshots
+
+
+def _next_slot(schedule: ScheduleRow, after: datetime) -> datetime | None:
+    """The schedule's slot after ``after``, while it is started and recurring."""
+    if schedule.status != ScheduleStatus.SCHEDULED or not schedule.expression:
+        return None
+    try:
+        cron = parse_schedule_expression(schedule.expression)
+    except ScheduleError:
+        return None
+    return None if cron is None else cron.next_after(after)
 
 
 def metrics_registry(store: Store) -> CollectorRegistry:

@@ -15,6 +15,10 @@ Exposed:
   or was stopped, else 0;
 - ``biaswatch_execution_failures_total{schedule, endpoint}`` — failed and stopped executions;
 - ``biaswatch_last_execution_scheduled_time_seconds{schedule, endpoint}``;
+- ``biaswatch_next_execution_scheduled_time_seconds{schedule, endpoint}`` — the slot after the
+  latest execution's, by the schedule's cron expression (only for started, recurring
+  schedules): an alert can tell a schedule that stopped producing executions, whatever its
+  cadence (``deploy/prometheus/biaswatch-alerts.yml``);
 - ``biaswatch_last_execution_status{schedule, endpoint, status}`` — 1 for the latest
   execution's status, 0 for the other finished statuses.
 """
@@ -64,6 +68,8 @@ class ScheduleSnapshot:
     violations: int
     metrics: Sequence[LatestMetric]
     failures: int = 0
+    next_time: datetime | None = None
+    """When the next execution is due (None: the schedule is stopped or runs once)."""
 
     @property
     def failed(self) -> bool:
@@ -110,6 +116,11 @@ class BiasMetricsCollector(Collector):
             "The schedule's failed and stopped executions.",
             labels=keys,
         )
+        due = GaugeMetricFamily(
+            "biaswatch_next_execution_scheduled_time_seconds",
+            "When the schedule's next execution is due (Unix seconds): the slot after its latest.",
+            labels=keys,
+        )
         for snapshot in self._snapshots():
             key = [snapshot.schedule, snapshot.endpoint or ""]
             for m in snapshot.metrics:
@@ -120,7 +131,9 @@ class BiasMetricsCollector(Collector):
                 statuses.add_metric([*key, status], float(status == snapshot.status))
             failed.add_metric(key, float(snapshot.failed))
             failures.add_metric(key, snapshot.failures)
-        yield from (values, violations, times, statuses, failed, failures)
+            if snapshot.next_time is not None:
+                due.add_metric(key, snapshot.next_time.timestamp())
+        yield from (values, violations, times, statuses, failed, failures, due)
 
 
 def write_textfile(path: str, snapshots: Iterable[ScheduleSnapshot]) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from biaswatch._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from biaswatch.schedule.cron import (
+    from biaswatch.config.cron import (
         NOW,
         CronExpressionGenerator,
         CronSchedule,

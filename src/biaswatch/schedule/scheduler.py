@@ -28,12 +28,12 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from biaswatch.config.cron import CronSchedule, parse_schedule_expression
 from biaswatch.config.monitor import MonitoringJobDefinition
 from biaswatch.errors import BiaswatchError
 from biaswatch.jobs.attempt import window_of
 from biaswatch.jobs.runner import run_and_record
 from biaswatch.jobs.worker import Worker
-from biaswatch.schedule.cron import CronSchedule, parse_schedule_expression
 from biaswatch.storage import FileStamp, list_hour_stamps
 from biaswatch.store import (
     ExecutionRow,

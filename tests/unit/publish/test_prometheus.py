@@ -141,3 +141,49 @@ def test_a_revised_slot_republishes_its_latest_attempt(tmp_path: Path) -> None:
     assert (snapshot.status, snapshot.violations) == ("Completed", 0)
     assert [(m.metric, m.value) for m in snapshot.metrics] == [("DPPL", 0.1)]
     store.engine.dispose()
+
+
+def test_the_next_slot_is_due_by_the_schedule_s_own_cadence(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from biaswatch.jobs.publishing import schedule_snapshots
+    from biaswatch.store import ExecutionStatus, ScheduleStatus, Store, Trigger
+
+    store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
+    schedules = {
+        "hourly": "cron(0 * ? * * *)",
+        "daily": "cron(0 2 ? * * *)",
+        "once": "NOW",
+        "stopped": "cron(0 * ? * * *)",
+        "broken": "cron(nonsense)",
+    }
+    for name, expression in schedules.items():
+        store.create_schedule(name, expression=expression, definition={}, now=T)
+        row = store.add_execution(name, T, now=T)
+        attempt = store.claim(
+            row.id, owner="o", now=T, lease=timedelta(minutes=2), trigger=Trigger.SCHEDULED
+        )
+        assert attempt is not None
+        store.finish(attempt, status=ExecutionStatus.COMPLETED, now=T, counts={}, points=[])
+    store.update_schedule("stopped", now=T, status=ScheduleStatus.STOPPED)
+    due = {snapshot.schedule: snapshot.next_time for snapshot in schedule_snapshots(store)}
+    assert due == {
+        "hourly": T + timedelta(hours=1),
+        "daily": T.replace(hour=2) + timedelta(days=1),
+        "once": None,
+        "stopped": None,
+        "broken": None,
+    }
+    registry = CollectorRegistry()
+    registry.register(BiasMetricsCollector(lambda: schedule_snapshots(store)))
+    found = samples(generate_latest(registry).decode())
+    exposed = {
+        dict(labels)["schedule"]: value
+        for (name, labels), value in found.items()
+        if name == "biaswatch_next_execution_scheduled_time_seconds"
+    }
+    assert exposed == {
+        "hourly": (T + timedelta(hours=1)).timestamp(),
+        "daily": (T.replace(hour=2) + timedelta(days=1)).timestamp(),
+    }
+    store.engine.dispose()

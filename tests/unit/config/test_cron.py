@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from biaswatch.config.cron import CronExpressionGenerator, CronSchedule, parse_schedule_expression
 from biaswatch.errors import ScheduleError
-from biaswatch.schedule import CronExpressionGenerator, CronSchedule, parse_schedule_expression
 
 T = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)  # a Tuesday
 
