@@ -112,7 +112,14 @@ class BaselineError(BiaswatchError):
 
 
 class PublishError(BiaswatchError):
-    """A metric publisher failed; the run itself still completes."""
+    """A metric publisher failed; the run itself still completes.
+
+    ``attempts`` is how many requests were made, retries included, where that is known.
+    """
+
+    def __init__(self, message: str, *, attempts: int | None = None) -> None:
+        super().__init__(message)
+        self.attempts = attempts
 
 
 class ScheduleError(BiaswatchError):

@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 from biaswatch.config.cron import parse_schedule_expression
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
 from biaswatch.config.settings import cloudwatch_endpoint_url, cloudwatch_mode, prometheus_textfile
-from biaswatch.errors import BiaswatchError, ScheduleError
+from biaswatch.errors import BiaswatchError, PublishError, ScheduleError
 from biaswatch.publish import (
     BiasMetricsCollector,
     LatestMetric,
@@ -53,7 +53,8 @@ def publish_cloudwatch(
     """Write the execution's ``PutMetricData`` request and, in ``send`` mode, send it.
 
     Returns a report (``status`` ``Written``, ``Sent`` or ``Failed``, ``metrics``, ``uri``,
-    ``detail``), or None when CloudWatch metrics are off for this schedule or globally.
+    ``attempts`` — the requests a send made, retries included — and ``detail``), or None when
+    CloudWatch metrics are off for this schedule or globally.
     """
     try:
         mode = cloudwatch_mode()
@@ -76,8 +77,10 @@ def publish_cloudwatch(
     try:
         write_bytes(uri, json_bytes(request))
         if mode == "send":
-            send_metric_data(request, endpoint_url=cloudwatch_endpoint_url())
+            report["attempts"] = send_metric_data(request, endpoint_url=cloudwatch_endpoint_url())
             report["status"] = "Sent"
+    except PublishError as exc:
+        report.update(status="Failed", detail=str(exc), attempts=exc.attempts)
     except BiaswatchError as exc:
         report.update(status="Failed", detail=str(exc))
     return report

@@ -34,6 +34,10 @@ LARGEST = 2.0**360
 """CloudWatch rejects magnitudes above 2³⁶⁰ (and non-zero ones below 2⁻³⁶⁰)."""
 BATCH_SIZE = 1000
 """``PutMetricData`` takes at most 1000 metrics per request."""
+SEND_ATTEMPTS = 3
+"""Tries per batch before a send is reported failed (backoff between them: under 3 s in all)."""
+TIMEOUT = 5.0
+"""Seconds to connect, and to wait for an answer, per try: a dead server costs at most ~30 s."""
 
 _STAGES = {"pre_training": "Pre-training", "post_training": "Post-Training"}
 
@@ -103,31 +107,58 @@ def metric_data_request(
 
 
 def send_metric_data(
-    request: dict[str, Any], *, endpoint_url: str | None = None, client: Any = None
+    request: dict[str, Any],
+    *,
+    endpoint_url: str | None = None,
+    client: Any = None,
+    attempts: int = SEND_ATTEMPTS,
 ) -> int:
-    """Send a ``PutMetricData`` request with botocore, in batches; return how many went.
+    """Send a ``PutMetricData`` request with botocore, in batches; return the requests made.
 
     Credentials and region come from the usual AWS settings; ``endpoint_url`` selects a
-    CloudWatch-compatible server. Failures raise :class:`~biaswatch.errors.PublishError`.
+    CloudWatch-compatible server. Each batch is tried up to ``attempts`` times, with botocore's
+    standard retries (exponential backoff with jitter, on throttling, 5xx answers and
+    connection errors). Failures raise :class:`~biaswatch.errors.PublishError`, with the
+    requests made in its ``attempts``.
     """
     if client is None:
-        try:
-            import botocore.session  # the optional extra, imported only to send
+        try:  # the optional extra, imported only to send
+            import botocore.config
+            import botocore.session
         except ImportError as exc:
             raise PublishError(
                 "sending metrics to CloudWatch needs botocore: pip install 'biaswatch[cloudwatch]'"
             ) from exc
         client = botocore.session.get_session().create_client(
-            "cloudwatch", endpoint_url=endpoint_url
+            "cloudwatch",
+            endpoint_url=endpoint_url,
+            config=botocore.config.Config(
+                retries={"mode": "standard", "total_max_attempts": attempts},
+                connect_timeout=TIMEOUT,
+                read_timeout=TIMEOUT,
+            ),
         )
     data = request["MetricData"]
+    made = 0
     try:
         for start in range(0, len(data), BATCH_SIZE):
             batch = [
                 {**datum, "Timestamp": datetime.fromisoformat(datum["Timestamp"])}
                 for datum in data[start : start + BATCH_SIZE]
             ]
-            client.put_metric_data(Namespace=request["Namespace"], MetricData=batch)
+            answer = client.put_metric_data(Namespace=request["Namespace"], MetricData=batch)
+            made += 1 + _retries(answer, default=0)
     except Exception as exc:  # botocore's errors are many; each one is a failed publish
-        raise PublishError(f"PutMetricData to CloudWatch failed: {exc}") from exc
-    return len(data)
+        made += 1 + _retries(getattr(exc, "response", None), default=attempts - 1)
+        raise PublishError(
+            f"PutMetricData to CloudWatch failed after {made} attempt(s): {exc}", attempts=made
+        ) from exc
+    return made
+
+
+def _retries(answer: Any, *, default: int) -> int:
+    """The retries botocore made for a request (``RetryAttempts``), else ``default``."""
+    if not isinstance(answer, dict):
+        return default
+    retried = answer.get("ResponseMetadata", {}).get("RetryAttempts")
+    return retried if isinstance(retried, int) else default
