@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ExecutionStatus", "JobStatus", "ScheduleStatus", "Trigger"]
+__all__ = ["DeliveryStatus", "ExecutionStatus", "JobStatus", "ScheduleStatus", "Trigger"]
 
 
 class ScheduleStatus(StrEnum):
@@ -62,3 +62,16 @@ class Trigger(StrEnum):
     """``backfill`` / ``biaswatch backfill``."""
     LATE_GROUND_TRUTH = "late-ground-truth"
     """The scheduler, because the slot's ground truth grew after its latest attempt read it."""
+
+
+class DeliveryStatus(StrEnum):
+    """Where one notification's delivery stands (biaswatch's)."""
+
+    PENDING = "Pending"
+    """Not sent yet, or to be tried again at its due time."""
+    SENDING = "Sending"
+    """A process is sending it (it holds a lease; a stale one is taken over)."""
+    DELIVERED = "Delivered"
+    """The receiver accepted it."""
+    FAILED = "Failed"
+    """Every try failed; its last error says why."""

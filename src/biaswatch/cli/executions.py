@@ -176,6 +176,40 @@ def list_attempts(
     print_rows(rows, ATTEMPT_FIELDS, as_json=as_json, wide=wide, title=title)
 
 
+NOTIFICATION_FIELDS = (
+    Field("attempt", "attempt"),
+    Field("event", "event"),
+    Field("receiver", "receiver"),
+    Field("status", "status"),
+    Field("tries", "tries"),
+    Field("last_error", "last error", line=True),
+    Field("next_try_at", "next try", line=True, wide=True),
+    Field("delivered_at", "delivered", line=True, wide=True),
+)
+
+
+@app.command("notifications")
+def list_notifications(
+    schedule: Schedule,
+    scheduled_time: ScheduledTime,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Also show the next try's time and the delivery's.")
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """List what one execution notified: each event's delivery to each receiver.
+
+    Each shows the attempt and its event (violation, resolved, failed, revised), the receiver
+    (without secrets), the status (Pending, Sending, Delivered, Failed), the tries and the
+    last error.
+    """
+    store = open_store()
+    execution = _execution(store, schedule, scheduled_time)
+    rows = [delivery.to_json() for delivery in store.deliveries(execution.row.id)]
+    title = f"Notifications of {schedule} at {human_time(execution.row.scheduled_time)}"
+    print_rows(rows, NOTIFICATION_FIELDS, as_json=as_json, wide=wide, title=title)
+
+
 def _execution(store: Store, schedule: str, scheduled_time: str) -> MonitoringExecution:
     """The execution of ``schedule`` at ``scheduled_time``; a config error when it has none."""
     from biaswatch.model_monitor import MonitoringExecution

@@ -31,6 +31,18 @@ app = typer.Typer(
 )
 
 Name = Annotated[str, typer.Argument(help="The schedule's name (letters, digits, hyphens).")]
+Notify = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--notify",
+        metavar="<URL>",
+        help="Send the schedule's events (violations begin or grow, they end, executions fail,"
+        " reruns revise a result) here: a webhook URL (https://…), a Slack incoming webhook"
+        " (https://hooks.slack.com/…), mailto:ADDRESS (through $BIASWATCH_SMTP_HOST), or a JSON"
+        ' object, e.g. \'{"url": "https://…", "secret_env": "HOOK_SECRET"}\' to sign requests.'
+        " Repeat it for several receivers.",
+    ),
+]
 
 SCHEDULE_FIELDS = (
     Field("schedule", "schedule"),
@@ -221,6 +233,7 @@ def create(
             " period, e.g. P2D. By default they are not rerun.",
         ),
     ] = None,
+    notify: Notify = None,
 ) -> None:
     """Create a monitoring schedule.
 
@@ -288,6 +301,7 @@ def create(
                 violation_rules={"rule": rule, "min_facet_size": min_facet_size},
                 reevaluate_within=reevaluate_within,
                 facet_value_labels=labels or None,
+                notifications=_notifications(notify),
             )
         except ValueError as exc:  # the SDK's messages are ValueErrors; show them as config errors
             if isinstance(exc, ConfigError):
@@ -339,6 +353,15 @@ def _dataset_format(name: str | None, batch_capture_uri: str | None) -> dict[str
             value=name,
         )
     return chosen.dataset_format()
+
+
+def _notifications(given: list[str] | None) -> list[Any] | None:
+    """``--notify`` options as notifications (None: none given); a config error if malformed."""
+    from biaswatch.config.notifications import parse_notification
+
+    if not given:
+        return None
+    return [parse_notification(text, field="--notify") for text in given]
 
 
 def _engine(engine: str | None) -> Literal["local", "spark", "auto"] | None:
@@ -453,16 +476,32 @@ def update(
         bool | None,
         typer.Option(help="Produce CloudWatch metric data for each execution, or not."),
     ] = None,
+    notify: Notify = None,
+    no_notifications: Annotated[
+        bool,
+        typer.Option("--no-notifications", help="Send the schedule's events nowhere from now on."),
+    ] = False,
 ) -> None:
     """Change a schedule; what is not given stays as it is.
 
     --endpoint or --batch-capture-uri replaces the input (keeping its window and attributes
     only when given again); --start-offset and --end-offset move the window. Executions that
-    ran keep their results. Example: biaswatch schedules update churn-bias --cron
-    "cron(0 */2 ? * * *)" --start-offset -PT2H
+    ran keep their results. --notify replaces the receivers. Example: biaswatch schedules
+    update churn-bias --cron "cron(0 */2 ? * * *)" --start-offset -PT2H
     """
     from biaswatch.model_monitor import BatchTransformInput, EndpointInput
 
+    if notify and no_notifications:
+        raise ConfigError(
+            "--notify and --no-notifications contradict each other: give one",
+            field="--no-notifications",
+            value=True,
+        )
+    extras: dict[str, Any] = {}
+    if notify:
+        extras["notifications"] = _notifications(notify)
+    elif no_notifications:
+        extras["notifications"] = None
     with logs_shown():
         attach(open_store(), name).update_monitoring_schedule(
             schedule_cron_expression=cron,
@@ -483,8 +522,28 @@ def update(
             output_s3_uri=output_uri,
             max_runtime_in_seconds=max_runtime,
             enable_cloudwatch_metrics=cloudwatch,
+            **extras,
         )
     console.print(f"Updated schedule {name}.", markup=False)
+
+
+@app.command("test-notify")
+def test_notify(name: Name) -> None:
+    """Send a test event to each of the schedule's receivers now, and say how each went.
+
+    Nothing is recorded. Exit 1 when a receiver did not take it.
+    """
+    results = attach(open_store(), name).send_test_notification()
+    if not results:
+        console.print(f"Schedule {name} has no notifications (add some with --notify).")
+        return
+    for result in results:
+        if result["error"] is None:
+            console.print(f"delivered: {result['target']}", markup=False)
+        else:
+            console.print(f"FAILED: {result['error']}", markup=False)
+    if any(result["error"] is not None for result in results):
+        raise typer.Exit(1)
 
 
 @app.command("start")

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from biaswatch.config.batch_format import BatchFormat, parse_dataset_format
 from biaswatch.config.durations import parse_period
 from biaswatch.config.names import check_name
+from biaswatch.config.notifications import Notification, parse_notifications
 from biaswatch.config.rules import ViolationRules
 
 __all__ = [
@@ -105,6 +106,9 @@ class MonitoringJobDefinition(BaseModel):
     facet_value_labels: dict[str, str] = Field(default_factory=dict)
     """What facet values mean, for people (``{"0": "female"}``): shown beside each facet value
     in the dashboard and reports; the files keep the values themselves."""
+    notifications: tuple[Notification, ...] = ()
+    """Where the schedule's events are sent (a violation episode starts or grows, it ends, a
+    run of failures starts, a rerun revises a result): webhooks, Slack, email."""
     job_definition_name: str | None = None
     """SageMaker's job-definition name, given at creation and on each update of the definition
     (None for schedules created before it was kept)."""
@@ -113,6 +117,11 @@ class MonitoringJobDefinition(BaseModel):
     @classmethod
     def _named(cls, name: str) -> str:
         return check_name(name, field="monitor_schedule_name")
+
+    @field_validator("notifications", mode="before")
+    @classmethod
+    def _notifications(cls, given: object) -> object:
+        return parse_notifications(given)
 
     @field_validator("reevaluate_within")
     @classmethod

@@ -7,6 +7,7 @@ import os
 from biaswatch.errors import ConfigError
 
 __all__ = [
+    "BASE_URL_VARIABLE",
     "CLOUDWATCH_ENDPOINT_VARIABLE",
     "CLOUDWATCH_MODES",
     "CLOUDWATCH_VARIABLE",
@@ -21,6 +22,7 @@ __all__ = [
     "PROMETHEUS_TEXTFILE_VARIABLE",
     "SPARK_FT_SAMPLE_VARIABLE",
     "SPARK_THRESHOLD_VARIABLE",
+    "base_url",
     "biaswatch_home",
     "cloudwatch_endpoint_url",
     "cloudwatch_mode",
@@ -42,6 +44,26 @@ def biaswatch_home() -> str:
     """
     home = os.environ.get(HOME_VARIABLE) or DEFAULT_HOME
     return home if "://" in home else os.path.expanduser(home)
+
+
+BASE_URL_VARIABLE = "BIASWATCH_BASE_URL"
+
+
+def base_url() -> str | None:
+    """Where people reach the dashboard (``$BIASWATCH_BASE_URL``), for links in notifications.
+
+    None when unset; a value that is not an http(s) URL is a config error.
+    """
+    url = (os.environ.get(BASE_URL_VARIABLE) or "").strip().rstrip("/")
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"{BASE_URL_VARIABLE}={url!r} is not an http(s) URL (e.g. https://biaswatch.example.com)",
+            field=BASE_URL_VARIABLE,
+            value=url,
+        )
+    return url
 
 
 CLOUDWATCH_VARIABLE = "BIASWATCH_CLOUDWATCH"

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
         CHECK_TYPE,
         Violation,
         check_bias_drift,
+        recorded_violations,
         violations_document,
     )
 
@@ -18,6 +19,7 @@ __all__ = [
     "CHECK_TYPE",
     "Violation",
     "check_bias_drift",
+    "recorded_violations",
     "violations_document",
 ]
 

@@ -19,7 +19,13 @@ from biaswatch.analysis.document import EXTENSION
 from biaswatch.config.rules import ViolationRules, ideal_value
 from biaswatch.errors import ConfigError
 
-__all__ = ["CHECK_TYPE", "Violation", "check_bias_drift", "violations_document"]
+__all__ = [
+    "CHECK_TYPE",
+    "Violation",
+    "check_bias_drift",
+    "recorded_violations",
+    "violations_document",
+]
 
 CHECK_TYPE = "bias_drift_check"
 
@@ -52,6 +58,56 @@ class Violation:
             "constraint_check_type": CHECK_TYPE,
             "description": self.description,
         }
+
+    @property
+    def stage(self) -> str:
+        """``pre_training`` or ``post_training``."""
+        return self.section.removesuffix(_SECTION_SUFFIX)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """(stage, facet, facet value, metric): what a violation is of."""
+        return (self.stage, self.facet, self.facet_value, self.metric_name)
+
+    def record(self) -> dict[str, Any]:
+        """The violation as an execution's record lists it (its counts' ``violated``)."""
+        return {
+            "stage": self.stage,
+            "facet": self.facet,
+            "facet_value": self.facet_value,
+            "metric": self.metric_name,
+            "value": _number(self.current),
+            "baseline": _number(self.baseline),
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Violation:
+        """A violation from :meth:`record` (one recorded before values were kept has NaNs)."""
+        current, baseline = (
+            metric_number(record.get("value")),
+            metric_number(record.get("baseline")),
+        )
+        return cls(
+            str(record["stage"]) + _SECTION_SUFFIX,
+            str(record["facet"]),
+            str(record["facet_value"]),
+            str(record["metric"]),
+            math.nan if current is None else current,
+            math.nan if baseline is None else baseline,
+        )
+
+
+def recorded_violations(counts: Mapping[str, Any] | None) -> list[Violation]:
+    """The violations an execution's counts record (none when it recorded none)."""
+    return [Violation.from_record(v) for v in (counts or {}).get("violated", [])]
+
+
+_SECTION_SUFFIX = "_bias_metrics"
+
+
+def _number(value: float) -> float | str:
+    """A number as ``analysis.json`` writes it (``"Infinity"`` for an infinity)."""
+    return _shown(value) if math.isinf(value) else value
 
 
 def _shown(number: float) -> str:

@@ -3,8 +3,8 @@
 :func:`run_and_record` is what a manual run, a backfill and the scheduler call: it creates (or
 finds) the execution row, claims it (so it runs exactly once), keeps its lease alive while a
 worker process runs the work (:func:`biaswatch.jobs.execution.run_execution`, which records
-nothing), runs the post-analytics script, records the metric points, and ends the row with the
-outcome's status.
+nothing), runs the post-analytics script, records the metric points, ends the row with the
+outcome's status, and then notifies (:mod:`biaswatch.jobs.notifying`, within a bound).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from biaswatch.jobs.attempt import (
     execution_output_uri,
     window_of,
 )
+from biaswatch.jobs.notifying import NOTIFY_BUDGET, notify
 from biaswatch.jobs.publishing import publish_cloudwatch, publish_prometheus
 from biaswatch.jobs.worker import Worker, run_in_worker
 from biaswatch.storage import join, json_bytes, read_bytes, write_bytes
@@ -225,6 +226,7 @@ def run_and_record(
     textfile = publish_prometheus(store)
     if textfile is not None and textfile["status"] == "Failed":
         _log.warning("writing the Prometheus text file failed: %s", textfile["detail"])
+    notify(store, clock=clock, owner=owner, execution_id=row.id, budget=NOTIFY_BUDGET)
     finished = store.execution(row.id)
     assert finished is not None
     return finished
@@ -298,15 +300,7 @@ def _run_attempt(
             counts["post_analytics"] = report
             _add_to_diagnostics(outcome.output_uri, "post_analytics", report)
         counts["violations"] = len(outcome.violations)
-        counts["violated"] = [
-            {
-                "stage": v.section.removesuffix("_bias_metrics"),
-                "facet": v.facet,
-                "facet_value": v.facet_value,
-                "metric": v.metric_name,
-            }
-            for v in outcome.violations
-        ]
+        counts["violated"] = [v.record() for v in outcome.violations]
     finally:
         stop.set()
         keeper.join()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,6 +29,7 @@ from biaswatch.config.monitor import (
     MonitoringJobDefinition,
 )
 from biaswatch.config.names import check_name
+from biaswatch.config.notifications import Notification, parse_notifications
 from biaswatch.config.rules import ViolationRules
 from biaswatch.config.settings import biaswatch_home
 from biaswatch.config.validation import config_error
@@ -69,6 +70,7 @@ _ONE_INPUT = (
 )
 #: ``update_monitoring_schedule``'s biaswatch extras: definition fields of the same names.
 _EXTRAS = (
+    "notifications",
     "post_analytics_processor_script",
     "reevaluate_within",
     "facet_value_labels",
@@ -330,6 +332,7 @@ class ModelBiasMonitor:
         violation_rules: ViolationRules | dict[str, Any] | None = None,
         reevaluate_within: str | None = None,
         facet_value_labels: dict[str, str] | None = None,
+        notifications: Sequence[str | Mapping[str, Any] | Notification] | None = None,
     ) -> None:
         """Create the schedule (SageMaker's validations and messages).
 
@@ -342,7 +345,8 @@ class ModelBiasMonitor:
         ``reevaluate_within`` (ISO-8601, e.g. ``"P2D"``) lets the scheduler rerun a slot of that
         period when its ground truth grows (late labels), and bounds what any rerun reads;
         ``facet_value_labels`` (``{"0": "female"}``) names facet values for people, wherever the
-        dashboard and reports show them.
+        dashboard and reports show them; ``notifications`` are where the schedule's events go
+        (webhook URLs, ``mailto:`` addresses, or notification objects: ``docs/notifications.md``).
         """
         del statistics  # accepted, as the docs pass it; bias monitoring has none
         if reevaluate_within is not None:
@@ -383,6 +387,7 @@ class ModelBiasMonitor:
             violation_rules=violation_rules or {},
             reevaluate_within=reevaluate_within,
             facet_value_labels=_labels(facet_value_labels),
+            notifications=parse_notifications(notifications),
             max_runtime_in_seconds=self.max_runtime_in_seconds,
             post_analytics_processor_script=post_analytics_processor_script,
             environment=self.env,
@@ -561,12 +566,27 @@ class ModelBiasMonitor:
         }
         if isinstance(definition.data_input, EndpointInputDefinition):
             description["EndpointName"] = definition.data_input.endpoint_name
+        if definition.notifications:  # biaswatch's
+            description["Notifications"] = [
+                receiver.model_dump(mode="json") for receiver in definition.notifications
+            ]
         executions = self.store.executions(row.name, limit=1)
         if executions:
             description["LastMonitoringExecutionSummary"] = MonitoringExecution(
                 executions[0], self.store, clock=self._clock
             ).summary()
         return description
+
+    def send_test_notification(self) -> list[dict[str, str | None]]:
+        """Send a ``test`` event to each of the schedule's receivers now (biaswatch's).
+
+        What each receiver did: ``{"target": …, "error": None}`` when it took the message, else
+        the error in words. Nothing is recorded; a schedule without notifications sends nothing.
+        """
+        from biaswatch.jobs.notifying import send_trial
+
+        results = send_trial(self._definition(), now=self._clock())
+        return [{"target": target, "error": error} for target, error in results]
 
     def _set_status(self, status: ScheduleStatus) -> None:
         definition = self._definition()
@@ -615,12 +635,13 @@ class ModelBiasMonitor:
         No argument does nothing (as the SDK); the AWS-only ones (``role``, instance and
         volume settings, ``network_config``) are accepted and ignored. ``endpoint_input`` or
         ``batch_transform_input`` replaces the input (one of them); ``data_analysis_*`` set
-        the window's offsets; a change of anything but the expression gives the schedule a
-        new job-definition name, as SageMaker creates a new job definition. biaswatch's
-        create-time extras may be changed too, by keyword (``reevaluate_within``,
-        ``facet_value_labels``, ``post_analytics_processor_script``, ``confidence_level``,
-        ``violation_rules``, ``ground_truth_lookback``, ``cut_at_inference_time``,
-        ``engine``): there, None clears the setting.
+        the window's offsets; a change of anything but the expression (or the notifications)
+        gives the schedule a new job-definition name, as SageMaker creates a new job
+        definition. biaswatch's create-time extras may be changed too, by keyword
+        (``reevaluate_within``, ``facet_value_labels``, ``post_analytics_processor_script``,
+        ``confidence_level``, ``violation_rules``, ``ground_truth_lookback``,
+        ``cut_at_inference_time``, ``engine``, ``notifications``): there, None clears the
+        setting.
         """
         del role, instance_count, instance_type, volume_size_in_gb, volume_kms_key
         del output_kms_key, network_config
@@ -640,6 +661,8 @@ class ModelBiasMonitor:
             update["violation_rules"] = update["violation_rules"] or {}
         if "facet_value_labels" in update:
             update["facet_value_labels"] = _labels(update["facet_value_labels"])
+        if "notifications" in update:
+            update["notifications"] = parse_notifications(update["notifications"])
         if constraints is not None:
             update["baseline_constraints_uri"] = self._constraints_uri(constraints)
         if analysis_config is not None:
@@ -661,7 +684,8 @@ class ModelBiasMonitor:
         definition = self._definition()
         current = definition.model_dump()
         update |= self._new_input(definition, endpoint_input, batch_transform_input, *times)
-        update["job_definition_name"] = _new_job_definition_name()
+        if set(update) - {"notifications"}:  # notifications are no part of the job definition
+            update["job_definition_name"] = _new_job_definition_name()
         row = self.store.schedule(definition.schedule_name)
         assert row is not None
         expression = schedule_cron_expression or row.expression or ""

@@ -222,9 +222,9 @@ class MonitoringExecution:
 
         It holds the ``ListMonitoringExecutions`` summary's keys too (``ScheduledTime``,
         ``MonitoringExecutionStatus``, …) and biaswatch's: ``Attempt``, ``Attempts``,
-        ``Revised``, ``Counts``. ``ProcessingJobStatus`` is ``Completed`` with violations too;
-        ``ExitMessage`` says which (``CompletedWithViolations: Job completed successfully with
-        2 violations.``).
+        ``Revised``, ``Counts``, and ``Notifications`` when it sent any.
+        ``ProcessingJobStatus`` is ``Completed`` with violations too; ``ExitMessage`` says
+        which (``CompletedWithViolations: Job completed successfully with 2 violations.``).
         """
         self._refresh()
         row = self.row
@@ -253,6 +253,10 @@ class MonitoringExecution:
                 description["StoppingCondition"] = {
                     "MaxRuntimeInSeconds": definition.max_runtime_in_seconds
                 }
+        if self.store is not None:
+            deliveries = self.store.deliveries(row.id)
+            if deliveries:
+                description["Notifications"] = [d.to_json() for d in deliveries]
         return description | self.summary()
 
     def _exit_message(self, status: ExecutionStatus) -> str | None:

@@ -13,6 +13,10 @@ left rows without ground truth, a new file appeared. (New files cannot add to a 
 every row had its label; a correction uploaded as a new file needs a manual rerun.) At most
 ``reevaluations_per_tick`` reruns start a tick, the slots compared longest ago first.
 
+Each tick also starts a round of notifying (:func:`biaswatch.jobs.notifying.notify`) beside
+the executions, when the previous round has ended: it decides the events of ended attempts and
+delivers, or retries, what is due.
+
 Several schedulers may share one database: the store's conditional claim lets exactly one of
 them run a slot, or rerun it after a given attempt. :meth:`Scheduler.run` ticks until asked to
 stop (SIGTERM and SIGINT ask it), then waits for the running executions;
@@ -32,6 +36,7 @@ from biaswatch.config.cron import CronSchedule, parse_schedule_expression
 from biaswatch.config.monitor import MonitoringJobDefinition
 from biaswatch.errors import BiaswatchError
 from biaswatch.jobs.attempt import window_of
+from biaswatch.jobs.notifying import notify
 from biaswatch.jobs.runner import run_and_record
 from biaswatch.jobs.worker import Worker
 from biaswatch.storage import FileStamp, list_hour_stamps
@@ -128,6 +133,9 @@ class Scheduler:
         self._local = threading.local()
         self._workers: list[Worker] = []
         self._workers_lock = threading.Lock()
+        # Notifications are decided and delivered beside the executions, one round at a time.
+        self._notifier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="biaswatch-notify")
+        self._notifying: Future[None] | None = None
 
     def due(self, now: datetime) -> list[tuple[MonitoringJobDefinition, datetime]]:
         """The (definition, scheduled time) pairs that have come and have no execution yet."""
@@ -194,6 +202,10 @@ class Scheduler:
         if ended:
             log.warning("ended %d attempts whose worker stopped: %s", len(ended), ended)
         self._running = {key: f for key, f in self._running.items() if not f.done()}
+        if self._notifying is None or self._notifying.done():
+            self._notifying = self._notifier.submit(
+                notify, self.store, clock=self.clock, owner=self.owner
+            )
         started = []
         for definition, moment in self.due(now):
             future = self._submit(definition, moment, Trigger.SCHEDULED, None)
@@ -264,6 +276,7 @@ class Scheduler:
     def _shut_down(self) -> None:
         """Wait for the running executions, drop the queued ones, end the workers."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._notifier.shutdown(wait=True)
         with self._workers_lock:
             workers, self._workers = self._workers, []
         for worker in workers:
@@ -288,6 +301,8 @@ class Scheduler:
         """
         started = self.tick(reevaluate=True)
         wait(started)
+        if self._notifying is not None:
+            wait([self._notifying])
         self._shut_down()
         return [row for future in started if (row := future.result()) is not None]
 

@@ -152,13 +152,22 @@ def series(
 
 @router.get("/executions/{execution_id}", tags=["executions"])
 def execution(request: Request, execution_id: int) -> dict[str, Any]:
-    """One execution (its latest finished attempt), with its counts and every attempt."""
+    """One execution (its latest finished attempt), with its counts, attempts and notifications."""
     store = store_of(request)
     row = execution_or_404(store, execution_id)
     return execution_summary(row) | {
         "counts": row.counts or {},
         "attempt_history": [attempt_summary(a) for a in store.attempts(row.id)],
+        "notifications": [d.to_json() for d in store.deliveries(row.id)],
     }
+
+
+@router.get("/executions/{execution_id}/notifications", tags=["executions"])
+def notifications(request: Request, execution_id: int) -> list[dict[str, Any]]:
+    """The execution's notifications, latest attempt first: event, receiver, status, tries."""
+    store = store_of(request)
+    row = execution_or_404(store, execution_id)
+    return [d.to_json() for d in store.deliveries(row.id)]
 
 
 @router.get("/executions/{execution_id}/attempts", tags=["executions"])

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from biaswatch.analysis import document_intervals, document_metrics
 from biaswatch.config.rules import ViolationRules, ideal_value
+from biaswatch.constraints import recorded_violations
 from biaswatch.constraints.wording import rule_in_words
 from biaswatch.server.api import execution_or_404, schedule_or_404, store_of
 from biaswatch.server.pages import execution_page, schedule_page, schedules_page
@@ -87,7 +88,7 @@ def _json(content: bytes | None) -> Any:
 
 @router.get("/executions/{execution_id}")
 def execution(request: Request, execution_id: int) -> str:
-    """One execution: attempts, metrics against the constraints, violations, diagnostics."""
+    """One execution: metrics against the constraints, violations, attempts, notifications."""
     store = store_of(request)
     row = execution_or_404(store, execution_id)
     schedule = store.schedule(row.schedule_name)
@@ -95,8 +96,8 @@ def execution(request: Request, execution_id: int) -> str:
     constraints = constraint_values(schedule) if schedule is not None else {}
     rules = definition.violation_rules if definition is not None else ViolationRules()
     violated = {
-        (v["stage"], v["facet"], entry_label(v["facet_value"]), v["metric"])
-        for v in (row.counts or {}).get("violated", [])
+        (v.stage, v.facet, entry_label(v.facet_value), v.metric_name)
+        for v in recorded_violations(row.counts)
     }
     document = _json(execution_file(row, "analysis")) or {}
     intervals = document_intervals(document)
@@ -133,5 +134,6 @@ def execution(request: Request, execution_id: int) -> str:
         violations,
         _json(execution_file(row, "diagnostics")),
         [attempt_summary(a) for a in store.attempts(row.id)],
+        [d.to_json() for d in store.deliveries(row.id)],
         label=definition.facet_label if definition is not None else str,
     )

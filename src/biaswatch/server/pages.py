@@ -30,7 +30,8 @@ th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;font-size:.92em;vert
 th{background:#f0f0f0}
 .status{font-weight:600;padding:1px 6px;border-radius:3px}
 .Completed{background:#e2f3e5;color:#1b5e20}.CompletedWithViolations{background:#fde2e1;color:#8e1b17}
-.Failed{background:#eee;color:#8e1b17}.Stopped,.Pending,.InProgress{background:#eee;color:#555}
+.Failed{background:#eee;color:#8e1b17}.Stopped,.Pending,.InProgress,.Sending{background:#eee;color:#555}
+.Delivered{background:#e2f3e5;color:#1b5e20}
 .Scheduled{background:#e3edf8;color:#1f3f66}
 .charts{display:flex;flex-wrap:wrap;gap:12px}
 figure.chart{margin:0;background:#fff;border:1px solid #ddd;padding:6px}
@@ -408,16 +409,34 @@ def _attempts_table(execution_id: int, attempts: Sequence[dict[str, Any]]) -> st
     )  # fmt: skip
 
 
+def _notifications_table(deliveries: Sequence[dict[str, Any]]) -> str:
+    """The execution's notifications: each event's delivery to each receiver, and how it went."""
+    rows = [
+        f"<tr class='notification'>{_cell(d['attempt'])}{_cell(d['event'])}"
+        f"{_cell(d['receiver'])}<td>{_status(d['status'])}</td>{_cell(d['tries'])}"
+        f"<td>{_hour(d['delivered_at'] or d['tried_at'])}</td>"
+        f"<td>{_hour(d['next_try_at'])}</td>{_cell(d['last_error'])}</tr>"
+        for d in deliveries
+    ]
+    return _table(
+        ["attempt", "event", "receiver", "status", "tries", "last try (UTC)",
+         "next try (UTC)", "last error"],
+        rows,
+        id_="notifications",
+    )  # fmt: skip
+
+
 def execution_page(
     execution: dict[str, Any],
     metrics: Sequence[dict[str, Any]],
     violations: Sequence[dict[str, Any]],
     diagnostics: dict[str, Any] | None,
     attempts: Sequence[dict[str, Any]] = (),
+    deliveries: Sequence[dict[str, Any]] = (),
     *,
     label: Callable[[str], str] = str,
 ) -> str:
-    """One execution: violations, metrics, diagnostics, attempts and the report, explained.
+    """One execution: violations, metrics, diagnostics, attempts, notifications and the report.
 
     Each violation has the rule in words; each metric its constraint, baseline value, ideal and
     meaning; the diagnostics plain labels, the join rate and the timings.
@@ -454,6 +473,8 @@ def execution_page(
     body += f"<h2>Outputs</h2><p>{files}</p><p class='muted'>{output}</p>"
     if attempts:
         body += "<h2>Attempts</h2>" + _attempts_table(execution["id"], attempts)
+    if deliveries:
+        body += "<h2>Notifications</h2>" + _notifications_table(deliveries)
     if execution["status"] in ("Completed", "CompletedWithViolations"):
         body += (
             f"<h2>Report</h2><iframe title='report' src='/api/executions/{execution['id']}/report'>"

@@ -18,6 +18,7 @@ import orjson
 from biaswatch.analysis import document_metrics
 from biaswatch.config.monitor import MonitoringJobDefinition
 from biaswatch.config.rules import ideal_value
+from biaswatch.constraints import recorded_violations
 from biaswatch.errors import StorageError
 from biaswatch.jobs.attempt import window_of
 from biaswatch.report import TrendPoint
@@ -237,19 +238,13 @@ def violation_summary(
         return "No execution has analysed a window yet."
     if latest.status == ExecutionStatus.COMPLETED:
         return f"No violations in the latest analysed execution ({_hour(latest.scheduled_time)})."
-    calm = store.latest_finished(row.name, statuses=[ExecutionStatus.COMPLETED])
-    since = None if calm is None else calm.scheduled_time + timedelta(microseconds=1)
-    episode = [
-        e
-        for e in store.executions(row.name, since=since)
-        if e.status == ExecutionStatus.COMPLETED_WITH_VIOLATIONS
-    ]
+    episode = store.episode(row.name)
     metrics: dict[str, None] = {}
     facets: dict[str, None] = {}
     for execution in episode:
-        for v in (execution.counts or {}).get("violated", []):
-            metrics[v["metric"]] = None
-            facets[f"{v['facet']} = {label(entry_label(v['facet_value']))}"] = None
+        for v in recorded_violations(execution.counts):
+            metrics[v.metric_name] = None
+            facets[f"{v.facet} = {label(entry_label(v.facet_value))}"] = None
     return (
         f"Violations since {_hour(episode[0].scheduled_time)} ({len(episode)} executions):"
         f" {', '.join(sorted(metrics))} on {', '.join(facets)}."
@@ -331,9 +326,8 @@ def schedule_series(
     by_time = {e.scheduled_time: e for e in rows}
     violated: dict[datetime, set[SeriesKey]] = defaultdict(set)
     for moment, row_of_time in by_time.items():
-        for v in (row_of_time.counts or {}).get("violated", []):
-            facet_value = entry_label(v["facet_value"])
-            violated[moment].add((v["stage"], v["facet"], facet_value, v["metric"]))
+        for v in recorded_violations(row_of_time.counts):
+            violated[moment].add((v.stage, v.facet, entry_label(v.facet_value), v.metric_name))
     constraints = constraint_values(row)
     series: dict[SeriesKey, Series] = {}
     for point in store.metric_series(row.name, metric=metric, since=since, until=until):

@@ -1,4 +1,4 @@
-"""The metadata store (SQLAlchemy): endpoints, baselines, schedules, executions, attempts, metrics.
+"""The metadata store (SQLAlchemy): schedules, executions and their attempts, deliveries, metrics.
 
 SQLite under ``BIASWATCH_HOME`` by default, PostgreSQL with ``BIASWATCH_DATABASE_URL``; alembic
 migrations are applied when a store is opened.
@@ -11,13 +11,20 @@ from typing import TYPE_CHECKING
 from biaswatch._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from biaswatch.status import ExecutionStatus, JobStatus, ScheduleStatus, Trigger
+    from biaswatch.status import (
+        DeliveryStatus,
+        ExecutionStatus,
+        JobStatus,
+        ScheduleStatus,
+        Trigger,
+    )
     from biaswatch.store.database import DATABASE_VARIABLE, database_url, migrate, open_engine
     from biaswatch.store.owners import attempt_owner, owner_alive, process_owner
     from biaswatch.store.repository import MetricPoint, Store
     from biaswatch.store.schema import (
         AttemptRow,
         BaseliningJobRow,
+        DeliveryRow,
         EndpointRow,
         ExecutionRow,
         MetricPointRow,
@@ -28,6 +35,8 @@ __all__ = [
     "DATABASE_VARIABLE",
     "AttemptRow",
     "BaseliningJobRow",
+    "DeliveryRow",
+    "DeliveryStatus",
     "EndpointRow",
     "ExecutionRow",
     "ExecutionStatus",

@@ -15,20 +15,21 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Result, delete, func, select, update
+from sqlalchemy import CursorResult, Engine, Result, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from biaswatch.analysis.points import MetricPoint
 from biaswatch.config.names import check_name
 from biaswatch.errors import ConfigError
-from biaswatch.status import ExecutionStatus, ScheduleStatus, Trigger
+from biaswatch.status import DeliveryStatus, ExecutionStatus, ScheduleStatus, Trigger
 from biaswatch.storage.files import FileStamp
 from biaswatch.store.database import open_engine
 from biaswatch.store.owners import owner_alive
 from biaswatch.store.schema import (
     AttemptRow,
     BaseliningJobRow,
+    DeliveryRow,
     EndpointRow,
     ExecutionRow,
     MetricPointRow,
@@ -174,10 +175,14 @@ class Store:
             return row
 
     def delete_schedule(self, name: str) -> bool:
-        """Delete a schedule with its executions, attempts and metric points; whether it existed."""
+        """Delete a schedule with its executions, attempts, deliveries and metric points.
+
+        Whether it existed.
+        """
         with self.session() as session, session.begin():
             session.execute(delete(MetricPointRow).where(MetricPointRow.schedule_name == name))
             slots = select(ExecutionRow.id).where(ExecutionRow.schedule_name == name)
+            session.execute(delete(DeliveryRow).where(DeliveryRow.execution_id.in_(slots)))
             session.execute(delete(AttemptRow).where(AttemptRow.execution_id.in_(slots)))
             session.execute(delete(ExecutionRow).where(ExecutionRow.schedule_name == name))
             deleted = session.execute(delete(ScheduleRow).where(ScheduleRow.name == name))
@@ -589,9 +594,16 @@ class Store:
             return set(session.scalars(query))
 
     def latest_finished(
-        self, schedule: str, *, statuses: Iterable[ExecutionStatus] | None = None
+        self,
+        schedule: str,
+        *,
+        statuses: Iterable[ExecutionStatus] | None = None,
+        before: datetime | None = None,
     ) -> ExecutionRow | None:
-        """The schedule's finished execution (of ``statuses``) with the latest scheduled time."""
+        """The schedule's finished execution (of ``statuses``) with the latest scheduled time.
+
+        With ``before``, the latest one scheduled before that time.
+        """
         chosen = [s.value for s in (statuses or ExecutionStatus) if s.finished]
         query = (
             select(ExecutionRow)
@@ -599,8 +611,166 @@ class Store:
             .order_by(ExecutionRow.scheduled_time.desc())
             .limit(1)
         )
+        if before is not None:
+            query = query.where(ExecutionRow.scheduled_time < before)
         with self.session() as session:
             return session.scalars(query).first()
+
+    def episode(self, schedule: str, *, before: datetime | None = None) -> list[ExecutionRow]:
+        """The schedule's current violation episode (before ``before``), oldest first.
+
+        Its slots with violations since the latest one that completed without; none when
+        that is the latest analysed slot, or none has analysed its window.
+        """
+        calm = self.latest_finished(schedule, statuses=[ExecutionStatus.COMPLETED], before=before)
+        since = None if calm is None else calm.scheduled_time + timedelta(microseconds=1)
+        return [
+            slot
+            for slot in self.executions(schedule, since=since, until=before)
+            if slot.status == ExecutionStatus.COMPLETED_WITH_VIOLATIONS
+        ]
+
+    def running_before(self, schedule: str, scheduled_time: datetime) -> bool:
+        """Whether an attempt of one of the schedule's slots before ``scheduled_time`` runs."""
+        query = (
+            select(func.count())
+            .select_from(ExecutionRow)
+            .where(
+                ExecutionRow.schedule_name == schedule,
+                ExecutionRow.scheduled_time < scheduled_time,
+                ExecutionRow.lease_owner.is_not(None),
+            )
+        )
+        with self.session() as session:
+            return bool(session.scalar(query))
+
+    # ------------------------------------------------------------ notifications
+
+    def unnoticed(self, *, limit: int = 100) -> list[tuple[ExecutionRow, AttemptRow]]:
+        """Ended attempts whose notifications are not decided yet, with their slots.
+
+        The earliest scheduled slots first, so that a schedule's events follow its slots.
+        """
+        query = (
+            select(ExecutionRow, AttemptRow)
+            .join(AttemptRow, AttemptRow.execution_id == ExecutionRow.id)
+            .where(AttemptRow.ended_at.is_not(None), AttemptRow.noticed_at.is_(None))
+            .order_by(ExecutionRow.scheduled_time, AttemptRow.number)
+            .limit(limit)
+        )
+        with self.session() as session:
+            return [(slot, attempt) for slot, attempt in session.execute(query)]
+
+    def notice(
+        self, attempt: AttemptRow, deliveries: Sequence[DeliveryRow], *, now: datetime
+    ) -> bool:
+        """Decide an attempt's notifications: mark it noticed and add ``deliveries``.
+
+        One transaction, conditional on the attempt not being noticed yet: of several
+        processes deciding, exactly one adds its deliveries; False for the others.
+        """
+        with self.session() as session, session.begin():
+            noticed = session.execute(
+                update(AttemptRow)
+                .where(AttemptRow.id == attempt.id, AttemptRow.noticed_at.is_(None))
+                .values(noticed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if not _changed(noticed):
+                return False
+            session.add_all(deliveries)
+        return True
+
+    def due_deliveries(
+        self, *, now: datetime, execution_id: int | None = None, limit: int = 100
+    ) -> list[DeliveryRow]:
+        """Deliveries to try now: pending and due, or sent by a process whose lease ran out."""
+        query = (
+            select(DeliveryRow)
+            .where(self._due(now))
+            .order_by(DeliveryRow.due_at, DeliveryRow.id)
+            .limit(limit)
+        )
+        if execution_id is not None:
+            query = query.where(DeliveryRow.execution_id == execution_id)
+        with self.session() as session:
+            return list(session.scalars(query))
+
+    @staticmethod
+    def _due(now: datetime) -> Any:
+        return or_(
+            and_(DeliveryRow.status == DeliveryStatus.PENDING, DeliveryRow.due_at <= now),
+            and_(DeliveryRow.status == DeliveryStatus.SENDING, DeliveryRow.lease_expires_at < now),
+        )
+
+    def claim_delivery(
+        self, delivery_id: int, *, owner: str, now: datetime, lease: timedelta
+    ) -> DeliveryRow | None:
+        """Begin a try of a due delivery, leased to ``owner``; None when it is not due.
+
+        Of several processes racing, exactly one wins: the update is conditional on it being
+        due.
+        """
+        with self.session() as session, session.begin():
+            claimed = session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id == delivery_id, self._due(now))
+                .values(
+                    status=DeliveryStatus.SENDING.value,
+                    tries=DeliveryRow.tries + 1,
+                    tried_at=now,
+                    lease_owner=owner,
+                    lease_expires_at=now + lease,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if not _changed(claimed):
+                return None
+            return session.get(DeliveryRow, delivery_id)
+
+    def end_delivery(
+        self,
+        delivery: DeliveryRow,
+        *,
+        now: datetime,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> bool:
+        """End a try: ``Delivered`` without ``error``, else ``Pending`` until ``retry_at``.
+
+        ``Failed`` when there is an error and no ``retry_at``. The last error stays when a
+        later try delivers it. False, changing nothing, when the
+        try's lease was taken over.
+        """
+        values: dict[str, Any] = {"lease_owner": None, "lease_expires_at": None}
+        if error is None:
+            values.update(status=DeliveryStatus.DELIVERED.value, delivered_at=now)
+        elif retry_at is not None:
+            values.update(status=DeliveryStatus.PENDING.value, due_at=retry_at, last_error=error)
+        else:
+            values.update(status=DeliveryStatus.FAILED.value, last_error=error)
+        with self.session() as session, session.begin():
+            ended = session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.id == delivery.id,
+                    DeliveryRow.lease_owner == delivery.lease_owner,
+                    DeliveryRow.tries == delivery.tries,
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(_changed(ended))
+
+    def deliveries(self, execution_id: int) -> list[DeliveryRow]:
+        """An execution's deliveries, the latest attempt's first."""
+        query = (
+            select(DeliveryRow)
+            .where(DeliveryRow.execution_id == execution_id)
+            .order_by(DeliveryRow.attempt.desc(), DeliveryRow.id)
+        )
+        with self.session() as session:
+            return list(session.scalars(query))
 
     # ------------------------------------------------------------------ metrics
 

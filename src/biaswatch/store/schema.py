@@ -20,12 +20,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from biaswatch.config.notifications import parse_notification
 from biaswatch.errors import ConfigError
+from biaswatch.status import DeliveryStatus
 
 __all__ = [
     "AttemptRow",
     "Base",
     "BaseliningJobRow",
+    "DeliveryRow",
     "EndpointRow",
     "ExecutionRow",
     "MetricPointRow",
@@ -167,6 +170,74 @@ class AttemptRow(Base):
     """``[name, size, version]`` of each ground-truth file it read (None: not recorded)."""
     started_at: Mapped[datetime] = mapped_column(UtcDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    noticed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When its notifications were decided (the deliveries of its event made, or none): one
+    process does it once for each ended attempt."""
+
+
+class DeliveryRow(Base):
+    """One notification of an attempt's event to one of its schedule's receivers.
+
+    ``target`` is the receiver's notification (as the schedule had it when the event
+    happened) and ``payload`` the event, so a retry sends what the first try sent. A process
+    sends it while it holds a lease on it (``lease_owner``, ``lease_expires_at``), so that of
+    several schedulers exactly one sends each try.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("execution_id", "attempt", "event", "position", name="uq_delivery"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    execution_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("executions.id", ondelete="CASCADE"), index=True
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer)
+    """The receiver's place in the schedule's notifications."""
+    target: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    """When the next try may begin."""
+    tried_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    @property
+    def receiver(self) -> str:
+        """The receiver, without secrets (``webhook https://host/path/…``)."""
+        try:
+            return parse_notification(self.target).target
+        except ConfigError:
+            return f"{self.target.get('type', 'unknown')} receiver"
+
+    def to_json(self) -> dict[str, Any]:
+        """The delivery as the API, the CLI and the execution page show it: no secret in it."""
+        pending = self.status == DeliveryStatus.PENDING
+        return {
+            "id": self.id,
+            "event": self.event,
+            "attempt": self.attempt,
+            "receiver": self.receiver,
+            "status": self.status,
+            "tries": self.tries,
+            "last_error": self.last_error,
+            "created_at": _time(self.created_at),
+            "tried_at": _time(self.tried_at),
+            "delivered_at": _time(self.delivered_at),
+            "next_try_at": _time(self.due_at) if pending else None,
+        }
+
+
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 class MetricPointRow(Base):

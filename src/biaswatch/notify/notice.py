@@ -1,0 +1,201 @@
+"""What a notification says: one event of one execution attempt, typed, with its views.
+
+A :class:`Notice` is made once, when the event happens, and kept with each delivery as its JSON
+(:meth:`Notice.to_json`, the webhook's body); Slack's message and the email are derived from it
+(:meth:`Notice.headline`, :meth:`Notice.lines`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["EventKind", "Notice", "NoticeViolation"]
+
+
+class EventKind(StrEnum):
+    """What happened to a schedule."""
+
+    VIOLATION = "violation"
+    """A violation episode began (violations after a slot without), or its violations grew."""
+    RESOLVED = "resolved"
+    """The first slot without violations after an episode."""
+    FAILED = "failed"
+    """A slot failed after one that did not (once per run of failed slots)."""
+    REVISED = "revised"
+    """A rerun (late ground truth, or asked for) changed a slot's result."""
+    TEST = "test"
+    """Sent on request, to check that a receiver gets the schedule's notifications."""
+
+
+def _number(value: float | None) -> float | str | None:
+    """A number as ``analysis.json`` writes it: ``"Infinity"`` for infinity, null for NaN."""
+    if value is None or math.isnan(value):
+        return None
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
+def _read_number(value: Any) -> float | None:
+    if value == "Infinity":
+        return math.inf
+    if value == "-Infinity":
+        return -math.inf
+    return None if value is None else float(value)
+
+
+def _readable(value: float | None) -> str:
+    if value is None:
+        return "undefined"
+    return f"{value:.4g}" if math.isfinite(value) else ("∞" if value > 0 else "-∞")
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeViolation:
+    """One violated metric, its value, its constraint and the rule in words."""
+
+    stage: str
+    metric_name: str
+    facet: str
+    facet_value: str
+    value: float | None
+    constraint: float | None
+    rule: str = ""
+    new: bool = True
+    """Not violated in the schedule's previous analysed slot."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The violation as the webhook body lists it."""
+        return {
+            "metric_name": self.metric_name,
+            "stage": self.stage,
+            "facet": self.facet,
+            "facet_value": self.facet_value,
+            "value": _number(self.value),
+            "constraint": {"value": _number(self.constraint), "rule": self.rule},
+            "new": self.new,
+        }
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> NoticeViolation:
+        """The violation from :meth:`to_json`."""
+        constraint = document.get("constraint") or {}
+        return cls(
+            stage=str(document["stage"]),
+            metric_name=str(document["metric_name"]),
+            facet=str(document["facet"]),
+            facet_value=str(document["facet_value"]),
+            value=_read_number(document.get("value")),
+            constraint=_read_number(constraint.get("value")),
+            rule=str(constraint.get("rule") or ""),
+            new=bool(document.get("new", True)),
+        )
+
+    def line(self) -> str:
+        """``DPPL on sex = 0: 0.31 (constraint 0.12)``."""
+        return (
+            f"{self.metric_name} on {self.facet} = {self.facet_value}: {_readable(self.value)}"
+            f" (constraint {_readable(self.constraint)})" + ("" if self.new else ", as before")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One event of a schedule: an attempt of an execution, and what it changed."""
+
+    event: EventKind
+    schedule: str
+    scheduled_time: datetime
+    status: str
+    attempt: int
+    trigger: str
+    violations: tuple[NoticeViolation, ...] = ()
+    failure_reason: str | None = None
+    previous_status: str | None = None
+    """For ``revised``: the slot's status before this attempt."""
+    execution_id: int | None = None
+    link: str | None = None
+    """The execution's page, when ``BIASWATCH_BASE_URL`` says where the dashboard is."""
+    output_uri: str | None = None
+
+    @property
+    def id(self) -> str:
+        """The event's identity, the same on every try: receivers may de-duplicate on it."""
+        moment = self.scheduled_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"{self.schedule}/{moment}/{self.attempt}/{self.event.value}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The webhook's JSON body."""
+        return {
+            "id": self.id,
+            "event": self.event.value,
+            "schedule": self.schedule,
+            "scheduled_time": self.scheduled_time.astimezone(UTC).isoformat(),
+            "status": self.status,
+            "attempt": self.attempt,
+            "trigger": self.trigger,
+            "previous_status": self.previous_status,
+            "violations": [v.to_json() for v in self.violations],
+            "failure_reason": self.failure_reason,
+            "execution_id": self.execution_id,
+            "link": self.link,
+            "output_uri": self.output_uri,
+        }
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> Notice:
+        """The notice from :meth:`to_json` (as a delivery keeps it)."""
+        return cls(
+            event=EventKind(document["event"]),
+            schedule=str(document["schedule"]),
+            scheduled_time=datetime.fromisoformat(document["scheduled_time"]),
+            status=str(document["status"]),
+            attempt=int(document["attempt"]),
+            trigger=str(document["trigger"]),
+            violations=tuple(NoticeViolation.from_json(v) for v in document["violations"]),
+            failure_reason=document.get("failure_reason"),
+            previous_status=document.get("previous_status"),
+            execution_id=document.get("execution_id"),
+            link=document.get("link"),
+            output_uri=document.get("output_uri"),
+        )
+
+    @property
+    def when(self) -> str:
+        """The scheduled time, for people: ``2026-11-26 10:00 UTC``."""
+        return f"{self.scheduled_time.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+    def headline(self) -> str:
+        """One line: what happened to which schedule, when."""
+        count = len(self.violations)
+        metrics = f"{count} violated metric{'s' if count != 1 else ''}"
+        if self.event == EventKind.VIOLATION:
+            grown = any(not v.new for v in self.violations)
+            what = "more violations" if grown else "bias violations began"
+            return f"{self.schedule}: {what} at {self.when} ({metrics})"
+        if self.event == EventKind.RESOLVED:
+            return f"{self.schedule}: no violations at {self.when}; the violations ended"
+        if self.event == EventKind.FAILED:
+            return f"{self.schedule}: the execution at {self.when} failed"
+        if self.event == EventKind.REVISED:
+            return (
+                f"{self.schedule}: the execution at {self.when} was revised by attempt"
+                f" {self.attempt} ({self.trigger}): {self.previous_status} → {self.status}"
+            )
+        return f"{self.schedule}: a test notification from biaswatch"
+
+    def lines(self) -> list[str]:
+        """The details under the headline: violations, the failure's reason, the link."""
+        lines = [f"• {v.line()}" for v in self.violations]
+        if self.failure_reason:
+            lines.append(f"Reason: {self.failure_reason}")
+        if self.link:
+            lines.append(f"Details: {self.link}")
+        elif self.output_uri:
+            lines.append(f"Outputs: {self.output_uri}")
+        return lines

@@ -1,0 +1,206 @@
+"""Sending notices to real receivers on loopback: a webhook (signed), Slack, SMTP with STARTTLS."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from tests.receivers import SmtpReceiver, WebhookReceiver
+
+from biaswatch.config.notifications import (
+    EmailNotification,
+    SlackNotification,
+    WebhookNotification,
+)
+from biaswatch.errors import PublishError
+from biaswatch.notify import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    EventKind,
+    Notice,
+    NoticeViolation,
+    send,
+)
+
+T = datetime(2026, 11, 26, 10, tzinfo=UTC)
+NOTICE = Notice(
+    event=EventKind.VIOLATION,
+    schedule="churn-bias",
+    scheduled_time=T,
+    status="CompletedWithViolations",
+    attempt=1,
+    trigger="scheduled",
+    violations=(
+        NoticeViolation("post_training", "DPPL", "sex", "0", 0.31, 0.12, "|0.31| > |0.12|"),
+        NoticeViolation("pre_training", "CI", "sex", "0", float("inf"), -0.2, "", new=False),
+    ),
+    execution_id=7,
+    link="https://bias.example.com/executions/7",
+)
+SECRET = "webhook-shared-secret-0123"
+
+
+def test_a_signed_webhook_gets_the_json_body_and_a_signature_it_can_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    with WebhookReceiver().running() as receiver:
+        send(WebhookNotification(url=receiver.url + "/hook", secret_env="HOOK_SECRET"), NOTICE)
+    [request] = receiver.received
+    assert request.path == "/hook"
+    timestamp = request.headers[TIMESTAMP_HEADER]
+    assert abs(int(timestamp) - time.time()) < 60
+    expected = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + request.body, hashlib.sha256)
+    assert request.headers[SIGNATURE_HEADER] == f"sha256={expected.hexdigest()}"
+    assert request.headers["X-Biaswatch-Event"] == "violation"
+    assert request.headers["Content-Type"] == "application/json"
+    body = request.json
+    assert body["id"] == "churn-bias/2026-11-26T10:00:00Z/1/violation"
+    assert (body["event"], body["schedule"], body["status"]) == (
+        "violation", "churn-bias", "CompletedWithViolations",
+    )  # fmt: skip
+    assert body["scheduled_time"] == "2026-11-26T10:00:00+00:00"
+    assert body["violations"][0] == {
+        "metric_name": "DPPL",
+        "stage": "post_training",
+        "facet": "sex",
+        "facet_value": "0",
+        "value": 0.31,
+        "constraint": {"value": 0.12, "rule": "|0.31| > |0.12|"},
+        "new": True,
+    }
+    assert body["violations"][1]["value"] == "Infinity"  # analysis.json's spelling
+    assert body["failure_reason"] is None
+    assert body["link"] == "https://bias.example.com/executions/7"
+    assert Notice.from_json(body) == NOTICE  # what a delivery keeps is what was made
+
+
+def test_an_unsigned_webhook_has_no_signature_and_a_missing_secret_fails_the_send(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("HOOK_SECRET", raising=False)
+    with WebhookReceiver().running() as receiver:
+        send(WebhookNotification(url=receiver.url), NOTICE)
+        with pytest.raises(PublishError, match="HOOK_SECRET is not set"):
+            send(WebhookNotification(url=receiver.url, secret_env="HOOK_SECRET"), NOTICE)
+    [request] = receiver.received  # the signed one was never sent unsigned
+    assert SIGNATURE_HEADER not in request.headers
+
+
+def test_slack_gets_text_and_a_mrkdwn_section_with_the_link() -> None:
+    with WebhookReceiver().running() as receiver:
+        send(SlackNotification(url=receiver.url + "/services/T0/B0/token"), NOTICE)
+    message = receiver.received[0].json
+    headline = "churn-bias: more violations at 2026-11-26 10:00 UTC (2 violated metrics)"
+    assert message["text"] == headline
+    text = message["blocks"][0]["text"]
+    assert text["type"] == "mrkdwn"
+    assert "• DPPL on sex = 0: 0.31 (constraint 0.12)" in text["text"]
+    assert "• CI on sex = 0: ∞ (constraint -0.2), as before" in text["text"]
+    assert text["text"].endswith("<https://bias.example.com/executions/7|Open the execution>")
+
+
+@pytest.mark.parametrize("status", [404, 500, 503])
+def test_a_receiver_that_answers_an_error_fails_the_send_with_its_answer(status: int) -> None:
+    with WebhookReceiver(answers=[status]).running() as receiver:
+        hook = WebhookNotification(url=receiver.url + "/hook/abc?token=s3cr3t")
+        with pytest.raises(PublishError) as raised:
+            send(hook, NOTICE)
+    message = str(raised.value)
+    assert f"answered HTTP {status}" in message
+    assert "receiver is down" in message
+    assert "s3cr3t" not in message
+    assert "/abc" not in message
+
+
+def test_a_receiver_that_does_not_answer_fails_within_the_timeout() -> None:
+    with WebhookReceiver(delay=5).running() as receiver:
+        began = time.monotonic()
+        with pytest.raises(PublishError, match="did not answer in time"):
+            send(WebhookNotification(url=receiver.url), NOTICE, timeout=0.5)
+        assert time.monotonic() - began < 2.5
+
+
+def test_a_receiver_that_is_not_there_fails_the_send() -> None:
+    with WebhookReceiver().running() as receiver:
+        url = receiver.url
+    with pytest.raises(PublishError, match="could not be reached"):
+        send(WebhookNotification(url=url), NOTICE, timeout=1)
+
+
+def _email(receiver: SmtpReceiver, **changes: object) -> EmailNotification:
+    fields: dict[str, object] = {
+        "to": ("ops@example.com", "ml@example.com"),
+        "host": "127.0.0.1",
+        "port": receiver.port,
+        "sender": "biaswatch@example.com",
+    }
+    return EmailNotification(**(fields | changes))
+
+
+def test_email_goes_over_starttls_with_the_login_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BIASWATCH_SMTP_USERNAME", "alerts")
+    monkeypatch.setenv("BIASWATCH_SMTP_PASSWORD", "smtp-password-42")
+    with SmtpReceiver(tmp_path, login=("alerts", "smtp-password-42")).running() as server:
+        assert server.certificate is not None
+        monkeypatch.setenv("SSL_CERT_FILE", str(server.certificate))
+        send(_email(server), NOTICE)
+    [message] = server.messages
+    assert server.logins == ["alerts"]
+    assert message["Subject"] == (
+        "[biaswatch] churn-bias: more violations at 2026-11-26 10:00 UTC (2 violated metrics)"
+    )
+    assert message["To"] == "ops@example.com, ml@example.com"
+    assert message["From"] == "biaswatch@example.com"
+    assert message["X-Biaswatch-Event"] == "violation"
+    text = message.get_content()
+    assert "• DPPL on sex = 0: 0.31 (constraint 0.12)" in text
+    assert "Details: https://bias.example.com/executions/7" in text
+
+
+def test_a_wrong_login_fails_the_send_without_the_password_in_the_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BIASWATCH_SMTP_USERNAME", "alerts")
+    monkeypatch.setenv("BIASWATCH_SMTP_PASSWORD", "wrong-password-99")
+    with SmtpReceiver(tmp_path, login=("alerts", "smtp-password-42")).running() as server:
+        assert server.certificate is not None
+        monkeypatch.setenv("SSL_CERT_FILE", str(server.certificate))
+        with pytest.raises(PublishError, match="refused the login of BIASWATCH_SMTP") as raised:
+            send(_email(server), NOTICE)
+    assert server.messages == []
+    assert "wrong-password-99" not in str(raised.value)
+
+
+def test_an_untrusted_certificate_fails_the_send(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BIASWATCH_SMTP_USERNAME", raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "none.pem"))
+    with (
+        SmtpReceiver(tmp_path).running() as server,
+        pytest.raises(PublishError, match=r"TLS failed: CERTIFICATE_VERIFY_FAILED"),
+    ):
+        send(_email(server), NOTICE)
+    assert server.messages == []
+
+
+def test_a_server_without_starttls_is_refused_unless_starttls_is_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BIASWATCH_SMTP_USERNAME", raising=False)
+    with SmtpReceiver(tmp_path, starttls=False).running() as server:
+        with pytest.raises(PublishError, match="does not offer STARTTLS"):
+            send(_email(server), NOTICE)
+        send(_email(server, starttls=False), NOTICE)
+        # A login is never sent in clear.
+        monkeypatch.setenv("BIASWATCH_SMTP_USERNAME", "alerts")
+        with pytest.raises(PublishError, match="never sent unencrypted"):
+            send(_email(server, starttls=False), NOTICE)
+    assert len(server.messages) == 1
