@@ -30,7 +30,6 @@ from biaswatch.config.notifications import parse_notification
 from biaswatch.config.rules import ViolationRules
 from biaswatch.config.settings import base_url
 from biaswatch.constraints import Violation, recorded_violations
-from biaswatch.constraints.wording import rule_in_words
 from biaswatch.errors import BiaswatchError
 from biaswatch.notify import (
     EventKind,
@@ -191,6 +190,9 @@ def _replaced(attempts: Sequence[AttemptRow], number: int) -> AttemptRow | None:
 def _violations(
     violations: Iterable[Violation], rules: ViolationRules, before: frozenset[ViolationKey]
 ) -> tuple[NoticeViolation, ...]:
+    # The wording reads the metrics' registry (numpy): imported only when there are violations.
+    from biaswatch.constraints.wording import rule_in_words
+
     return tuple(
         NoticeViolation(
             stage=v.stage,

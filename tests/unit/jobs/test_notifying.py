@@ -181,7 +181,8 @@ def test_a_slot_waits_while_an_earlier_slot_runs(store: Store) -> None:
         earlier = _begin(store, 1)  # still running
         _run(store, 2, V, DPPL)
         assert decide(store, now=T) == 1  # the slot at 0 only
-        assert [slot for slot, _ in store.unnoticed()][0].scheduled_time == T + timedelta(hours=2)
+        [(waiting, _)] = store.unnoticed()
+        assert waiting.scheduled_time == T + timedelta(hours=2)
         _end(store, earlier, V, DPPL)
         notify(store, clock=Clock(T), owner="me")
     # The episode began at 1; the slot at 2 violated nothing new.
@@ -200,7 +201,10 @@ def test_a_receiver_that_fails_then_recovers_gets_it_after_retries_with_backoff(
         notify(store, clock=clock, owner="me")
         [record] = _deliveries(store)
         assert (record.status, record.tries) == ("Pending", 1)
-        assert record.last_error == f"webhook {receiver.url} answered HTTP 500 Internal Server Error: receiver is down"
+        assert (
+            record.last_error
+            == f"webhook {receiver.url} answered HTTP 500 Internal Server Error: receiver is down"
+        )
         assert record.due_at == T + RETRY_DELAYS[0]
         clock.now = T + RETRY_DELAYS[0] - timedelta(seconds=1)
         assert deliver(store, clock=clock, owner="me") == 0  # not due yet

@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 from tests.capture_data import T, capture, write_capture, write_truth
+from tests.receivers import WebhookReceiver
 from tests.unit.jobs.test_execution import baseline, definition, rows
 
 from biaswatch.capture import GroundTruthRecord
 from biaswatch.config.monitor import MonitoringJobDefinition
+from biaswatch.config.notifications import WebhookNotification
 from biaswatch.errors import ScheduleError
 from biaswatch.jobs.runner import LEASE, run_and_record
 from biaswatch.store import ExecutionStatus, Store, Trigger, process_owner
@@ -108,6 +110,32 @@ def test_failed_for_want_of_labels_then_labels_arrive_and_a_rerun_completes(
         "analysis.json", "constraint_violations.json", "report.html", "attempts",
     }  # fmt: skip
     assert len(store.metric_series(job.schedule_name, metric="DPPL")) == 1
+
+
+def test_the_failure_and_the_revision_by_late_labels_are_notified(
+    tmp_path: Path, store: Store
+) -> None:
+    with WebhookReceiver().running() as receiver:
+        job = _setup(
+            tmp_path, store, notifications=(WebhookNotification(url=receiver.url + "/hook"),)
+        )
+        run_and_record(store, job, T, owner="me", clock=_at(T + timedelta(minutes=5)))
+        assert receiver.events() == ["failed"]
+        assert (
+            "0 of 300 captured records have ground truth"
+            in (receiver.received[0].json["failure_reason"])
+        )
+        _labels(job, range(300), hour=T + timedelta(hours=2), name="late")
+        later = T + timedelta(hours=2, minutes=30)
+        run_and_record(store, job, T, owner="me", clock=_at(later), rerun=True)
+    assert receiver.events() == ["failed", "revised"]
+    revised = receiver.received[1].json
+    assert (revised["previous_status"], revised["status"], revised["attempt"]) == (
+        "Failed", "CompletedWithViolations", 2,
+    )  # fmt: skip
+    assert {v["metric_name"] for v in revised["violations"]} >= {"DPPL"}
+    assert all(v["value"] is not None and v["constraint"]["value"] is not None
+               for v in revised["violations"])  # fmt: skip
 
 
 def test_labels_uploaded_three_hours_late_count_in_a_rerun_only(

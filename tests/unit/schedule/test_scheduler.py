@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from tests.postgres import fresh_database
 from tests.processes import children
+from tests.receivers import WebhookReceiver
 
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
 from biaswatch.schedule import Scheduler, SchedulerOptions
@@ -29,8 +30,11 @@ class FakeClock:
         return self.now
 
 
-def add_schedule(store: Store, tmp_path: Path, name: str = "hourly") -> None:
+def add_schedule(
+    store: Store, tmp_path: Path, name: str = "hourly", notifications: tuple[str, ...] = ()
+) -> None:
     definition = MonitoringJobDefinition(
+        notifications=notifications,
         schedule_name=name,
         endpoint_input=EndpointInputDefinition(
             endpoint_name="ep", capture_uri=str(tmp_path / "capture")
@@ -124,6 +128,32 @@ def test_two_schedulers_on_postgresql_never_run_a_slot_twice(tmp_path: Path) -> 
         assert [e.scheduled_time for e in executions] == [T + timedelta(hours=h) for h in range(4)]
         assert all(e.status == "Failed" for e in executions)
         setup.engine.dispose()
+
+
+def test_two_schedulers_on_postgresql_notify_a_run_of_failures_once(tmp_path: Path) -> None:
+    with fresh_database() as url, WebhookReceiver().running() as receiver:
+        setup = Store.open(url)
+        add_schedule(setup, tmp_path, notifications=(receiver.url + "/hook",))
+        clock = FakeClock(T + timedelta(hours=3))
+        daemons = [Scheduler(Store.open(url), clock=clock, owner=name) for name in ("a", "b")]
+        threads = [threading.Thread(target=run, args=(daemon,)) for daemon in daemons]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for daemon in daemons:  # a last round each, as the daemons' next ticks would
+            run(daemon)
+            daemon.close()
+            daemon.store.engine.dispose()
+        executions = setup.executions("hourly")
+        deliveries = [d for e in executions for d in setup.deliveries(e.id)]
+        setup.engine.dispose()
+    assert [e.status for e in executions] == ["Failed"] * 4
+    # Four failed slots in a row: one event, from the first, delivered once.
+    assert [(r.path, r.json["event"], r.json["scheduled_time"]) for r in receiver.received] == [
+        ("/hook", "failed", T.isoformat())
+    ]
+    assert [(d.event, d.status, d.tries) for d in deliveries] == [("failed", "Delivered", 1)]
 
 
 def test_a_killed_worker_fails_its_execution_and_the_next_slot_runs(

@@ -63,6 +63,21 @@ def test_executions_oldest_first(client: Client, ids: dict[str, Any]) -> None:
     assert detail["counts"]["cloudwatch"]["status"] == "Written"
 
 
+def test_an_executions_notifications_show_each_delivery_without_secrets(
+    client: Client, ids: dict[str, Any]
+) -> None:
+    [violation] = client.get(f"/api/executions/{ids['violations']}/notifications").json()
+    assert violation["event"] == "violation"
+    assert violation["attempt"] == 1  # the rerun found the same: no event
+    assert violation["receiver"] == "webhook http://127.0.0.1:9/hooks/…"
+    assert (violation["status"], violation["tries"]) == ("Pending", 1)
+    assert violation["last_error"].startswith("webhook http://127.0.0.1:9/hooks/… could not be")
+    assert violation["next_try_at"] is not None
+    detail = client.get(f"/api/executions/{ids['failed']}").json()
+    assert [d["event"] for d in detail["notifications"]] == ["failed"]
+    assert client.get("/api/executions/999999/notifications").status_code == 404
+
+
 def test_execution_files(client: Client, ids: dict[str, Any]) -> None:
     done = ids["violations"]
     analysis = client.get(f"/api/executions/{done}/analysis").json()

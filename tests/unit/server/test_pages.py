@@ -96,6 +96,11 @@ def test_an_execution_page_explains_its_violations_and_diagnostics(
     assert " s." in page
     assert "read " in page
     assert "Data window 2026-11-24 09:00 to 2026-11-24 10:00 UTC" in page
+    # Its notification: the receiver without secrets, how it went, when it is tried again.
+    table = page[page.index("<h2>Notifications</h2>") :]
+    assert "<td>violation</td><td>webhook http://127.0.0.1:9/hooks/…</td>" in table
+    assert "<b class='status Pending'>Pending</b>" in table
+    assert "could not be reached" in table
 
 
 def _finish(store: Store, moment: datetime, violated: list[str]) -> None:

@@ -1,4 +1,4 @@
-"""Migration 0003 (attempts) on a store made by the code before it, on SQLite and PostgreSQL.
+"""Migrations 0003 (attempts) and 0004 (deliveries) on a store made at 0002, SQLite and PostgreSQL.
 
 ``tests/data/store-0002.sqlite`` was written by biaswatch at revision 0002 (see
 ``tests/data/README.md``): one schedule with a Completed, a CompletedWithViolations, a Failed,
@@ -117,4 +117,16 @@ def test_a_migrated_store_reruns_runs_and_takes_over(old_store: str) -> None:
     assert first is not None
     assert first.number == 1
     assert store.delete_schedule("hourly")
+    store.engine.dispose()
+
+
+def test_attempts_that_ended_before_notifications_existed_notify_nobody(old_store: str) -> None:
+    store = Store.open(old_store)
+    # Every attempt that had ended counts as noticed: upgrading sends nothing about the past.
+    assert store.unnoticed() == []
+    running = store.execution_at("hourly", T + timedelta(hours=3))
+    assert running is not None
+    assert store.end_stale(now=datetime.now(UTC)) == [running.id]
+    assert [attempt.number for _, attempt in store.unnoticed()] == [1]
+    assert store.deliveries(running.id) == []
     store.engine.dispose()
