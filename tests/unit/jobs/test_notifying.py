@@ -112,9 +112,11 @@ def test_each_event_reaches_every_receiver_once_with_its_record(
                 {"type": "slack", "url": receiver.url + "/slack"},
             ],
         )
-        for hour, (status, *violations) in enumerate(
-            [(C,), (V, DPPL), (V, DPPL), (V, DPPL, DI), (F,), (F,), (V, DI), (S,), (C,)]
-        ):
+        slots: list[tuple[ExecutionStatus, tuple[Violation, ...]]] = [
+            (C, ()), (V, (DPPL,)), (V, (DPPL,)), (V, (DPPL, DI)), (F, ()), (F, ()), (V, (DI,)),
+            (S, ()), (C, ()),
+        ]  # fmt: skip
+        for hour, (status, violations) in enumerate(slots):
             _run(store, hour, status, *violations)
         notify(store, clock=Clock(T), owner="me")
         notify(store, clock=Clock(T), owner="me")  # nothing more
@@ -300,11 +302,13 @@ def test_two_schedulers_on_postgresql_deliver_each_event_exactly_once() -> None:
     with fresh_database() as url, WebhookReceiver(delay=0.02).running() as receiver:
         stores = [Store.open(url) for _ in range(2)]
         _schedule(stores[0], [receiver.url, receiver.url + "/2"])
-        pattern = [(V, DPPL), (C,), (F,), (C,)]  # violation, resolved, failed, nothing
+        # Each four slots: a violation, resolved, failed, and no event.
+        pattern: list[tuple[ExecutionStatus, tuple[Violation, ...]]] = [
+            (V, (DPPL,)), (C, ()), (F, ()), (C, ()),
+        ]  # fmt: skip
         for hour in range(24):
-            status, *violations = pattern[hour % 4]
+            status, violations = pattern[hour % 4]
             _run(stores[0], hour, status, *violations)
-        # A delivery a dead scheduler was sending (its lease ran out) is taken over, once.
         barrier = threading.Barrier(2)
 
         def round_of_notifying(store: Store, owner: str) -> None:
