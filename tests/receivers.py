@@ -131,6 +131,7 @@ class SmtpReceiver:
     folder: Path
     starttls: bool = True
     login: tuple[str, str] | None = None
+    data_answer: str = "250 Message accepted for delivery"
     messages: list[EmailMessage] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
     port: int = 0
@@ -147,10 +148,12 @@ class SmtpReceiver:
 
         class Handler:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                if not receiver.data_answer.startswith("250"):
+                    return receiver.data_answer
                 message = message_from_bytes(envelope.content, policy=default)
                 assert isinstance(message, EmailMessage)
                 receiver.messages.append(message)
-                return "250 Message accepted for delivery"
+                return receiver.data_answer
 
         def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any):  # type: ignore[no-untyped-def]
             if isinstance(data, LoginPassword) and receiver.login is not None:

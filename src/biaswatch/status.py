@@ -1,4 +1,4 @@
-"""Statuses of schedules, executions, baselining jobs (SageMaker's), and attempts' triggers."""
+"""Statuses of schedules, executions and jobs (SageMaker's); triggers and deliveries (ours)."""
 
 from __future__ import annotations
 

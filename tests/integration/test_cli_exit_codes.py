@@ -48,6 +48,7 @@ def test_the_tree_is_what_the_readme_lists() -> None:
         "executions attempts",
         "executions describe",
         "executions list",
+        "executions notifications",
         "executions run",
         "executions stop",
         "ground-truth upload",
@@ -58,6 +59,7 @@ def test_the_tree_is_what_the_readme_lists() -> None:
         "schedules list",
         "schedules start",
         "schedules stop",
+        "schedules test-notify",
         "schedules update",
         "server",
     }

@@ -44,9 +44,13 @@ Environment:
   BIASWATCH_CLOUDWATCH           file (default), send or off
   BIASWATCH_PROMETHEUS_TEXTFILE  a Prometheus text file kept up to date
   BIASWATCH_API_TOKEN            a token that biaswatch server then requires
+  BIASWATCH_BASE_URL             the dashboard's URL, for links in notices
+  BIASWATCH_SMTP_HOST            the SMTP server of mailto: notifications
 
-Also BIASWATCH_FT_SAMPLE, BIASWATCH_SPARK_THRESHOLD, BIASWATCH_SPARK_FT_SAMPLE and
-BIASWATCH_CLOUDWATCH_ENDPOINT_URL (see the README).
+Also BIASWATCH_FT_SAMPLE, BIASWATCH_SPARK_THRESHOLD, BIASWATCH_SPARK_FT_SAMPLE,
+BIASWATCH_CLOUDWATCH_ENDPOINT_URL, BIASWATCH_SMTP_PORT, BIASWATCH_SMTP_STARTTLS,
+BIASWATCH_SMTP_FROM, BIASWATCH_SMTP_USERNAME and BIASWATCH_SMTP_PASSWORD (see the
+README and docs/notifications.md).
 
 Exit codes: 0 success or Completed, 3 CompletedWithViolations, 2 a usage or configuration
 error, 1 any other failure.

@@ -217,10 +217,6 @@ def parse_notification(
         raise ConfigError(
             f"{field} {given!r} is not a notification: {problems}", field=field, value=given
         ) from None
-    except ValueError as exc:
-        if isinstance(exc, ConfigError):
-            raise
-        raise ConfigError(f"{field}: {exc}", field=field, value=given) from None
     raise ConfigError(
         f"{field} {given!r} is not a notification: give a webhook URL, a mailto: address, or"
         " a mapping with a type (webhook, slack, email)",
@@ -244,13 +240,11 @@ def _from_text(
 ) -> WebhookNotification | SlackNotification | EmailNotification:
     if text.startswith("{"):
         try:
-            document = orjson.loads(text)
+            document = orjson.loads(text)  # a JSON text that begins with { is an object
         except orjson.JSONDecodeError as exc:
             raise ConfigError(
                 f"{field} {text!r} is not a JSON object: {exc}", field=field, value=text
             ) from None
-        if not isinstance(document, dict):
-            raise ConfigError(f"{field} {text!r} is not a JSON object", field=field, value=text)
         return parse_notification(document, field=field)
     if text.startswith("mailto:"):
         return _email(text, field)

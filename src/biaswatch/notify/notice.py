@@ -50,7 +50,7 @@ def _read_number(value: Any) -> float | None:
 
 
 def _readable(value: float | None) -> str:
-    if value is None:
+    if value is None or math.isnan(value):
         return "undefined"
     return f"{value:.4g}" if math.isfinite(value) else ("∞" if value > 0 else "-∞")
 

@@ -168,9 +168,8 @@ def _send_email(receiver: EmailNotification, notice: Notice, timeout: float) -> 
             f" (SMTP {exc.smtp_code})"
         ) from None
     except smtplib.SMTPResponseException as exc:
-        answer = exc.smtp_error
-        if isinstance(answer, bytes):
-            answer = answer.decode("utf-8", "replace")
+        error = exc.smtp_error  # bytes from smtplib; str when another library raised it
+        answer = error.decode("utf-8", "replace") if isinstance(error, bytes) else error
         raise PublishError(f"{receiver.target}: SMTP {exc.smtp_code} {answer}") from None
     except ssl.SSLError as exc:
         raise PublishError(f"{receiver.target}: TLS failed: {exc.reason or exc}") from None

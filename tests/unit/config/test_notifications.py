@@ -14,6 +14,7 @@ from biaswatch.config.notifications import (
     parse_notification,
     parse_notifications,
 )
+from biaswatch.config.settings import base_url
 from biaswatch.errors import ConfigError
 
 
@@ -122,3 +123,47 @@ def test_a_target_never_holds_user_info_deeper_path_or_query(
     url = f"https://{user}:{password}@hooks.example.com/{first}/{secret}?k={query}"
     target = parse_notification(url).target
     assert target == f"webhook https://hooks.example.com/{first}/…?…"
+
+
+def test_an_ipv6_receiver_and_the_email_fields_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert parse_notification("http://[::1]:8080/a/b").target == "webhook http://[::1]:8080/a/…"
+    assert parse_notification("https://h").target == "webhook https://h"
+    with pytest.raises(ConfigError, match="sender 'nobody' is not an email address"):
+        parse_notification({"to": ["a@b.c"], "host": "h", "sender": "nobody"})
+    with pytest.raises(ConfigError, match="is not an environment variable"):
+        parse_notification({"to": ["a@b.c"], "host": "h", "password_env": "1X"})
+    monkeypatch.setenv("BIASWATCH_SMTP_HOST", "mail")
+    monkeypatch.setenv("BIASWATCH_SMTP_STARTTLS", "maybe")
+    with pytest.raises(ConfigError, match="is not true or false") as raised:
+        parse_notification("mailto:a@example.com")
+    assert raised.value.field == "BIASWATCH_SMTP_STARTTLS"
+
+
+def test_the_base_url_for_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BIASWATCH_BASE_URL", raising=False)
+    assert base_url() is None
+    monkeypatch.setenv("BIASWATCH_BASE_URL", "https://bias.example.com/")
+    assert base_url() == "https://bias.example.com"
+    monkeypatch.setenv("BIASWATCH_BASE_URL", "bias.example.com")
+    with pytest.raises(ConfigError, match="is not an http"):
+        base_url()
+
+
+def test_objects_pass_through_and_mailto_takes_the_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    given = EmailNotification(
+        to=("a@example.com",), host="mail", username_env="MAIL_USER", password_env="MAIL_PW"
+    )
+    assert parse_notification(given) is given
+    for variable in ("PORT", "STARTTLS", "FROM"):
+        monkeypatch.delenv(f"BIASWATCH_SMTP_{variable}", raising=False)
+    monkeypatch.setenv("BIASWATCH_SMTP_HOST", "mail")
+    email = parse_notification("mailto:a@example.com")
+    assert isinstance(email, EmailNotification)
+    assert (email.port, email.starttls, email.username_env) == (
+        587,
+        True,
+        "BIASWATCH_SMTP_USERNAME",
+    )
+    assert email.sender.startswith("biaswatch@")

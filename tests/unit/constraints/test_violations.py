@@ -5,7 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from biaswatch.constraints import check_bias_drift, violations_document
+from biaswatch.constraints import (
+    Violation,
+    check_bias_drift,
+    recorded_violations,
+    violations_document,
+)
 
 
 def doc(
@@ -151,3 +156,25 @@ def test_negative_infinity_baseline_allows_anything() -> None:
             doc({"f": [("a", {"TE": "-Infinity"})]}), doc({"f": [("a", {"TE": 5.0})]})
         )[0].current
     )
+
+
+def test_a_violation_round_trips_through_an_executions_record() -> None:
+    infinite = Violation("pre_training_bias_metrics", "sex", "0", "CI", -math.inf, 0.25)
+    record = infinite.record()
+    assert record == {
+        "stage": "pre_training",
+        "facet": "sex",
+        "facet_value": "0",
+        "metric": "CI",
+        "value": "-Infinity",
+        "baseline": 0.25,
+    }
+    assert Violation.from_record(record) == infinite
+    assert infinite.key == ("pre_training", "sex", "0", "CI")
+    # A record from before values were kept: the keys, with NaN values.
+    old = Violation.from_record({k: record[k] for k in ("stage", "facet", "facet_value", "metric")})
+    assert old.key == infinite.key
+    assert math.isnan(old.current)
+    assert math.isnan(old.baseline)
+    assert recorded_violations({"violated": [record]}) == [infinite]
+    assert recorded_violations(None) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from biaswatch.notify import (
     Notice,
     NoticeViolation,
     send,
+    slack_message,
 )
 
 T = datetime(2026, 11, 26, 10, tzinfo=UTC)
@@ -204,3 +206,76 @@ def test_a_server_without_starttls_is_refused_unless_starttls_is_off(
         with pytest.raises(PublishError, match="never sent unencrypted"):
             send(_email(server, starttls=False), NOTICE)
     assert len(server.messages) == 1
+
+
+def test_an_email_the_server_refuses_fails_with_its_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BIASWATCH_SMTP_USERNAME", raising=False)
+    refusing = SmtpReceiver(tmp_path, starttls=False, data_answer="554 5.7.1 rejected as spam")
+    with refusing.running() as server:
+        with pytest.raises(PublishError, match=r"SMTP 554 5\.7\.1 rejected as spam"):
+            send(_email(server, starttls=False), NOTICE)
+        port = server.port
+    with pytest.raises(PublishError, match="ConnectionRefusedError"):
+        send(_email(server, port=port, starttls=False), NOTICE, timeout=1)
+
+
+def test_a_test_notice_and_undefined_values_read_plainly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BIASWATCH_SMTP_USERNAME", raising=False)
+    test = Notice(EventKind.TEST, "churn-bias", T, "Test", 0, "manual")
+    undefined = NoticeViolation("post_training", "DI", "sex", "0", None, float("nan"))
+    assert undefined.line() == "DI on sex = 0: undefined (constraint undefined)"
+    assert undefined.to_json()["value"] is None
+    assert undefined.to_json()["constraint"]["value"] is None
+    falling = NoticeViolation("pre_training", "CI", "sex", "0", -float("inf"), 0.2)
+    assert NoticeViolation.from_json(falling.to_json()) == falling
+    with SmtpReceiver(tmp_path, starttls=False).running() as server:
+        send(_email(server, starttls=False), test)
+    [message] = server.messages
+    assert message["Subject"] == "[biaswatch] churn-bias: a test notification from biaswatch"
+    assert "Status:" not in message.get_content()
+
+
+@pytest.mark.parametrize(
+    ("changes", "headline", "last"),
+    [
+        ({}, "churn-bias: more violations at 2026-11-26 10:00 UTC (2 violated metrics)", None),
+        (
+            {"event": EventKind.RESOLVED, "violations": (), "link": None, "output_uri": "/o"},
+            "churn-bias: no violations at 2026-11-26 10:00 UTC; the violations ended",
+            "Outputs: /o",
+        ),
+        (
+            {"event": EventKind.FAILED, "violations": (), "failure_reason": "no labels"},
+            "churn-bias: the execution at 2026-11-26 10:00 UTC failed",
+            "Details: https://bias.example.com/executions/7",
+        ),
+        (
+            {"event": EventKind.REVISED, "attempt": 2, "trigger": "late-ground-truth",
+             "previous_status": "Completed"},
+            "churn-bias: the execution at 2026-11-26 10:00 UTC was revised by attempt 2"
+            " (late-ground-truth): Completed → CompletedWithViolations",
+            None,
+        ),
+    ],
+)  # fmt: skip
+def test_each_event_reads_as_one_headline(
+    changes: dict[str, object], headline: str, last: str | None
+) -> None:
+    notice = replace(NOTICE, **changes)  # type: ignore[arg-type]
+    assert notice.headline() == headline
+    if last is not None:
+        assert notice.lines()[-1] == last
+    if notice.link is None:  # Slack shows the lines as they are
+        assert slack_message(notice)["blocks"] == [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{headline}*\nOutputs: /o"}}
+        ]
+    if notice.failure_reason:
+        assert "Reason: no labels" in notice.lines()
+    first = replace(NOTICE, violations=NOTICE.violations[:1])
+    assert first.headline() == (
+        "churn-bias: bias violations began at 2026-11-26 10:00 UTC (1 violated metric)"
+    )
