@@ -20,7 +20,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from biaswatch.config.notifications import parse_notification
 from biaswatch.errors import ConfigError
 from biaswatch.status import DeliveryStatus
 
@@ -213,6 +212,9 @@ class DeliveryRow(Base):
     @property
     def receiver(self) -> str:
         """The receiver, without secrets (``webhook https://host/path/…``)."""
+        # pydantic's models load when a delivery is shown, not with every command's store.
+        from biaswatch.config.notifications import parse_notification
+
         try:
             return parse_notification(self.target).target
         except ConfigError:
