@@ -56,7 +56,6 @@ __all__ = [
     "RETRY_DELAYS",
     "decide",
     "deliver",
-    "notice_of",
     "notify",
     "send_trial",
 ]
@@ -115,7 +114,7 @@ def decide(store: Store, *, now: datetime) -> int:
         if definition is not None:
             if store.running_before(name, slot.scheduled_time):
                 continue  # an earlier slot's result comes first
-            notice = notice_of(store, definition, slot, attempt)
+            notice = _notice(store, definition, slot, attempt)
             if notice is not None:
                 deliveries = _deliveries(definition, slot, attempt, notice, now)
         if store.notice(attempt, deliveries, now=now):
@@ -145,7 +144,7 @@ def _result(attempt: AttemptRow) -> SlotResult:
     )
 
 
-def notice_of(
+def _notice(
     store: Store, definition: MonitoringJobDefinition, slot: ExecutionRow, attempt: AttemptRow
 ) -> Notice | None:
     """The notice of an ended attempt's event, or None when it is no event."""

@@ -15,7 +15,7 @@ every row had its label; a correction uploaded as a new file needs a manual reru
 
 Each tick also starts a round of notifying (:func:`biaswatch.jobs.notifying.notify`) beside
 the executions, when the previous round has ended: it decides the events of ended attempts and
-delivers, or retries, what is due.
+delivers, or retries, what is due, for at most ``poll_interval`` (so a stop waits no longer).
 
 Several schedulers may share one database: the store's conditional claim lets exactly one of
 them run a slot, or rerun it after a given attempt. :meth:`Scheduler.run` ticks until asked to
@@ -204,7 +204,11 @@ class Scheduler:
         self._running = {key: f for key, f in self._running.items() if not f.done()}
         if self._notifying is None or self._notifying.done():
             self._notifying = self._notifier.submit(
-                notify, self.store, clock=self.clock, owner=self.owner
+                notify,
+                self.store,
+                clock=self.clock,
+                owner=self.owner,
+                budget=self.options.poll_interval.total_seconds(),
             )
         started = []
         for definition, moment in self.due(now):
