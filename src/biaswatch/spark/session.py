@@ -3,6 +3,10 @@
 ``BIASWATCH_SPARK_MASTER`` (or the ``master`` argument) is ``local[*]`` by default, a
 ``spark://host:7077`` cluster, or a Spark Connect server ``sc://host:15002``. PySpark is the
 extra ``spark`` and needs Java 17 or later.
+
+The executors run biaswatch's decoders, so their Python must have biaswatch: with a local
+master they run this interpreter; on a cluster, ``BIASWATCH_SPARK_PYTHON`` names the Python on
+the executors' machines (``spark.pyspark.python``), else the cluster's own setting holds.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from typing import Any
 
 from biaswatch.errors import ConfigError
 
-__all__ = ["DEFAULT_MASTER", "MASTER_VARIABLE", "spark_session"]
+__all__ = ["DEFAULT_MASTER", "MASTER_VARIABLE", "PYTHON_VARIABLE", "spark_session"]
 
 MASTER_VARIABLE = "BIASWATCH_SPARK_MASTER"
+PYTHON_VARIABLE = "BIASWATCH_SPARK_PYTHON"
 DEFAULT_MASTER = "local[*]"
 
 
@@ -58,11 +63,13 @@ def spark_session(master: str | None = None) -> Any:
         return builder.remote(master).getOrCreate()
     if master.startswith("local"):
         _share_packages()
+    # Local workers run this interpreter, which has biaswatch; a cluster's executors need
+    # biaswatch installed, in the Python this names (else the cluster's own).
+    python = sys.executable if master.startswith("local") else os.environ.get(PYTHON_VARIABLE)
+    if python:
+        builder = builder.config("spark.pyspark.python", python)
     session = (
         builder.master(master)
-        # Local workers run this interpreter, which has biaswatch; a cluster's executors need
-        # biaswatch installed (their Python is the cluster's, as configured there).
-        .config("spark.pyspark.python", sys.executable if master.startswith("local") else "")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")

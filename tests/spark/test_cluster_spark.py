@@ -1,0 +1,52 @@
+"""The Spark engine on a real standalone cluster: a master and two workers on loopback.
+
+The check runs in a fresh process, as a user's would, with ``BIASWATCH_SPARK_MASTER`` pointing
+at the cluster and ``BIASWATCH_SPARK_PYTHON`` at this environment's Python (the executors run
+biaswatch's decoders). Every golden case and a monitoring window give the local engine's result.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from tests.golden.test_clarify_golden import CASES
+from tests.spark.cluster import standalone_cluster
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.xdist_group("spark-cluster")
+def test_the_golden_corpus_and_a_window_on_a_standalone_cluster(tmp_path: Path) -> None:
+    with standalone_cluster(tmp_path / "cluster") as master:
+        environment = os.environ | {
+            "BIASWATCH_SPARK_MASTER": master,
+            "BIASWATCH_SPARK_PYTHON": sys.executable,
+            "SPARK_LOCAL_IP": "127.0.0.1",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.spark.cluster_check", str(tmp_path / "window")],
+            cwd=REPO,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr[-4000:]
+    report = orjson.loads(done.stdout.strip().splitlines()[-1])
+    assert report["master"] == master
+    assert report["executors"] >= 3  # the driver and an executor on each worker
+    assert sorted(report["golden"]) == sorted(case.name for case in CASES)
+    assert {name: found for name, found in report["golden"].items() if found} == {}
+    window = report["window"]
+    assert window["statuses"] == ["CompletedWithViolations"] * 2
+    assert window["mismatches"] == []
+    assert window["rows"] == [400, 400]
+    assert window["engine"] == "spark"
+    assert window["violations"][0] == window["violations"][1] > 0
