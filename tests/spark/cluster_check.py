@@ -75,6 +75,10 @@ def main() -> None:
     # The block managers of the driver and of each executor that ran the work.
     report["executors"] = session.sparkContext._jsc.sc().getExecutorMemoryStatus().size()
     report["master"] = session.sparkContext.master
+    report["python"] = session.sparkContext.getConf().get("spark.pyspark.python")
+    report["executor_pythons"] = sorted(
+        set(session.sparkContext.parallelize(range(4), 4).map(lambda _: sys.executable).collect())
+    )
     sys.stdout.write(orjson.dumps(report).decode() + "\n")
 
 

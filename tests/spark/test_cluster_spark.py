@@ -41,6 +41,10 @@ def test_the_golden_corpus_and_a_window_on_a_standalone_cluster(tmp_path: Path) 
     assert done.returncode == 0, done.stderr[-4000:]
     report = orjson.loads(done.stdout.strip().splitlines()[-1])
     assert report["master"] == master
+    assert report["python"] == sys.executable  # BIASWATCH_SPARK_PYTHON, for the executors
+    assert {os.path.realpath(p) for p in report["executor_pythons"]} == {
+        os.path.realpath(sys.executable)
+    }
     assert report["executors"] >= 3  # the driver and an executor on each worker
     assert sorted(report["golden"]) == sorted(case.name for case in CASES)
     assert {name: found for name, found in report["golden"].items() if found} == {}
