@@ -71,7 +71,7 @@ def window(folder: Path) -> dict[str, Any]:
 def main() -> None:
     folder = Path(sys.argv[1])
     session = spark_session()
-    report = {"golden": golden(session), "window": window(folder)}
+    report: dict[str, Any] = {"golden": golden(session), "window": window(folder)}
     # The block managers of the driver and of each executor that ran the work.
     report["executors"] = session.sparkContext._jsc.sc().getExecutorMemoryStatus().size()
     report["master"] = session.sparkContext.master

@@ -7,12 +7,19 @@
 
 Every name a bias workflow imports from ``sagemaker.model_monitor`` is here, with the SDK's
 meaning (``NetworkConfig`` is accepted and ignored). The SDK's other monitors (data quality,
-model quality, explainability) are not part of biaswatch: importing them says so.
+model quality, explainability) are not part of biaswatch: importing them says so. biaswatch's
+own: the receivers of ``create_monitoring_schedule(notifications=…)`` (``WebhookNotification``,
+``SlackNotification``, ``EmailNotification``).
 """
 
 from __future__ import annotations
 
 from biaswatch.capture.config import DataCaptureConfig
+from biaswatch.config.notifications import (
+    EmailNotification,
+    SlackNotification,
+    WebhookNotification,
+)
 from biaswatch.errors import UnexpectedStatusError
 from biaswatch.model_monitor.files import (
     Constraints,
@@ -41,6 +48,7 @@ __all__ = [
     "CronExpressionGenerator",
     "DataCaptureConfig",
     "DatasetFormat",
+    "EmailNotification",
     "EndpointInput",
     "ModelBiasModelMonitor",
     "ModelBiasMonitor",
@@ -48,8 +56,10 @@ __all__ = [
     "MonitoringExecution",
     "MonitoringOutput",
     "NetworkConfig",
+    "SlackNotification",
     "Statistics",
     "UnexpectedStatusException",
+    "WebhookNotification",
 ]
 
 #: SageMaker's name for the error ``wait()`` raises when a job failed.
