@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         document_intervals,
         document_metrics,
         dump_analysis,
+        json_number,
         json_value,
         metric_number,
     )
@@ -43,6 +44,7 @@ __all__ = [
     "document_intervals",
     "document_metrics",
     "dump_analysis",
+    "json_number",
     "json_value",
     "metric_number",
     "metric_points",

@@ -20,6 +20,7 @@ __all__ = [
     "document_intervals",
     "document_metrics",
     "dump_analysis",
+    "json_number",
     "json_value",
     "metric_number",
 ]
@@ -28,12 +29,19 @@ ANALYSIS_VERSION = "1.0"
 SECTIONS = ("post_training_bias_metrics", "pre_training_bias_metrics")
 
 
-def json_value(value: MetricValue) -> float | str | None:
-    """A metric value as Clarify writes it: ``±inf`` become ``"Infinity"`` / ``"-Infinity"``."""
-    number = value.value
+def json_number(number: float | None) -> float | str | None:
+    """A number as Clarify writes it: ``±inf`` become ``"Infinity"`` / ``"-Infinity"``.
+
+    :func:`metric_number` reads it back.
+    """
     if number is not None and math.isinf(number):
         return "Infinity" if number > 0 else "-Infinity"
     return number
+
+
+def json_value(value: MetricValue) -> float | str | None:
+    """A metric value as Clarify writes it (:func:`json_number`)."""
+    return json_number(value.value)
 
 
 def _facet_entry(facet: FacetResult) -> dict[str, Any]:
@@ -79,12 +87,6 @@ def analysis_document(result: AnalysisResult) -> dict[str, Any]:
     return document
 
 
-def _bound(value: float) -> float | str:
-    shown = json_value(MetricValue(value))
-    assert shown is not None
-    return shown
-
-
 def _intervals(result: AnalysisResult) -> dict[str, Any]:
     found: dict[str, Any] = {
         "level": result.interval_level,
@@ -97,7 +99,7 @@ def _intervals(result: AnalysisResult) -> dict[str, Any]:
                 {
                     "value_or_threshold": facet.value_or_threshold,
                     "metrics": {
-                        m.code.value: [_bound(m.interval.lower), _bound(m.interval.upper)]
+                        m.code.value: [json_number(m.interval.lower), json_number(m.interval.upper)]
                         for m in facet.metrics
                         if m.interval is not None
                     },

@@ -96,38 +96,10 @@ class _Notification(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class WebhookNotification(_Notification):
-    """A JSON ``POST`` of each event; signed with HMAC-SHA256 when ``secret_env`` is set.
+class _WebReceiver(_Notification):
+    """A receiver at an http(s) URL, shown without what may be secret in it."""
 
-    The signature is ``X-Biaswatch-Signature: sha256=<hex>`` over ``<timestamp>.<body>``, the
-    timestamp being ``X-Biaswatch-Timestamp`` (Unix seconds); the secret is the value of the
-    environment variable ``secret_env`` in the process that sends.
-    """
-
-    type: Literal["webhook"] = "webhook"
-    url: str
-    secret_env: str | None = None
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, url: str) -> str:
-        return _http_url(url, "url")
-
-    @field_validator("secret_env")
-    @classmethod
-    def _secret(cls, name: str | None) -> str | None:
-        return _variable(name)
-
-    @property
-    def target(self) -> str:
-        """The receiver, without secrets."""
-        return f"webhook {_shown_url(self.url)}"
-
-
-class SlackNotification(_Notification):
-    """A Slack incoming webhook (or anything that takes Slack's message): text and blocks."""
-
-    type: Literal["slack"] = "slack"
+    type: str
     url: str
 
     @field_validator("url")
@@ -138,7 +110,30 @@ class SlackNotification(_Notification):
     @property
     def target(self) -> str:
         """The receiver, without secrets (a Slack URL's path is its token)."""
-        return f"slack {_shown_url(self.url)}"
+        return f"{self.type} {_shown_url(self.url)}"
+
+
+class WebhookNotification(_WebReceiver):
+    """A JSON ``POST`` of each event; signed with HMAC-SHA256 when ``secret_env`` is set.
+
+    The signature is ``X-Biaswatch-Signature: sha256=<hex>`` over ``<timestamp>.<body>``, the
+    timestamp being ``X-Biaswatch-Timestamp`` (Unix seconds); the secret is the value of the
+    environment variable ``secret_env`` in the process that sends.
+    """
+
+    type: Literal["webhook"] = "webhook"
+    secret_env: str | None = None
+
+    @field_validator("secret_env")
+    @classmethod
+    def _secret(cls, name: str | None) -> str | None:
+        return _variable(name)
+
+
+class SlackNotification(_WebReceiver):
+    """A Slack incoming webhook (or anything that takes Slack's message): text and blocks."""
+
+    type: Literal["slack"] = "slack"
 
 
 class EmailNotification(_Notification):

@@ -43,7 +43,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from biaswatch.analysis import SECTIONS, AnalysisResult, FacetResult, analysis_document
+from biaswatch.analysis import (
+    SECTIONS,
+    AnalysisResult,
+    FacetResult,
+    analysis_document,
+    json_number,
+)
 from biaswatch.analysis.document import EXTENSION
 from biaswatch.config.rules import IDEAL_VALUES, ideal_value
 from biaswatch.constraints._batch import BATCH_KERNELS, CountBatch, batch_values
@@ -213,12 +219,6 @@ def _widened_entry(
     return widened, unchanged
 
 
-def _shown(value: float) -> float | str:
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return value
-
-
 def noise_aware_constraints(result: AnalysisResult, noise: WindowNoise) -> dict[str, Any]:
     """The baseline's ``analysis.json`` widened to the sampling noise of a window (see above).
 
@@ -271,7 +271,7 @@ def noise_aware_constraints(result: AnalysisResult, noise: WindowNoise) -> dict[
                 for metric in widened[section]["facets"][name][position]["metrics"]:
                     code = MetricCode(metric["name"])
                     if code in constraints:
-                        metric["value"] = _shown(constraints[code])
+                        metric["value"] = json_number(constraints[code])
                     else:
                         unchanged.append(
                             {

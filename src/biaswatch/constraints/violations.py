@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from biaswatch.analysis import SECTIONS, metric_number
+from biaswatch.analysis import SECTIONS, json_number, metric_number
 from biaswatch.analysis.document import EXTENSION
 from biaswatch.config.rules import ViolationRules, ideal_value
 from biaswatch.errors import ConfigError
@@ -76,8 +76,8 @@ class Violation:
             "facet": self.facet,
             "facet_value": self.facet_value,
             "metric": self.metric_name,
-            "value": _number(self.current),
-            "baseline": _number(self.baseline),
+            "value": json_number(self.current),
+            "baseline": json_number(self.baseline),
         }
 
     @classmethod
@@ -103,11 +103,6 @@ def recorded_violations(counts: Mapping[str, Any] | None) -> list[Violation]:
 
 
 _SECTION_SUFFIX = "_bias_metrics"
-
-
-def _number(value: float) -> float | str:
-    """A number as ``analysis.json`` writes it (``"Infinity"`` for an infinity)."""
-    return _shown(value) if math.isinf(value) else value
 
 
 def _shown(number: float) -> str:

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from biaswatch.analysis import json_number, metric_number
+
 __all__ = ["EventKind", "Notice", "NoticeViolation"]
 
 
@@ -33,20 +35,8 @@ class EventKind(StrEnum):
 
 
 def _number(value: float | None) -> float | str | None:
-    """A number as ``analysis.json`` writes it: ``"Infinity"`` for infinity, null for NaN."""
-    if value is None or math.isnan(value):
-        return None
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return value
-
-
-def _read_number(value: Any) -> float | None:
-    if value == "Infinity":
-        return math.inf
-    if value == "-Infinity":
-        return -math.inf
-    return None if value is None else float(value)
+    """A number as ``analysis.json`` writes it (``"Infinity"``), null for NaN (not JSON)."""
+    return None if value is None or math.isnan(value) else json_number(value)
 
 
 def _readable(value: float | None) -> str:
@@ -90,8 +80,8 @@ class NoticeViolation:
             metric_name=str(document["metric_name"]),
             facet=str(document["facet"]),
             facet_value=str(document["facet_value"]),
-            value=_read_number(document.get("value")),
-            constraint=_read_number(constraint.get("value")),
+            value=metric_number(document.get("value")),
+            constraint=metric_number(constraint.get("value")),
             rule=str(constraint.get("rule") or ""),
             new=bool(document.get("new", True)),
         )

@@ -6,7 +6,6 @@ render them; nothing here knows about HTTP.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from biaswatch.analysis import document_metrics
+from biaswatch.analysis import document_metrics, json_number
 from biaswatch.config.monitor import MonitoringJobDefinition
 from biaswatch.config.rules import ideal_value
 from biaswatch.constraints import recorded_violations
@@ -276,26 +275,20 @@ class Series:
 
     def to_json(self) -> dict[str, Any]:
         """The series as the API returns it (infinite values as ``"Infinity"`` strings)."""
-
-        def number(value: float | None) -> float | str | None:
-            if value is None or not math.isinf(value):
-                return value
-            return "Infinity" if value > 0 else "-Infinity"
-
         return {
             "stage": self.stage,
             "facet": self.facet,
             "facet_value": self.facet_value,
             "metric": self.metric,
-            "constraint": number(self.constraint),
-            "baseline": number(self.baseline),
+            "constraint": json_number(self.constraint),
+            "baseline": json_number(self.baseline),
             "ideal": self.ideal,
             "points": [
                 {
                     "scheduled_time": p.time.isoformat(),
-                    "value": number(p.value),
+                    "value": json_number(p.value),
                     "violated": p.violated,
-                    "interval": None if p.band is None else [number(b) for b in p.band],
+                    "interval": None if p.band is None else [json_number(b) for b in p.band],
                 }
                 for p in self.points
             ],
