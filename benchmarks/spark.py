@@ -2,12 +2,14 @@
 
 Datasets: CSV files of N rows (sex, age, race, three numeric features, label, prediction),
 analysed with every pre- and post-training metric but FT (facets sex and age > 40, group
-race) — a baselining job. Window: one execution over an hour of 1M captured inferences and
-their labels (``benchmarks/capture.py``'s files), all post-training metrics but FT. Each
-figure comes from a fresh process; the Spark session's start (JVM, about 5 to 15 s, once per
-process) is shown apart. Spark runs ``local[*]`` on this machine.
+race) — a baselining job. Windows: one execution over an hour of N captured inferences and
+their labels (``benchmarks/capture.py``'s files, 100,000 lines a file), all post-training
+metrics but FT. Each figure comes from a fresh process; the Spark session's start (JVM, about
+5 to 15 s, once per process) is shown apart; peak MiB is the driver process's. Spark runs
+``local[*]`` on this machine.
 
-Usage: ``python benchmarks/spark.py [--sizes 1000000 10000000] [--folder DIR] [--no-window]``
+Usage: ``python benchmarks/spark.py [--sizes 1000000 10000000] [--folder DIR] [--no-window]
+[--no-dataset]``
 """
 
 from __future__ import annotations
@@ -70,6 +72,20 @@ def generate(folder: Path, rows: int) -> Path:
     return path
 
 
+def capture_window(records: int) -> Path:
+    """An hour of ``records`` captured inferences and their labels (``benchmarks/capture.py``'s
+    files, 100,000 lines a file; written once, then reused)."""
+    files = max(1, records // 100_000)
+    folder = Path(tempfile.gettempdir()) / f"biaswatch-capture-bench-{records}"
+    if records == 1_000_000:
+        folder = Path(tempfile.gettempdir()) / "biaswatch-capture-bench"  # capture.py's own
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.capture import generate as generate_capture
+
+    generate_capture(folder, records, files)
+    return folder
+
+
 def _peak_mib() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -119,6 +135,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--folder", type=Path, default=None)
     parser.add_argument("--no-window", action="store_true")
+    parser.add_argument("--no-dataset", action="store_true")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -128,15 +145,11 @@ def main() -> None:
     jobs = [
         ("dataset", str(generate(folder, size)), f"dataset {size:,} rows") for size in args.sizes
     ]
+    if args.no_dataset:
+        jobs = []
     if not args.no_window:
-        capture = Path(tempfile.gettempdir()) / "biaswatch-capture-bench"
-        command = [sys.executable, str(Path(__file__).parent / "capture.py"), "--folder",
-                   str(capture), "--records", "1000000"]  # fmt: skip
-        if not (capture / "generated-1000000-10").exists():
-            subprocess.run(
-                [*command[:2], "--folder", str(capture)], check=True, capture_output=True
-            )
-        jobs.append(("window", str(capture), "window 1,000,000 captures"))
+        jobs += [("window", str(capture_window(size)), f"window {size:,} captures")
+                 for size in args.sizes]  # fmt: skip
     print(f"{'input':<30} {'engine':<7} {'seconds':>8} {'+ start':>8} {'rows':>12} {'peak MiB':>9}")
     for kind, path, label in jobs:
         for engine in ("local", "spark"):

@@ -1,10 +1,13 @@
-"""Decoding capture and ground-truth files on Spark's Python workers, with biaswatch's decoders.
+"""What Spark's Python workers do: read files into lines, and decode what Spark cannot.
 
-Each task reads whole files through :mod:`biaswatch.storage` (local, ``s3://``) and decodes
-them record by record exactly as the local engine's one-by-one path does (batch-transform
-output in any of its formats through :func:`~biaswatch.capture.batch.output_records`), so both
-engines agree on every record. A record that cannot be used becomes a row with its reason
-(counted and sampled by the driver), never an error.
+:func:`read_lines` reads whole files through :mod:`biaswatch.storage` (local, ``s3://``, with
+the driver's settings) into numbered lines; :mod:`biaswatch.spark.native` decodes the lines of
+the common shape with Spark's own functions, and the others come here: :func:`decode_captures`
+and :func:`decode_ground_truth` decode them line by line exactly as the local engine's
+one-by-one path does, as :func:`decode_batch_outputs` does batch-transform output files in any
+of their formats (through :func:`~biaswatch.capture.batch.output_records`), so both engines
+agree on every record. A record that cannot be used becomes a row with its reason (counted and
+sampled by the driver), never an error.
 """
 
 from __future__ import annotations
@@ -25,19 +28,38 @@ from biaswatch.records import DecodingOptions, Malformed, PayloadDecoder, Payloa
 from biaswatch.storage import read_bytes
 
 __all__ = [
+    "FILE_SPAN",
+    "LINES",
+    "LINE_SPAN",
     "OUTPUT",
     "OUTSIDE",
     "capture_schema",
     "decode_batch_outputs",
     "decode_captures",
     "decode_ground_truth",
+    "line_order",
+    "read_lines",
     "storage_settings",
     "truth_schema",
 ]
 
 OUTSIDE = "outside the window"
-_LINE_SPAN = 1_000  # records one invocation may hold, for the row order
-_FILE_SPAN = 1_000_000_000  # lines one file may hold, for the row order
+LINE_SPAN = 1_000
+"""Records one invocation may hold, for the row order."""
+FILE_SPAN = 1_000_000_000_000
+"""Row orders one file may hold (a billion lines), for the row order."""
+_BATCH_LINES = 65_536
+
+LINES = pa.schema(
+    [
+        ("index", pa.int64()),
+        ("file", pa.string()),
+        ("line", pa.int64()),
+        ("text", pa.string()),
+        ("raw", pa.binary()),
+    ]
+)
+"""The lines of a task's files, as :func:`read_lines` yields them."""
 
 
 _WHERE = [
@@ -87,15 +109,70 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _lines(uri: str) -> Iterator[tuple[int, bytes]]:
-    for number, line in enumerate(read_bytes(uri).split(b"\n"), start=1):
-        if line.strip():
-            yield number, line
-
-
 def storage_settings() -> dict[str, str]:
     """The driver's storage settings (``BIASWATCH_*``, ``AWS_*``), to travel with the tasks."""
     return {k: v for k, v in os.environ.items() if k.startswith(("BIASWATCH_", "AWS_"))}
+
+
+def read_lines(
+    batches: Iterator[pa.RecordBatch], *, settings: dict[str, str]
+) -> Iterator[pa.RecordBatch]:
+    """Files (``index``, ``uri``) → their lines (:data:`LINES`), numbered from 1.
+
+    ``text`` is the line's text; where it is not UTF-8, ``text`` is null and ``raw`` holds its
+    bytes (the decoders say which byte is wrong). Blank lines are kept: the next step skips
+    them, as the local engine does, and the numbers stay those of the file.
+    """
+    os.environ.update(settings)  # a worker reads with the driver's storage settings
+    for index, uri in _files_of(batches):
+        lines = read_bytes(uri).split(b"\n")
+        for start in range(0, len(lines), _BATCH_LINES):
+            yield _lines_batch(index, uri, start, lines[start : start + _BATCH_LINES])
+
+
+def _lines_batch(index: int, uri: str, start: int, lines: list[bytes]) -> pa.RecordBatch:
+    count = len(lines)
+    binary = pa.array(lines, pa.binary())
+    try:
+        text, raw = binary.cast(pa.string()), pa.nulls(count, pa.binary())
+    except pa.ArrowInvalid:  # some line is not UTF-8: say which, line by line
+        decoded = [_utf8_or_none(line) for line in lines]
+        text = pa.array(decoded, pa.string())
+        raw = pa.array(
+            [line if value is None else None for value, line in zip(decoded, lines, strict=True)],
+            pa.binary(),
+        )
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.repeat(pa.scalar(index, pa.int64()), count),
+            pa.repeat(pa.scalar(uri, pa.string()), count),
+            pa.array(range(start + 1, start + count + 1), pa.int64()),
+            text,
+            raw,
+        ],
+        schema=LINES,
+    )
+
+
+def _utf8_or_none(line: bytes) -> str | None:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _lines_of(batch: pa.RecordBatch) -> Iterator[tuple[int, str, int, bytes]]:
+    """The (index, file, line number, bytes) of a batch's lines, but for blank ones."""
+    columns = [batch.column(name).to_pylist() for name in LINES.names]
+    for index, uri, number, text, raw in zip(*columns, strict=True):
+        line = raw if text is None else text.encode()
+        if line.strip():
+            yield index, uri, number, line
+
+
+def line_order(index: int, number: int) -> int:
+    """The order of a file's line: that of its first record (the next ones follow)."""
+    return index * FILE_SPAN + number * LINE_SPAN
 
 
 def decode_captures(
@@ -104,16 +181,14 @@ def decode_captures(
     options: DecodingOptions,
     window: Window,
     schema: pa.Schema,
-    settings: dict[str, str],
 ) -> Iterator[pa.RecordBatch]:
-    """Capture files (``index``, ``uri``) → one row per record, or per unusable line."""
-    os.environ.update(settings)  # a worker reads with the driver's storage settings
+    """Capture lines (:data:`LINES`) → one row per record, or per unusable line."""
     decoder = PayloadDecoder(options)
     width = len(schema) - OUTPUT - 1
-    for index, uri in _files_of(batches):
+    for batch in batches:
         rows: list[tuple[Any, ...]] = []
-        for number, line in _lines(uri):
-            base = index * _FILE_SPAN + number * _LINE_SPAN
+        for index, uri, number, line in _lines_of(batch):
+            base = line_order(index, number)
             try:
                 record = parse_capture_line(line)
                 features, predictions = decode_invocation(record.input, record.output, decoder)
@@ -158,7 +233,7 @@ def decode_batch_outputs(
             read_bytes(uri), decoder, dataset_format=dataset_format, width=width
         )
         for place, (number, record) in enumerate(records, start=1):
-            order = index * _FILE_SPAN + place
+            order = index * FILE_SPAN + place
             if not isinstance(record, Malformed) and len(record[1]) != width:
                 record = Malformed(
                     f"a record has {len(record[1])} features where the window has {width}"
@@ -173,20 +248,15 @@ def decode_batch_outputs(
 
 
 def decode_ground_truth(
-    batches: Iterator[pa.RecordBatch],
-    *,
-    options: DecodingOptions,
-    schema: pa.Schema,
-    settings: dict[str, str],
+    batches: Iterator[pa.RecordBatch], *, options: DecodingOptions, schema: pa.Schema
 ) -> Iterator[pa.RecordBatch]:
-    """Ground-truth files (``index``, ``uri``) → one row per label, or per unusable line."""
-    os.environ.update(settings)
+    """Ground-truth lines (:data:`LINES`) → one row per label, or per unusable line."""
     decoder = PayloadDecoder(options)
     formats = {"CSV": PayloadFormat.CSV, "JSON": PayloadFormat.JSON}
-    for index, uri in _files_of(batches):
+    for batch in batches:
         rows: list[tuple[Any, ...]] = []
-        for number, line in _lines(uri):
-            base = index * _FILE_SPAN + number * _LINE_SPAN
+        for index, uri, number, line in _lines_of(batch):
+            base = line_order(index, number)
             try:
                 record = parse_ground_truth_line(line)
                 labels = decoder.labels(record.data, formats[record.encoding])
@@ -195,14 +265,6 @@ def decode_ground_truth(
                 continue
             for position, label in enumerate(labels):
                 rows.append(
-                    (
-                        record.event_id,
-                        position,
-                        base + position,
-                        None,
-                        uri,
-                        number,
-                        _text(label),
-                    )
+                    (record.event_id, position, base + position, None, uri, number, _text(label))
                 )
         yield _batch(rows, schema)

@@ -1,9 +1,12 @@
 """A monitoring window counted by Spark: the Spark engine of monitoring executions.
 
-The driver lists the window's capture and ground-truth files; Spark's Python workers decode
-them (:mod:`biaswatch.spark.decoding`); Spark keeps the latest upload of each id, joins the
-records to their labels, and counts the joined rows by the analysed columns. The counts and a
-bounded sample of rows for FT come back, with the window's record accounting.
+The driver lists the window's capture and ground-truth files; Spark's Python workers read them
+into numbered lines; Spark decodes the lines of the common shape itself
+(:mod:`biaswatch.spark.native`) and the Python workers the others
+(:mod:`biaswatch.spark.decoding`, as they do batch-transform output files); Spark keeps the
+latest upload of each id, joins the records to their labels, and counts the joined rows by the
+analysed columns. The counts and a bounded sample of rows for FT come back, with the window's
+record accounting.
 """
 
 from __future__ import annotations
@@ -26,15 +29,18 @@ from biaswatch.errors import ConfigError
 from biaswatch.records import NULL_MARKERS, DecodingOptions, Malformed
 from biaswatch.spark.counting import FT_SAMPLE, ORDER, counted_dataset, sampled_rows
 from biaswatch.spark.decoding import (
+    LINES,
     OUTPUT,
     OUTSIDE,
     capture_schema,
     decode_batch_outputs,
     decode_captures,
     decode_ground_truth,
+    read_lines,
     storage_settings,
     truth_schema,
 )
+from biaswatch.spark.native import NATIVE, fallback_lines, native_captures, native_labels
 from biaswatch.storage import join, list_hour_files
 
 __all__ = ["SparkWindow", "count_batch_window", "count_endpoint_window"]
@@ -53,8 +59,8 @@ class SparkWindow:
 
 
 def _ddl(schema: pa.Schema) -> str:
-    """The Spark DDL of a schema of strings and 64-bit integers."""
-    kinds = {pa.string(): "string", pa.int64(): "long"}
+    """The Spark DDL of a schema of strings, bytes and 64-bit integers."""
+    kinds = {pa.string(): "string", pa.int64(): "long", pa.binary(): "binary"}
     return ", ".join(f"`{f.name.replace('`', '``')}` {kinds[f.type]}" for f in schema)
 
 
@@ -99,13 +105,17 @@ def count_endpoint_window(
     folder = capture_folder(capture_uri, endpoint, variant)
     captures = [f.uri for f in list_hour_files(folder, hours[0], hours[-1])]
     schema = capture_schema(features, predicted)
-    decode = partial(
-        decode_captures, options=options, window=window, schema=schema, settings=storage_settings()
+    native = partial(
+        native_captures, options=options, window=window, features=features, predicted=predicted
     )
+    fallback = partial(decode_captures, options=options, window=window, schema=schema)
+
+    def read(files: list[str]) -> tuple[Any, Any]:
+        return _decoded(session, files, native, fallback, schema)
+
     return _count(
-        session, captures, decode, schema, ground_truth_uri, window, options, layout, config,
-        ft_sample,
-    )  # fmt: skip
+        session, captures, read, ground_truth_uri, window, options, layout, config, ft_sample
+    )
 
 
 def count_batch_window(
@@ -135,10 +145,14 @@ def count_batch_window(
         decode_batch_outputs, options=options, schema=schema, settings=storage_settings(),
         dataset_format=dataset_format,
     )  # fmt: skip
+
+    def read(files: list[str]) -> tuple[Any, Any]:
+        rows = _files(session, files).mapInArrow(decode, _ddl(schema)).cache()
+        return rows, rows
+
     counted = _count(
-        session, outputs, decode, schema, ground_truth_uri, window, options, layout, config,
-        ft_sample,
-    )  # fmt: skip
+        session, outputs, read, ground_truth_uri, window, options, layout, config, ft_sample
+    )
     if not bad_manifests:
         return counted
     diagnostics = counted.diagnostics
@@ -152,11 +166,37 @@ def count_batch_window(
     )
 
 
+def _decoded(
+    session: Any, files: list[str], native: Any, fallback: Any, schema: pa.Schema
+) -> tuple[Any, Any]:
+    """``files``' lines decoded by Spark (``native``) or, where it cannot, by ``fallback``.
+
+    Returns the rows and the cached frame to free after them: when Spark decoded every line
+    (the usual case), its rows, a view of the cached lines; else those and the Python
+    decoder's rows of the other lines, cached.
+    """
+    from pyspark.sql import functions as F
+
+    read = partial(read_lines, settings=storage_settings())
+    lines = _files(session, files).mapInArrow(read, _ddl(LINES))
+    lines = lines.where(F.col("text").isNull() | F.col("text").rlike("\\S"))  # not blank
+    parsed = native(lines).cache()
+    decoded = parsed.where(F.col(NATIVE)).select(*schema.names)
+    if fallback_lines(parsed).isEmpty():
+        return decoded, parsed
+    try:
+        rest = fallback_lines(parsed).mapInArrow(fallback, _ddl(schema))
+        rows = decoded.unionByName(rest).cache()
+        rows.count()
+        return rows, rows
+    finally:
+        parsed.unpersist()
+
+
 def _count(
     session: Any,
     files: list[str],
-    decode: Any,
-    schema: pa.Schema,
+    read: Any,
     ground_truth_uri: str,
     window: Window,
     options: DecodingOptions,
@@ -164,21 +204,20 @@ def _count(
     config: AnalysisConfig,
     ft_sample: int,
 ) -> SparkWindow:
-    """Decode ``files`` with ``decode``, join the records to the labels, count, analyse."""
+    """Decode ``files`` with ``read``, join the records to the labels, count, analyse."""
     from pyspark.sql import functions as F
 
-    predicted, features = schema.names[OUTPUT], list(schema.names[OUTPUT + 1 :])
     truth_hours = window.ground_truth_hours()
     truths = [f.uri for f in list_hour_files(ground_truth_uri, truth_hours[0], truth_hours[-1])]
     found = Diagnostics(capture_files=len(files), ground_truth_files=len(truths), engine="spark")
     if not files:
         return SparkWindow(None, found)
-    records = _files(session, files).mapInArrow(decode, _ddl(schema)).cache()
+    records, cached_records = read(files)
+    predicted, features = records.columns[OUTPUT], records.columns[OUTPUT + 1 :]
     labels_schema = truth_schema(layout.label)
-    decode_labels = partial(
-        decode_ground_truth, options=options, schema=labels_schema, settings=storage_settings()
-    )
-    labels = _files(session, truths).mapInArrow(decode_labels, _ddl(labels_schema)).cache()
+    native = partial(native_labels, label=layout.label)
+    fallback = partial(decode_ground_truth, options=options, schema=labels_schema)
+    labels, cached_labels = _decoded(session, truths, native, fallback, labels_schema)
     checked: Any = None
     try:
         truth, counts = _latest_labels(labels, layout.label)
@@ -224,8 +263,8 @@ def _count(
     finally:
         if checked is not None:
             checked.unpersist()
-        labels.unpersist()
-        records.unpersist()
+        cached_labels.unpersist()
+        cached_records.unpersist()
 
 
 def _latest_labels(labels: Any, label: str) -> tuple[Any, Any]:

@@ -1,4 +1,4 @@
-"""What Spark's Python workers run, run here: files in, one row per record or per bad line out.
+"""What Spark's Python workers run, run here: files in, lines, one row per record or bad line out.
 
 The decoders are plain functions over Arrow batches, so they are tested without a Spark session
 (and so are measured by coverage, which does not follow Spark's forked Python workers).
@@ -27,6 +27,8 @@ from biaswatch.spark.decoding import (
     decode_batch_outputs,
     decode_captures,
     decode_ground_truth,
+    line_order,
+    read_lines,
     storage_settings,
     truth_schema,
 )
@@ -42,6 +44,11 @@ def _files(*uris: str) -> Iterator[pa.RecordBatch]:
         yield pa.record_batch(
             {"index": pa.array(range(first, first + len(part)), pa.int64()), "uri": list(part)}
         )
+
+
+def _lines(*uris: str) -> Iterator[pa.RecordBatch]:
+    """The files' lines, as the task before the decoders reads them."""
+    return read_lines(_files(*uris), settings={})
 
 
 def _rows(batches: Iterator[pa.RecordBatch]) -> list[dict[str, Any]]:
@@ -64,11 +71,7 @@ def test_capture_lines_become_one_row_per_record_or_per_bad_line(base: str) -> N
         ],
     )
     cut = Window.from_offsets(T, "-PT1H", "-PT0H", cut_at_inference_time=True)
-    rows = _rows(
-        decode_captures(
-            _files(uri), options=DecodingOptions(), window=cut, schema=SCHEMA, settings={}
-        )
-    )
+    rows = _rows(decode_captures(_lines(uri), options=DecodingOptions(), window=cut, schema=SCHEMA))
     assert [(r["key"], r["record"], r["line"]) for r in rows] == [
         ("1", 0, 1), ("1", 1, 1), (None, 0, 2), (None, 0, 3), (None, 0, 4),
     ]  # fmt: skip
@@ -89,10 +92,9 @@ def test_a_file_index_orders_rows_across_files(base: str) -> None:
     second = write_capture(base, [capture(2, "3,4", "0.9").to_line()], hour=T)
     rows = _rows(
         decode_captures(
-            _files(first, second), options=DecodingOptions(), window=WINDOW, schema=SCHEMA,
-            settings={},
+            _lines(first, second), options=DecodingOptions(), window=WINDOW, schema=SCHEMA
         )
-    )  # fmt: skip
+    )
     assert [r["key"] for r in rows] == ["1", "2"]
     assert rows[0]["order"] < rows[1]["order"]
 
@@ -101,13 +103,33 @@ def test_an_empty_file_is_an_empty_batch(base: str) -> None:
     uri = join(base, "empty.jsonl")
     write_bytes(uri, b"\n")
     [batch] = list(
-        decode_captures(
-            iter([pa.record_batch({"index": pa.array([0], pa.int64()), "uri": [uri]})]),
-            options=DecodingOptions(), window=WINDOW, schema=SCHEMA, settings={},
-        )
-    )  # fmt: skip
+        decode_captures(_lines(uri), options=DecodingOptions(), window=WINDOW, schema=SCHEMA)
+    )
     assert batch.num_rows == 0
     assert batch.schema == SCHEMA
+
+
+def test_files_become_numbered_lines_with_the_bytes_of_those_not_utf8(base: str) -> None:
+    uri = join(base, "lines.jsonl")
+    write_bytes(uri, b'{"a": 1}\n\n  \n{"b": "\xff"}\r\n{"c": 3}')
+    rows = _rows(_lines(uri))
+    assert [(r["index"], r["file"], r["line"]) for r in rows] == [(0, uri, n) for n in range(1, 6)]
+    assert [r["text"] for r in rows] == ['{"a": 1}', "", "  ", None, '{"c": 3}']
+    assert [r["raw"] for r in rows] == [None, None, None, b'{"b": "\xff"}\r', None]
+    decoded = _rows(
+        decode_captures(_lines(uri), options=DecodingOptions(), window=WINDOW, schema=SCHEMA)
+    )
+    assert [r["line"] for r in decoded] == [1, 4, 5]  # blank lines skipped, numbers kept
+    assert decoded[1]["problem"].startswith("invalid JSON: str is not valid UTF-8")
+    assert [r["order"] for r in decoded] == [line_order(0, n) for n in (1, 4, 5)]
+
+
+def test_a_long_file_comes_in_several_batches(base: str) -> None:
+    uri = join(base, "long.jsonl")
+    write_bytes(uri, b"x\n" * 70_000)
+    batches = list(_lines(uri))
+    assert [b.num_rows for b in batches] == [65_536, 70_001 - 65_536]
+    assert batches[1].column("line")[0].as_py() == 65_537
 
 
 def test_ground_truth_becomes_one_row_per_label(base: str) -> None:
@@ -119,7 +141,7 @@ def test_ground_truth_becomes_one_row_per_label(base: str) -> None:
     schema = truth_schema("y")
     rows = _rows(
         decode_ground_truth(
-            _files(uri), options=DecodingOptions(label_attribute="y"), schema=schema, settings={}
+            _lines(uri), options=DecodingOptions(label_attribute="y"), schema=schema
         )
     )
     assert [(r["key"], r["record"], r["y"], r["problem"]) for r in rows] == [
@@ -187,8 +209,7 @@ def test_workers_read_with_the_drivers_storage_settings(
     assert all(name.startswith(("BIASWATCH_", "AWS_")) for name in settings)
     monkeypatch.setenv("AWS_REGION", "us-east-1")  # the worker's own environment differs
     uri = write_capture(base, [capture(1, "1,2", "0.9").to_line()])
-    decoded = decode_captures(
-        _files(uri), options=DecodingOptions(), window=WINDOW, schema=SCHEMA, settings=settings
-    )
+    lines = read_lines(_files(uri), settings=settings)
+    decoded = decode_captures(lines, options=DecodingOptions(), window=WINDOW, schema=SCHEMA)
     assert [row["key"] for row in _rows(decoded)] == ["1"]
     assert os.environ["AWS_REGION"] == "eu-west-1"
