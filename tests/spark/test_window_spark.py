@@ -15,7 +15,8 @@ from tests.unit.jobs.test_execution import baseline, capture_window, definition,
 from biaswatch.config.monitor import MonitoringJobDefinition
 from biaswatch.jobs.attempt import window_of
 from biaswatch.jobs.engine import estimated_records, resolve_engine
-from biaswatch.jobs.execution import run_execution
+from biaswatch.jobs.execution import _reading, _window_config, run_execution
+from biaswatch.spark.window import _kept
 from biaswatch.storage import read_bytes
 from biaswatch.store import ExecutionStatus
 
@@ -174,3 +175,29 @@ def test_unusable_rows_are_judged_the_same(tmp_path: Path, spark: Any) -> None:
         (s.line, s.reason) for s in local.diagnostics.malformed_samples
     ]
     assert mismatches(local.analysis, spark_outcome.analysis) == []
+
+
+def test_a_window_without_ft_keeps_only_the_analysed_columns(tmp_path: Path, spark: Any) -> None:
+    base = str(tmp_path)
+    data: list[Any] = list(rows(300, biased=True, seed=8))
+    sex, x, _, score = data[9]
+    data[9] = (sex, x, "5", score)  # a label outside 0/1: the window's 0/1 rule drops it
+    capture_window(base, data)
+    methods = {"pre_training_bias": {"methods": "all"},
+               "post_training_bias": {"methods": ["DPPL", "DI", "AD"]}}  # fmt: skip
+    config = json.loads(json.dumps(definition(base).analysis_config)) | {"methods": methods}
+    chosen = definition(base, analysis_config=config)
+    local, spark_outcome = both(chosen, tmp_path)
+    assert mismatches(local.analysis, spark_outcome.analysis) == []
+    assert spark_outcome.diagnostics is not None
+    assert local.diagnostics is not None
+    assert spark_outcome.diagnostics.unusable_rows == local.diagnostics.unusable_rows == 1
+    assert spark_outcome.diagnostics.ft_rows is None
+    assert [(s.line, s.reason) for s in spark_outcome.diagnostics.malformed_samples] == [
+        (s.line, s.reason) for s in local.diagnostics.malformed_samples
+    ]
+    layout, _ = _reading(chosen)
+    analysed = _window_config(chosen, layout.label, layout.predicted_column())
+    assert layout.feature_names == ["sex", "x"]
+    assert _kept(layout, analysed, flip_test=False)[-2:] == [layout.predicted_column(), "sex"]
+    assert _kept(layout, analysed, flip_test=True)[-2:] == ["sex", "x"]

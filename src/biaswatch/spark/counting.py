@@ -20,11 +20,23 @@ from biaswatch.config import AnalysisConfig
 from biaswatch.errors import EmptyWindowError
 from biaswatch.records import text_column
 
-__all__ = ["FT_SAMPLE", "ORDER", "counted_dataset", "sampled_rows"]
+__all__ = [
+    "COUNT",
+    "FIRST",
+    "FT_SAMPLE",
+    "ORDER",
+    "counted_dataset",
+    "dataset_of_counts",
+    "sampled_rows",
+]
 
 FT_SAMPLE = 100_000
 """Rows FT is computed on in Spark mode; FT is exact when the data has no more rows."""
 ORDER = "__biaswatch_order"
+COUNT = "__count"
+"""A counted group's number of rows."""
+FIRST = "__first"
+"""A counted group's first row (its least ``ORDER``)."""
 
 
 def _typed(table: pa.Table, names: list[str]) -> pa.Table:
@@ -39,13 +51,23 @@ def counted_dataset(frame: Any, config: AnalysisConfig, *, source: str) -> Datas
     columns = analysed_names(names, config)
     counted = (
         frame.groupBy(*columns)
-        .agg(F.count(F.lit(1)).alias("__count"), F.min(ORDER).alias("__first"))
-        .orderBy("__first")
+        .agg(F.count(F.lit(1)).alias(COUNT), F.min(ORDER).alias(FIRST))
         .toArrow()
     )
+    return dataset_of_counts(counted, columns, config, source=source)
+
+
+def dataset_of_counts(
+    counted: pa.Table, columns: list[str], config: AnalysisConfig, *, source: str
+) -> Dataset:
+    """Groups of rows (``columns``' values, ``COUNT``, ``FIRST``) as an aggregated dataset.
+
+    The groups are taken in the order of their first rows.
+    """
     if counted.num_rows == 0:
         raise EmptyWindowError(f"{source} has no rows", path=source)
-    weights = np.asarray(counted.column("__count").to_numpy(), np.int64)
+    counted = counted.sort_by(FIRST)
+    weights = np.asarray(counted.column(COUNT).to_numpy(), np.int64)
     return dataset_from_table(_typed(counted, columns), config, source=source, weights=weights)
 
 

@@ -69,7 +69,13 @@ _WHERE = [
     ("problem", pa.string()),
     ("file", pa.string()),
     ("line", pa.int64()),
+    ("size", pa.int64()),
+    ("first", pa.int64()),
 ]
+"""Where a row comes from: its request's id and its position in it (``record``), its place in
+the window's order, why it cannot be used (else null), its file and line, how many records its
+request holds, and 1 on the request's first row with that problem (else 0: the rows that count
+the request once per problem)."""
 OUTPUT = len(_WHERE)
 """Position of the model output (prediction or label) in a decoded row; features follow."""
 
@@ -101,8 +107,8 @@ def _files_of(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[int, str]]:
 
 
 def _unusable(order: int, reason: str, uri: str, number: int, width: int) -> tuple[Any, ...]:
-    """The row of a line that cannot be used: where it is, and why."""
-    return (None, 0, order, reason, uri, number, None, *[None] * width)
+    """The row of a line (or batch record) that cannot be used: where it is, and why."""
+    return (None, 0, order, reason, uri, number, 1, 1, None, *[None] * width)
 
 
 def _text(value: Any) -> str | None:
@@ -198,16 +204,18 @@ def decode_captures(
             if not window.keeps(record.inference_time):
                 rows.append(_unusable(base, OUTSIDE, uri, number, width))
                 continue
+            size, seen = len(features), set()
             for position, (row, prediction) in enumerate(zip(features, predictions, strict=True)):
-                if len(row) != width:
-                    reason = f"a record has {len(row)} features where the window has {width}"
-                    rows.append(_unusable(base, reason, uri, number, width))
-                    continue
-                values = [_text(v) for v in row]
-                rows.append(
-                    (record.join_key, position, base + position, None, uri, number,
-                     _text(prediction), *values)
-                )  # fmt: skip
+                problem = None
+                if len(row) != width:  # the row still counts in its request, as the local one
+                    problem = f"a record has {len(row)} features where the window has {width}"
+                first = int(problem not in seen)
+                seen.add(problem)
+                where = (record.join_key, position, base + position, problem, uri, number, size)
+                if problem is None:
+                    rows.append((*where, first, _text(prediction), *(_text(v) for v in row)))
+                else:
+                    rows.append((*where, first, None, *[None] * width))
         yield _batch(rows, schema)
 
 
@@ -243,7 +251,7 @@ def decode_batch_outputs(
                 continue
             key, row, predictions = record
             values = [_text(v) for v in row]
-            rows.append((key, 0, order, None, uri, number, _text(predictions[0]), *values))
+            rows.append((key, 0, order, None, uri, number, 1, 1, _text(predictions[0]), *values))
         yield _batch(rows, schema)
 
 
@@ -261,10 +269,11 @@ def decode_ground_truth(
                 record = parse_ground_truth_line(line)
                 labels = decoder.labels(record.data, formats[record.encoding])
             except Malformed as exc:
-                rows.append((None, 0, base, exc.reason, uri, number, None))
+                rows.append((None, 0, base, exc.reason, uri, number, 1, 1, None))
                 continue
             for position, label in enumerate(labels):
                 rows.append(
-                    (record.event_id, position, base + position, None, uri, number, _text(label))
-                )
+                    (record.event_id, position, base + position, None, uri, number, 1, 1,
+                     _text(label))
+                )  # fmt: skip
         yield _batch(rows, schema)

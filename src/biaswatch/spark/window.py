@@ -11,13 +11,15 @@ record accounting.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 import pyarrow as pa
 
-from biaswatch.analysis import AnalysisResult, Dataset, analyze
+from biaswatch.analysis import AnalysisResult, analyze, requested_metrics
+from biaswatch.analysis.aggregate import analysed_names
 from biaswatch.capture.assembly import NUMBER, TableLayout, describe_label_mismatch
 from biaswatch.capture.batch import manifest_files
 from biaswatch.capture.diagnostics import Diagnostics, MalformedSample
@@ -26,8 +28,9 @@ from biaswatch.capture.window import Window
 from biaswatch.config import AnalysisConfig
 from biaswatch.config.batch_format import BatchFormat
 from biaswatch.errors import ConfigError
+from biaswatch.metrics import MetricCode, Stage
 from biaswatch.records import NULL_MARKERS, DecodingOptions, Malformed
-from biaswatch.spark.counting import FT_SAMPLE, ORDER, counted_dataset, sampled_rows
+from biaswatch.spark.counting import COUNT, FIRST, FT_SAMPLE, ORDER, dataset_of_counts, sampled_rows
 from biaswatch.spark.decoding import (
     LINES,
     OUTPUT,
@@ -46,6 +49,7 @@ from biaswatch.storage import join, list_hour_files
 __all__ = ["SparkWindow", "count_batch_window", "count_endpoint_window"]
 
 _SAMPLES = 20
+POST = Stage.POST_TRAINING
 _MISMATCH = "the ground truth's labels do not pair with the request's records"
 """The problem of every row of such a request (each sample gets its own reason)."""
 
@@ -110,8 +114,8 @@ def count_endpoint_window(
     )
     fallback = partial(decode_captures, options=options, window=window, schema=schema)
 
-    def read(files: list[str]) -> tuple[Any, Any]:
-        return _decoded(session, files, native, fallback, schema)
+    def read(files: list[str], kept: list[str]) -> tuple[Any, Any]:
+        return _decoded(session, files, native, fallback, schema, kept)
 
     return _count(
         session, captures, read, ground_truth_uri, window, options, layout, config, ft_sample
@@ -146,8 +150,8 @@ def count_batch_window(
         dataset_format=dataset_format,
     )  # fmt: skip
 
-    def read(files: list[str]) -> tuple[Any, Any]:
-        rows = _files(session, files).mapInArrow(decode, _ddl(schema)).cache()
+    def read(files: list[str], kept: list[str]) -> tuple[Any, Any]:
+        rows = _files(session, files).mapInArrow(decode, _ddl(schema)).select(*kept).cache()
         return rows, rows
 
     counted = _count(
@@ -167,25 +171,32 @@ def count_batch_window(
 
 
 def _decoded(
-    session: Any, files: list[str], native: Any, fallback: Any, schema: pa.Schema
+    session: Any,
+    files: list[str],
+    native: Any,
+    fallback: Any,
+    schema: pa.Schema,
+    kept: list[str] | None = None,
 ) -> tuple[Any, Any]:
     """``files``' lines decoded by Spark (``native``) or, where it cannot, by ``fallback``.
 
-    Returns the rows and the cached frame to free after them: when Spark decoded every line
-    (the usual case), its rows, a view of the cached lines; else those and the Python
-    decoder's rows of the other lines, cached.
+    Only the ``kept`` columns of ``schema`` are kept (all by default). Returns the rows and
+    the cached frame to free after them: when Spark decoded every line (the usual case), its
+    rows, a view of the cached lines; else those and the Python decoder's rows of the other
+    lines, cached.
     """
     from pyspark.sql import functions as F
 
     read = partial(read_lines, settings=storage_settings())
     lines = _files(session, files).mapInArrow(read, _ddl(LINES))
     lines = lines.where(F.col("text").isNull() | F.col("text").rlike("\\S"))  # not blank
-    parsed = native(lines).cache()
-    decoded = parsed.where(F.col(NATIVE)).select(*schema.names)
+    kept = kept or schema.names
+    parsed = native(lines).select(*dict.fromkeys([*kept, NATIVE, *LINES.names])).cache()
+    decoded = parsed.where(F.col(NATIVE)).select(*kept)
     if fallback_lines(parsed).isEmpty():
         return decoded, parsed
     try:
-        rest = fallback_lines(parsed).mapInArrow(fallback, _ddl(schema))
+        rest = fallback_lines(parsed).mapInArrow(fallback, _ddl(schema)).select(*kept)
         rows = decoded.unionByName(rest).cache()
         rows.count()
         return rows, rows
@@ -212,194 +223,285 @@ def _count(
     found = Diagnostics(capture_files=len(files), ground_truth_files=len(truths), engine="spark")
     if not files:
         return SparkWindow(None, found)
-    records, cached_records = read(files)
+    flip_test = MetricCode.FT in {
+        spec.code for spec in requested_metrics(config.methods.post_training_bias, POST)
+    }
+    records, cached_records = read(files, _kept(layout, config, flip_test=flip_test))
     predicted, features = records.columns[OUTPUT], records.columns[OUTPUT + 1 :]
     labels_schema = truth_schema(layout.label)
     native = partial(native_labels, label=layout.label)
     fallback = partial(decode_ground_truth, options=options, schema=labels_schema)
     labels, cached_labels = _decoded(session, truths, native, fallback, labels_schema)
-    checked: Any = None
+    joined: Any = None
     try:
-        truth, counts = _latest_labels(labels, layout.label)
-        checked, mismatched = _checked(records, counts)
-        checked = checked.cache()
-        summary = checked.groupBy("problem").agg(
-            F.count(F.lit(1)).alias("n"), F.countDistinct(_request()).alias("lines")
-        )
-        by_problem = {row["problem"]: (row["n"], row["lines"]) for row in summary.collect()}
-        decoded = by_problem.get(None, (0, 0))[0]
-        malformed = sum(lines for p, (_, lines) in by_problem.items() if p not in (None, OUTSIDE))
-        samples = _samples(checked, mismatched)
-        paired = (
-            checked.where(F.col("problem").isNull())
-            .join(truth, ["key", "record"])
-            .select(*features, layout.label, predicted, F.col("order").alias(ORDER), "file", "line")
-        )
-        joined, unusable, unusable_samples = _judged(paired, layout, predicted)
-        joined = joined.cache()
-        rows = joined.count()
+        joined = _joined(records, _latest_labels(labels, layout.label), layout, predicted).cache()
+        columns = analysed_names([*features, layout.label, predicted], config)
+        groups = _Groups.of(_grouped(joined, columns), layout, predicted)
         found = replace(
             found,
             ground_truth_read=labels.where(F.col("problem").isNull()).count(),
-            records_read=sum(lines for _, lines in by_problem.values()),
-            malformed_records=malformed,
-            rows_outside_window=by_problem.get(OUTSIDE, (0, 0))[0],
-            rows_decoded=decoded,
-            rows_without_ground_truth=decoded - rows - unusable,
-            unusable_rows=unusable,
-            rows=rows,
-            malformed_samples=(*samples, *unusable_samples)[:_SAMPLES],
+            records_read=groups.lines(),
+            malformed_records=groups.lines(malformed=True),
+            rows_outside_window=groups.rows(OUTSIDE),
+            rows_decoded=groups.rows(None),
+            rows_without_ground_truth=groups.rows(None) - groups.usable - groups.unusable,
+            unusable_rows=groups.unusable,
+            rows=groups.usable,
+            malformed_samples=_samples(joined, groups),
         )
-        if rows == 0:
+        if groups.usable == 0:
             return SparkWindow(None, found)
-        dataset: Dataset = counted_dataset(joined, config, source="the window")
+        dataset = dataset_of_counts(groups.counts, columns, config, source="the window")
         sample = None
-        if config.methods.post_training_bias is not None:
-            sample = sampled_rows(joined, config, rows=rows, limit=ft_sample, source="the window")
+        if flip_test:
+            usable = joined.where(groups.usable_rows()).select(
+                *features, layout.label, predicted, ORDER
+            )
+            sample = sampled_rows(
+                usable, config, rows=groups.usable, limit=ft_sample, source="the window"
+            )
             found = replace(found, ft_rows=sample.rows)
-        result = analyze(dataset, config, strict=False, ft_rows=sample)
-        joined.unpersist()
-        return SparkWindow(result, found)
+        return SparkWindow(analyze(dataset, config, strict=False, ft_rows=sample), found)
     finally:
-        if checked is not None:
-            checked.unpersist()
+        if joined is not None:
+            joined.unpersist()
         cached_labels.unpersist()
         cached_records.unpersist()
 
 
-def _latest_labels(labels: Any, label: str) -> tuple[Any, Any]:
-    """Each id's labels (by position) from its latest upload, and how many that upload holds.
+def _kept(layout: TableLayout, config: AnalysisConfig, *, flip_test: bool) -> list[str]:
+    """The decoded columns a window needs: every feature for FT, else only those analysed."""
+    features, predicted = _columns(layout)
+    schema = capture_schema(features, predicted)
+    if flip_test:
+        return list(schema.names)
+    wanted = {*analysed_names([*features, layout.label, predicted], config), *layout.required}
+    return [*schema.names[: OUTPUT + 1], *(name for name in features if name in wanted)]
+
+
+def _latest_labels(labels: Any, label: str) -> Any:
+    """Each id (``key``) and its labels by position (``__labels``) from its latest upload.
 
     As the local engine reads ground truth, an id uploaded again is replaced as a whole: the
     latest line wins, by hour folder, file name and line. A label's ``order`` less its position
     is the order of its line.
     """
-    from pyspark.sql import Window as Over
     from pyspark.sql import functions as F
 
-    newest = (
+    uploads = (
         labels.where(F.col("problem").isNull())
-        .withColumn("__upload", F.col("order") - F.col("record"))
-        .withColumn("__latest", F.max("__upload").over(Over.partitionBy("key")))
-        .where(F.col("__upload") == F.col("__latest"))
-    )
-    counts = newest.groupBy("key").agg(F.count(F.lit(1)).alias("__labels"))
-    return newest.select("key", "record", label), counts
-
-
-def _request() -> Any:
-    """A row's request: its ``order`` less its position in the request.
-
-    One per capture line, and one per batch-transform record (several may share a line).
-    """
-    from pyspark.sql import functions as F
-
-    return F.col("order") - F.col("record")
-
-
-def _checked(records: Any, counts: Any) -> tuple[Any, Any]:
-    """``records`` with every row of a request that does not fit its labels marked, and those.
-
-    The local engine's rule (``WindowAssembler._join_invocation`` in
-    :mod:`biaswatch.capture.assembly`): labels pair with a request's records by position, so a
-    request (a capture line, or one batch-transform record) whose ground truth holds another
-    number of labels than the request has records is malformed as a whole: skipped, counted
-    once and sampled. The second frame
-    has one row per such request: its ``file``, ``line``, ``key``, ``order``, ``__labels`` and
-    ``__records``.
-    """
-    from pyspark.sql import functions as F
-
-    requests = records.groupBy(_request().alias("__request")).agg(
-        F.count(F.lit(1)).alias("__records"),
-        F.first("key", ignorenulls=True).alias("key"),
-        F.min("order").alias("order"),
-        F.first("file").alias("file"),
-        F.min("line").alias("line"),
-    )
-    mismatched = requests.join(counts, "key").where(F.col("__labels") != F.col("__records"))
-    marks = mismatched.select("__request", F.lit(_MISMATCH).alias("__mismatch"))
-    checked = (
-        records.withColumn("__request", _request())
-        .join(marks, "__request", "left")
-        .withColumn("problem", F.coalesce(F.col("__mismatch"), F.col("problem")))
-        .drop("__mismatch", "__request")
-    )
-    return checked, mismatched
-
-
-def _samples(checked: Any, mismatched: Any) -> list[MalformedSample]:
-    """The first malformed requests in the order they were read, each with its reason."""
-    from pyspark.sql import functions as F
-
-    problem = F.col("problem")
-    found = [
-        (r["order"], MalformedSample(r["file"], r["line"], r["problem"]))
-        for r in checked.where(problem.isNotNull() & ~problem.isin(OUTSIDE, _MISMATCH))
-        .orderBy("order")
-        .limit(_SAMPLES)
-        .collect()
-    ]
-    found += [
-        (
-            r["order"],
-            MalformedSample(
-                r["file"],
-                r["line"],
-                describe_label_mismatch(r["key"], labels=r["__labels"], records=r["__records"]),
-            ),
+        .groupBy("key")
+        .agg(
+            F.collect_list(
+                F.struct(
+                    (F.col("order") - F.col("record")).alias("u"),
+                    F.col("record").alias("r"),
+                    F.col(label).alias("v"),
+                )
+            ).alias("__all")
         )
-        for r in mismatched.orderBy("order").limit(_SAMPLES).collect()
-    ]
-    return [sample for _, sample in sorted(found, key=lambda pair: pair[0])][:_SAMPLES]
+    )
+    latest = F.array_max(F.transform("__all", lambda x: x.getField("u")))
+    chosen = F.array_sort(F.filter("__all", lambda x: x.getField("u") == latest))
+    return uploads.select("key", F.transform(chosen, lambda x: x.getField("v")).alias("__labels"))
 
 
-def _judged(frame: Any, layout: TableLayout, predicted: str) -> tuple[Any, int, list[Any]]:
-    """The joined rows the analysis can use, how many it cannot, and samples of those.
+def _joined(records: Any, truth: Any, layout: TableLayout, predicted: str) -> Any:
+    """The records with their labels, each row's final problem, and why it is not usable.
 
-    The local engine's rules (:meth:`biaswatch.capture.assembly.WindowAssembler._judged`): a
-    missing label, prediction, facet or group value; a label that is not a number where the
-    label values are numbers; a label outside 0/1 where 0/1 label values meet 0/1 predictions.
+    The local engine's rules (``WindowAssembler`` in :mod:`biaswatch.capture.assembly`):
+    labels pair with a request's records by position, so a request (a capture line, or one
+    batch-transform record) whose ground truth holds another number of labels than the
+    request has records is malformed as a whole: every row of it gets that problem
+    (:data:`_MISMATCH`), and the request counts once (its row 0). A row without problem is
+    *paired* when its id has labels; a paired row the analysis cannot use has a reason
+    (``__unusable``): a missing label, prediction, facet or group value, or a label that is not
+    a number where the label values are numbers. (The rule of labels outside 0/1 needs the
+    whole window: :class:`_Groups` applies it.) The analysed values of a row with a problem
+    are nulled, so that such rows fall into few groups.
     """
     from pyspark.sql import functions as F
+
+    labelled = records.join(truth, "key", "left")
+    labels = F.col("__labels")
+    mismatch = F.col("key").isNotNull() & labels.isNotNull() & (F.size(labels) != F.col("size"))
+    problem = F.when(mismatch, F.lit(_MISMATCH)).otherwise(F.col("problem"))
+    framed = labelled.select(
+        "*",
+        problem.alias("__problem"),
+        F.when(mismatch, (F.col("record") == 0).cast("long"))
+        .otherwise(F.col("first"))
+        .alias("__counts"),
+        F.when(labels.isNotNull(), F.size(labels)).alias("__label_count"),
+    )
+    fine = F.col("__problem").isNull()
+    paired = fine & labels.isNotNull()
+    label = F.when(paired, F.get(labels, F.col("record").cast("int")))
+    framed = framed.withColumn(layout.label, label).withColumn("__paired", paired)
 
     def missing(name: str) -> Any:
         return F.col(name).isNull() | F.col(name).isin(NULL_MARKERS)
 
-    numeric = layout.numeric_labels
     rules = [
         (missing(layout.label), "the label is missing"),
         (missing(predicted), "the prediction is missing"),
-        *((missing(n), f"{n!r} is missing") for n in layout.required if n in frame.columns),
+        *((missing(n), f"{n!r} is missing") for n in layout.required if n in records.columns),
     ]
-    if numeric:
+    if layout.numeric_labels:
         rules.append((~F.col(layout.label).rlike(NUMBER), "the label is not a number"))
-    frame, count, samples = _drop(frame, rules)
-    if numeric and set(layout.label_values) <= {0, 1}:
-        integer = r"^\s*[-+]?\d+\s*$"
-        shape = frame.agg(
-            F.min(F.col(layout.label).rlike(integer).cast("int")).alias("integers"),
-            F.min(F.col(predicted).isin("0", "1").cast("int")).alias("zero_one"),
-        ).first()
-        if shape is not None and shape["integers"] == 1 and shape["zero_one"] == 1:
-            outside = ~F.col(layout.label).cast("long").isin(0, 1)
-            frame, more, more_samples = _drop(frame, [(outside, "the label is neither 0 nor 1")])
-            count, samples = count + more, samples + more_samples
-    return frame.drop("file", "line"), count, samples
-
-
-def _drop(frame: Any, rules: list[tuple[Any, str]]) -> tuple[Any, int, list[Any]]:
-    """``frame`` without the rows a rule marks; their number, and samples (first reason)."""
-    from pyspark.sql import functions as F
-
     reason = F.lit(None).cast("string")
     for condition, why in reversed(rules):
         reason = F.when(F.coalesce(condition, F.lit(False)), F.lit(why)).otherwise(reason)
-    judged = frame.withColumn("__unusable", reason).cache()
-    bad = judged.where(F.col("__unusable").isNotNull())
-    count = bad.count()
-    samples = [
-        MalformedSample(r["file"], r["line"], r["__unusable"])
-        for r in (bad.orderBy(ORDER).limit(_SAMPLES).collect() if count else [])
-    ]
-    return judged.where(F.col("__unusable").isNull()).drop("__unusable"), count, samples
+    values = [*records.columns[OUTPUT:], layout.label]  # the prediction, features, label
+    return framed.select(
+        "key",
+        "record",
+        F.col("order").alias(ORDER),
+        F.col("__problem").alias("problem"),
+        "file",
+        "line",
+        "size",
+        "__counts",
+        "__label_count",
+        "__paired",
+        F.when(F.col("__paired"), reason).alias("__unusable"),
+        *(F.when(fine, F.col(name)).alias(name) for name in values),
+    )
+
+
+def _grouped(joined: Any, columns: list[str]) -> pa.Table:
+    """The joined rows counted by problem, pairing, reason and analysed values (one pass)."""
+    from pyspark.sql import functions as F
+
+    keys = ["problem", "__paired", "__unusable", *columns]
+    return (
+        joined.groupBy(*keys)
+        .agg(
+            F.count(F.lit(1)).alias(COUNT),
+            F.sum("__counts").alias("__lines"),
+            F.min(ORDER).alias(FIRST),
+        )
+        .toArrow()
+    )
+
+
+_ZERO_ONE = "the label is neither 0 nor 1"
+_INTEGER = re.compile(r"^\s*[-+]?\d+\s*$", re.ASCII)  # (as Java reads \s and \d)
+
+
+@dataclass(frozen=True, slots=True)
+class _Groups:
+    """The window's rows counted by group, read on the driver: its accounting, and the counts.
+
+    ``counts`` holds the usable rows' groups (the analysed values, ``COUNT`` and ``FIRST``);
+    ``zero_one`` says whether labels outside 0/1 are dropped: the local engine's rule where
+    every usable label is an integer and every prediction is 0 or 1 and the label values
+    are 0/1.
+    """
+
+    table: pa.Table
+    counts: pa.Table
+    label: str
+    zero_one: bool
+    usable: int
+    unusable: int
+
+    @classmethod
+    def of(cls, table: pa.Table, layout: TableLayout, predicted: str) -> _Groups:
+        import pyarrow.compute as pc
+
+        paired = table.filter(pc.fill_null(table.column("__paired"), False))
+        fine = paired.filter(pc.is_null(paired.column("__unusable")))
+        labels = fine.column(layout.label).to_pylist()
+        zero_one = bool(
+            layout.numeric_labels
+            and set(layout.label_values) <= {0, 1}
+            and fine.num_rows
+            and all(v is not None and _INTEGER.match(v) for v in labels)
+            and set(fine.column(predicted).to_pylist()) <= {"0", "1"}
+        )
+        if zero_one:
+            keep = pa.array([int(v) in (0, 1) for v in labels], pa.bool_())
+            fine = fine.filter(keep)
+        usable = int(pc.sum(fine.column(COUNT)).as_py() or 0)
+        unusable = int(pc.sum(paired.column(COUNT)).as_py() or 0) - usable
+        return cls(table, fine, layout.label, zero_one, usable, unusable)
+
+    def rows(self, problem: str | None) -> int:
+        """How many rows have ``problem`` (None: the decoded rows)."""
+        return sum(
+            n
+            for p, n in zip(self._problems(), self.table.column(COUNT).to_pylist(), strict=True)
+            if p == problem
+        )
+
+    def lines(self, *, malformed: bool = False) -> int:
+        """How many requests were read (each once per problem it has), or were malformed."""
+        return sum(
+            n
+            for p, n in zip(self._problems(), self.table.column("__lines").to_pylist(), strict=True)
+            if not malformed or p not in (None, OUTSIDE)
+        )
+
+    def has(self, *problems: str) -> bool:
+        """Whether some row has one of ``problems``."""
+        return any(p in problems for p in self._problems())
+
+    def others(self) -> bool:
+        """Whether some row has another problem than those of the window's own rules."""
+        return any(p not in (None, OUTSIDE, _MISMATCH) for p in self._problems())
+
+    def usable_rows(self) -> Any:
+        """The condition of the rows the analysis uses."""
+        from pyspark.sql import functions as F
+
+        usable = F.col("__paired") & F.col("__unusable").isNull()
+        if self.zero_one:
+            usable = usable & F.col(self.label).try_cast("long").isin(0, 1)
+        return F.coalesce(usable, F.lit(False))
+
+    def _problems(self) -> list[str | None]:
+        problems: list[str | None] = self.table.column("problem").to_pylist()
+        return problems
+
+
+def _samples(joined: Any, groups: _Groups) -> tuple[MalformedSample, ...]:
+    """The first malformed requests in the order read, with their reasons; then unusable rows.
+
+    Those with labels outside 0/1 come last; each kind is read only when there are some.
+    """
+    from pyspark.sql import functions as F
+
+    problem = F.col("problem")
+    found: list[tuple[int, MalformedSample]] = []
+    if groups.others():
+        chosen = joined.where(problem.isNotNull() & ~problem.isin(OUTSIDE, _MISMATCH))
+        found += [
+            (r[ORDER], MalformedSample(r["file"], r["line"], r["problem"]))
+            for r in chosen.orderBy(ORDER).limit(_SAMPLES).collect()
+        ]
+    if groups.has(_MISMATCH):
+        chosen = joined.where((problem == _MISMATCH) & (F.col("record") == 0))
+        found += [
+            (
+                r[ORDER],
+                MalformedSample(
+                    r["file"],
+                    r["line"],
+                    describe_label_mismatch(r["key"], labels=r["__label_count"], records=r["size"]),
+                ),
+            )
+            for r in chosen.orderBy(ORDER).limit(_SAMPLES).collect()
+        ]
+    samples = [sample for _, sample in sorted(found, key=lambda pair: pair[0])][:_SAMPLES]
+    if groups.unusable and len(samples) < _SAMPLES:
+        unusable = F.coalesce(F.col("__paired"), F.lit(False)) & ~groups.usable_rows()
+        why = F.coalesce(F.col("__unusable"), F.lit(_ZERO_ONE))
+        chosen = joined.where(unusable).select("file", "line", ORDER, why.alias("why"))
+        samples += [
+            MalformedSample(r["file"], r["line"], r["why"])
+            for r in chosen.orderBy(F.col("why") == _ZERO_ONE, ORDER)
+            .limit(_SAMPLES - len(samples))
+            .collect()
+        ]
+    return tuple(samples)

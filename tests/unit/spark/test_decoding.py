@@ -73,8 +73,9 @@ def test_capture_lines_become_one_row_per_record_or_per_bad_line(base: str) -> N
     cut = Window.from_offsets(T, "-PT1H", "-PT0H", cut_at_inference_time=True)
     rows = _rows(decode_captures(_lines(uri), options=DecodingOptions(), window=cut, schema=SCHEMA))
     assert [(r["key"], r["record"], r["line"]) for r in rows] == [
-        ("1", 0, 1), ("1", 1, 1), (None, 0, 2), (None, 0, 3), (None, 0, 4),
+        ("1", 0, 1), ("1", 1, 1), (None, 0, 2), ("2", 0, 3), (None, 0, 4),
     ]  # fmt: skip
+    assert [(r["size"], r["first"]) for r in rows] == [(2, 1), (2, 0), (1, 1), (1, 1), (1, 1)]
     problems = [r["problem"] for r in rows]
     assert problems[:2] == [None, None]
     assert problems[2].startswith("invalid JSON: ")
@@ -85,6 +86,22 @@ def test_capture_lines_become_one_row_per_record_or_per_bad_line(base: str) -> N
     assert all(r["file"] == uri for r in rows)
     orders = [r["order"] for r in rows]
     assert orders == sorted(orders)  # the order the local engine reads them in
+
+
+def test_a_record_of_another_width_stays_in_its_request(base: str) -> None:
+    uri = write_capture(base, [capture(1, "1,2\n3\n4,5,6", "0.9\n0.1\n0.2").to_line()])
+    rows = _rows(
+        decode_captures(_lines(uri), options=DecodingOptions(), window=WINDOW, schema=SCHEMA)
+    )
+    assert [(r["key"], r["record"], r["size"], r["first"]) for r in rows] == [
+        ("1", 0, 3, 1), ("1", 1, 3, 1), ("1", 2, 3, 1),
+    ]  # fmt: skip
+    assert [r["problem"] for r in rows] == [
+        None,
+        "a record has 1 features where the window has 2",
+        "a record has 3 features where the window has 2",
+    ]
+    assert [r["order"] - r["record"] for r in rows] == [rows[0]["order"]] * 3  # one request
 
 
 def test_a_file_index_orders_rows_across_files(base: str) -> None:
