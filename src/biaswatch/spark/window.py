@@ -49,7 +49,6 @@ from biaswatch.storage import join, list_hour_files
 __all__ = ["SparkWindow", "count_batch_window", "count_endpoint_window"]
 
 _SAMPLES = 20
-POST = Stage.POST_TRAINING
 _MISMATCH = "the ground truth's labels do not pair with the request's records"
 """The problem of every row of such a request (each sample gets its own reason)."""
 
@@ -223,18 +222,21 @@ def _count(
     found = Diagnostics(capture_files=len(files), ground_truth_files=len(truths), engine="spark")
     if not files:
         return SparkWindow(None, found)
-    flip_test = MetricCode.FT in {
-        spec.code for spec in requested_metrics(config.methods.post_training_bias, POST)
-    }
-    records, cached_records = read(files, _kept(layout, config, flip_test=flip_test))
-    predicted, features = records.columns[OUTPUT], records.columns[OUTPUT + 1 :]
+    post = requested_metrics(config.methods.post_training_bias, Stage.POST_TRAINING)
+    flip_test = any(spec.code is MetricCode.FT for spec in post)
     labels_schema = truth_schema(layout.label)
     native = partial(native_labels, label=layout.label)
     fallback = partial(decode_ground_truth, options=options, schema=labels_schema)
-    labels, cached_labels = _decoded(session, truths, native, fallback, labels_schema)
-    joined: Any = None
+    cached: list[Any] = []  # the frames to free at the end
     try:
-        joined = _joined(records, _latest_labels(labels, layout.label), layout, predicted).cache()
+        records, cached_records = read(files, _kept(layout, config, flip_test=flip_test))
+        cached.append(cached_records)
+        predicted, features = records.columns[OUTPUT], records.columns[OUTPUT + 1 :]
+        labels, cached_labels = _decoded(session, truths, native, fallback, labels_schema)
+        cached.append(cached_labels)
+        truth = _latest_labels(labels, layout.label)
+        joined = _joined(records, truth, layout, predicted).cache()
+        cached.append(joined)
         columns = analysed_names([*features, layout.label, predicted], config)
         groups = _Groups.of(_grouped(joined, columns), layout, predicted)
         found = replace(
@@ -263,10 +265,8 @@ def _count(
             found = replace(found, ft_rows=sample.rows)
         return SparkWindow(analyze(dataset, config, strict=False, ft_rows=sample), found)
     finally:
-        if joined is not None:
-            joined.unpersist()
-        cached_labels.unpersist()
-        cached_records.unpersist()
+        for frame in cached:
+            frame.unpersist()
 
 
 def _kept(layout: TableLayout, config: AnalysisConfig, *, flip_test: bool) -> list[str]:
