@@ -95,6 +95,10 @@ USUAL = [
          captureData__endpointOutput__encoding="BASE64"),
     line(eventMetadata__inferenceTime="2026-11-24T09:30:00.123456+02:00"),
     line(eventMetadata__inferenceTime=LATER),
+    line(eventMetadata__inferenceTime="2026-11-24T09:00:00Z"),  # the window's start: inside
+    line(eventMetadata__inferenceTime="2026-11-24T10:00:00Z"),  # its end: outside
+    line(eventMetadata__inferenceTime="2026-11-24T09:59:59.5-01:00"),  # 10:59:59.5: outside
+    line(eventMetadata__inferenceTime="2026-11-24T09:59:59.9999Z"),
     json.dumps(document()) + "\r",
     line(eventMetadata__customAttributes="c=1"),
     line(captureData__endpointInput__observedContentType="TEXT/CSV"),
