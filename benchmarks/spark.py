@@ -108,10 +108,10 @@ def run(kind: str, engine: str, path: str, *, again: bool = False) -> dict[str, 
         began = time.perf_counter()
         spark_session("local[*]")
         startup = time.perf_counter() - began
-    seconds = [_once(kind, engine, path) for _ in range(2 if again else 1)]
-    figures = {"seconds": seconds[0][0], "startup": startup, "rows": seconds[0][1]}
+    runs = [_once(kind, engine, path) for _ in range(2 if again else 1)]
+    figures = {"seconds": runs[0][0], "startup": startup, "rows": runs[0][1]}
     if again:
-        figures["again"] = seconds[1][0]
+        figures["again"] = runs[1][0]
     return figures | {"peak_mib": _peak_mib()}
 
 
@@ -154,11 +154,10 @@ def main() -> None:
         print(json.dumps(run(*args.child, again=args.again)))
         return
     folder = args.folder or Path(tempfile.gettempdir()) / "biaswatch-spark-bench"
-    jobs = [
-        ("dataset", str(generate(folder, size)), f"dataset {size:,} rows") for size in args.sizes
-    ]
-    if args.no_dataset:
-        jobs = []
+    jobs = []
+    if not args.no_dataset:
+        jobs += [("dataset", str(generate(folder, size)), f"dataset {size:,} rows")
+                 for size in args.sizes]  # fmt: skip
     if not args.no_window:
         jobs += [("window", str(capture_window(size)), f"window {size:,} captures")
                  for size in args.sizes]  # fmt: skip

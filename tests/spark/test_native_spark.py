@@ -200,12 +200,20 @@ def where(n: int) -> tuple[str, int]:
     return f"file-{n % 2}", n + 1
 
 
+def lines_batch(texts: list[str | bytes]) -> pa.RecordBatch:
+    """The texts as ``read_lines`` gives lines (the ``n``-th at ``where(n)``; bytes as ``raw``)."""
+    return pa.RecordBatch.from_pylist(
+        [
+            {"index": 1 - n % 2, "file": where(n)[0], "line": where(n)[1],
+             "text": t if isinstance(t, str) else None, "raw": t if isinstance(t, bytes) else None}
+            for n, t in enumerate(texts)
+        ],
+        schema=LINES,
+    )  # fmt: skip
+
+
 def lines_frame(spark: Any, texts: list[str | bytes]) -> Any:
-    rows = [
-        (0 if n % 2 else 1, f"file-{n % 2}", n + 1, t if isinstance(t, str) else None,
-         t if isinstance(t, bytes) else None)
-        for n, t in enumerate(texts)
-    ]  # fmt: skip
+    rows = [tuple(row.values()) for row in lines_batch(texts).to_pylist()]
     return spark.createDataFrame(
         rows, "index long, file string, line long, text string, raw binary"
     )
@@ -217,14 +225,7 @@ Rows = dict[Place, list[dict[str, Any]]]
 
 def python_rows(texts: list[str | bytes], decode: Any) -> Rows:
     """Each line's rows from the Python decoder, by (file, line)."""
-    batch = pa.RecordBatch.from_pylist(
-        [
-            {"index": 0 if n % 2 else 1, "file": f"file-{n % 2}", "line": n + 1,
-             "text": t if isinstance(t, str) else None, "raw": t if isinstance(t, bytes) else None}
-            for n, t in enumerate(texts)
-        ],
-        schema=LINES,
-    )  # fmt: skip
+    batch = lines_batch(texts)
     found: Rows = {}
     for out in decode(iter([batch])):
         for row in out.to_pylist():

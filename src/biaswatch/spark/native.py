@@ -177,12 +177,20 @@ def _with_groups(lines: Any, pattern: str, count: int) -> tuple[Any, Any, list[A
     return framed, groups.isNotNull(), [F.get(groups, n) for n in range(count)]
 
 
+def _has_text(value: Any) -> Any:
+    """Whether a record holds a printable ASCII character (Python's ``strip()`` leaves it).
+
+    A blank record is no record, and no line, to the Python decoder.
+    """
+    return value.rlike("[!-~]")
+
+
 def _fields(record: Any) -> Any:
     """A decoded payload's one CSV record as its fields; null when it is not one plain record."""
     from pyspark.sql import functions as F
 
     record = F.regexp_replace(record, "[\\r\\n]+\\z", "")
-    plain = ~record.rlike(_NOT_PLAIN) & record.rlike("[!-~]")
+    plain = ~record.rlike(_NOT_PLAIN) & _has_text(record)
     return F.when(plain, F.split(record, ",", -1))
 
 
@@ -211,7 +219,7 @@ def _prediction(fields: Any, output: _Output) -> tuple[Any, Any]:
     else:
         value, present = F.get(fields, output.field), F.size(fields) > output.field
     if not output.scores:
-        blank = (F.size(fields) == 1) & ~value.rlike("[!-~]")  # a blank output has no line
+        blank = (F.size(fields) == 1) & ~_has_text(value)  # a blank output has no line
         return value, present & ~blank
     score = value.try_cast("double")
     finite = score.isNotNull() & ~F.abs(score).eqNullSafe(float("inf"))
@@ -255,7 +263,7 @@ def native_captures(
         prediction, prediction_ok = F.lit(None).cast("string"), F.lit(False)
     else:
         prediction, prediction_ok = _prediction(outputs, output)
-    blank = (len(features) == 1) & ~F.get(inputs, 0).rlike("[!-~]")  # no record at all
+    blank = (len(features) == 1) & ~_has_text(F.get(inputs, 0))  # no record at all
     native = matched & F.coalesce(
         (F.length(event_id) > 0)
         & moment.isNotNull()
@@ -301,7 +309,7 @@ def native_labels(lines: Any, *, label: str) -> Any:
     text = F.col("text")
     framed, matched, (record, _, event_id) = _with_groups(lines, _TRUTH, _TRUTH_GROUPS)
     native = matched & F.coalesce(
-        (F.length(event_id) > 0) & record.rlike("[!-~]"),
+        (F.length(event_id) > 0) & _has_text(record),
         F.lit(False),
     )
     framed = framed.withColumn(NATIVE, native)
