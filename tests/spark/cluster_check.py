@@ -1,8 +1,9 @@
-"""Run by ``test_cluster_spark.py`` in a fresh process pointed at a standalone cluster.
+"""Run by ``test_cluster_spark.py`` in a fresh process pointed at a standalone cluster or at a
+Spark Connect server.
 
-``python -m tests.spark.cluster_check FOLDER`` (with ``BIASWATCH_SPARK_MASTER`` and
-``BIASWATCH_SPARK_PYTHON`` set) counts the golden corpus and a monitoring window with the Spark
-engine on that cluster and with the local engine, and prints what differs as one JSON object.
+``python -m tests.spark.cluster_check FOLDER`` (with ``BIASWATCH_SPARK_MASTER`` and, for a
+cluster, ``BIASWATCH_SPARK_PYTHON`` set) counts the golden corpus and a monitoring window with
+the Spark engine there and with the local engine, and prints what differs as one JSON object.
 """
 
 from __future__ import annotations
@@ -72,6 +73,13 @@ def main() -> None:
     folder = Path(sys.argv[1])
     session = spark_session()
     report: dict[str, Any] = {"golden": golden(session), "window": window(folder)}
+    report["session"] = type(session).__module__
+    if report["session"].startswith("pyspark.sql.connect"):
+        from pyspark import SparkContext
+
+        report["local_jvm"] = SparkContext._active_spark_context is not None
+        sys.stdout.write(orjson.dumps(report).decode() + "\n")
+        return
     # The block managers of the driver and of each executor that ran the work.
     report["executors"] = session.sparkContext._jsc.sc().getExecutorMemoryStatus().size()
     report["master"] = session.sparkContext.master

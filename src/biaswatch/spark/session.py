@@ -1,8 +1,8 @@
 """The Spark session biaswatch counts with: local, a standalone cluster, or Spark Connect.
 
 ``BIASWATCH_SPARK_MASTER`` (or the ``master`` argument) is ``local[*]`` by default, a
-``spark://host:7077`` cluster, or a Spark Connect server ``sc://host:15002``. PySpark is the
-extra ``spark`` and needs Java 17 or later.
+``spark://host:7077`` cluster, or a Spark Connect server ``sc://host:15002``. PySpark (with
+its Connect client) is the extra ``spark`` and needs Java 17 or later.
 
 The executors run biaswatch's decoders, so their Python must have biaswatch: with a local
 master they run this interpreter; on a cluster, ``BIASWATCH_SPARK_PYTHON`` names the Python on
@@ -56,7 +56,8 @@ def spark_session(master: str | None = None) -> Any:
         # PySpark exits the process when Spark Connect's dependencies are missing: check first.
         if importlib.util.find_spec("grpc") is None:
             raise ConfigError(
-                f"{MASTER_VARIABLE}={master!r}: Spark Connect needs pip install 'pyspark[connect]'",
+                f"{MASTER_VARIABLE}={master!r}: Spark Connect needs its client:"
+                " pip install 'biaswatch[spark]' (or 'pyspark[connect]')",
                 field=MASTER_VARIABLE,
                 value=master,
             )

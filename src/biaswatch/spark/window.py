@@ -68,9 +68,18 @@ def _ddl(schema: pa.Schema) -> str:
 
 
 def _files(session: Any, uris: list[str]) -> Any:
+    """A frame of the files (``index``, ``uri``), spread over twice the session's task slots."""
     rows = [(index, uri) for index, uri in enumerate(uris)]
     frame = session.createDataFrame(rows, "index long, uri string")
-    return frame.repartition(max(1, min(len(uris), session.sparkContext.defaultParallelism * 2)))
+    return frame.repartition(max(1, min(len(uris), _task_slots(session) * 2)))
+
+
+def _task_slots(session: Any) -> int:
+    """How many tasks the session runs at once; through Spark Connect, which does not say,
+    its shuffle partitions."""
+    if type(session).__module__.startswith("pyspark.sql.connect"):
+        return int(session.conf.get("spark.sql.shuffle.partitions"))
+    return int(session.sparkContext.defaultParallelism)
 
 
 def _columns(layout: TableLayout) -> tuple[list[str], str]:
