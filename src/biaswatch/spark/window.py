@@ -75,8 +75,10 @@ def _files(session: Any, uris: list[str]) -> Any:
 
 
 def _task_slots(session: Any) -> int:
-    """How many tasks the session runs at once; through Spark Connect, which does not say,
-    its shuffle partitions."""
+    """How many tasks the session runs at once.
+
+    Spark Connect does not tell its clients: there, the session's shuffle partitions.
+    """
     if type(session).__module__.startswith("pyspark.sql.connect"):
         return int(session.conf.get("spark.sql.shuffle.partitions"))
     return int(session.sparkContext.defaultParallelism)
