@@ -50,7 +50,14 @@ from biaswatch.schedule import Scheduler, SchedulerOptions
 from biaswatch.storage import join
 from biaswatch.store import ExecutionRow, Store
 
-__all__ = ["ENDPOINT_NAME", "DemoResult", "DemoSettings", "default_day", "run_demo"]
+__all__ = [
+    "ENDPOINT_NAME",
+    "DemoResult",
+    "DemoSettings",
+    "default_day",
+    "reevaluation_clock",
+    "run_demo",
+]
 
 ENDPOINT_NAME = "demo-income"
 HOURS = 24
@@ -309,6 +316,26 @@ def _current(store: Store, execution: MonitoringExecution) -> ExecutionRow:
     return row
 
 
+def reevaluation_clock(settings: DemoSettings, created_at: datetime) -> datetime:
+    """The scheduler's clock for the re-evaluation round.
+
+    When the day's last label is in, or the schedule's creation if that is earlier (no slot
+    of the schedule's own is due before it): every slot of the day is then within
+    ``reevaluate_within`` of the clock, whatever the time of day the demo runs.
+
+    Examples
+    --------
+    >>> settings = DemoSettings(Path("demo"), date(2026, 11, 25))
+    >>> reevaluation_clock(settings, datetime(2026, 11, 26, 23, 0, tzinfo=UTC))
+    datetime.datetime(2026, 11, 26, 0, 30, tzinfo=datetime.timezone.utc)
+    """
+    labels_in = max(
+        settings.start + timedelta(hours=HOURS - 1) + GROUND_TRUTH_DELAY,
+        settings.late_labels_hour + LATE_DELAY,
+    )
+    return min(created_at, labels_in)
+
+
 def _reevaluate(
     settings: DemoSettings, monitor: ModelBiasMonitor, reporter: DemoReporter, timer: _Timer
 ) -> None:
@@ -319,10 +346,10 @@ def _reevaluate(
     )
     schedule = monitor.store.schedule(SCHEDULE_NAME)
     assert schedule is not None
-    # The clock at the schedule's creation: no slot of its own is due, every label is in.
+    moment = reevaluation_clock(settings, schedule.created_at)
     scheduler = Scheduler(
         monitor.store,
-        clock=lambda: schedule.created_at,
+        clock=lambda: moment,
         options=SchedulerOptions(workers=settings.workers),
     )
     with timer("reevaluation"):
