@@ -101,11 +101,13 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return folder, done.stdout
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep the tests that share an expensive session fixture on one pytest-xdist worker.
 
     With ``--dist loadgroup`` a group runs on one worker, so the demo runs once and one Spark
-    session serves every Spark test, however many workers there are.
+    session serves every Spark test, however many workers there are. (First among the hooks:
+    pytest-xdist reads the groups in its own, which would otherwise run before this one.)
     """
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
