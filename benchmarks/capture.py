@@ -32,9 +32,13 @@ SCHEDULED = datetime(2026, 11, 24, 10, tzinfo=UTC)
 FEATURES = 14
 
 
-def generate(folder: Path, records: int, files: int) -> None:
-    """Write the capture and ground-truth files (once; reused when present)."""
-    marker = folder / f"generated-{records}-{files}"
+def generate(folder: Path, records: int, files: int, *, json_payloads: bool = False) -> None:
+    """Write the capture and ground-truth files (once; reused when present).
+
+    With ``json_payloads``: ``{"features": [...]}`` in, ``{"score": ...}`` out, and the labels
+    as ``{"label": ...}`` (JSON-encoded), in place of CSV.
+    """
+    marker = folder / f"generated-{records}-{files}{'-json' if json_payloads else ''}"
     if marker.exists():
         return
     rng = random.Random(11)
@@ -43,16 +47,24 @@ def generate(folder: Path, records: int, files: int) -> None:
     for index in range(files):
         lines, truth = [], []
         for number in range(index * per_file, min((index + 1) * per_file, records)):
-            features = ",".join(str(rng.randint(0, 90)) for _ in range(FEATURES))
+            values = [rng.randint(0, 90) for _ in range(FEATURES)]
+            score, label = f"{rng.random():.6f}", str(rng.randint(0, 1))
+            if json_payloads:
+                kind, encoding = "application/json", Encoding.JSON
+                features, output = json.dumps({"features": values}), f'{{"score": {score}}}'
+                label = f'{{"label": {label}}}'
+            else:
+                kind, encoding = "text/csv", Encoding.CSV
+                features, output = ",".join(map(str, values)), score
             record = CaptureRecord(
-                input=Payload("text/csv", "INPUT", features, Encoding.CSV),
-                output=Payload("text/csv", "OUTPUT", f"{rng.random():.6f}", Encoding.CSV),
+                input=Payload(kind, "INPUT", features, encoding),
+                output=Payload(kind, "OUTPUT", output, encoding),
                 event_id=f"e-{number}",
                 inference_id=str(number),
                 inference_time=hour + timedelta(seconds=number % 3600),
             )
             lines.append(record.to_line())
-            truth.append(GroundTruthRecord(str(number), str(rng.randint(0, 1))).to_line())
+            truth.append(GroundTruthRecord(str(number), label, encoding.value).to_line())
         moment = hour + timedelta(minutes=index)
         path = folder / "capture" / "bench" / "AllTraffic" / capture_file_name(moment)
         path.parent.mkdir(parents=True, exist_ok=True)

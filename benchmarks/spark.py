@@ -8,6 +8,10 @@ metrics but FT. Each figure comes from a fresh process; the Spark session's star
 5 to 15 s, once per process) is shown apart; peak MiB is the driver process's. Spark runs
 ``local[*]`` on this machine.
 
+With ``--json`` the windows' payloads are JSON (``{"features": [...]}`` in, ``{"score": ...}``
+out, labels ``{"label": ...}``; ``features_attribute`` and ``probability_attribute`` JMESPaths)
+in place of CSV, and there is no floor row.
+
 With ``--again`` each process runs its job a second time, as a scheduler's long-lived process
 does: the column ``again`` is that second run (a warm JVM for Spark).
 
@@ -18,7 +22,7 @@ the records joined to their labels and counted by (facet, group, prediction, lab
 of a line, no accounting, no metric: what is left when everything biaswatch adds is free.
 
 Usage: ``python benchmarks/spark.py [--sizes 1000000 10000000] [--folder DIR] [--no-window]
-[--no-dataset] [--again]``
+[--no-dataset] [--json] [--again]``
 """
 
 from __future__ import annotations
@@ -81,17 +85,19 @@ def generate(folder: Path, rows: int) -> Path:
     return path
 
 
-def capture_window(records: int) -> Path:
+def capture_window(records: int, *, json_payloads: bool = False) -> Path:
     """An hour of ``records`` captured inferences and their labels (``benchmarks/capture.py``'s
     files, 100,000 lines a file; written once, then reused)."""
     files = max(1, records // 100_000)
     folder = Path(tempfile.gettempdir()) / f"biaswatch-capture-bench-{records}"
-    if records == 1_000_000:
+    if json_payloads:
+        folder = folder.with_name(f"{folder.name}-json")
+    elif records == 1_000_000:
         folder = Path(tempfile.gettempdir()) / "biaswatch-capture-bench"  # capture.py's own
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from benchmarks.capture import generate as generate_capture
 
-    generate_capture(folder, records, files)
+    generate_capture(folder, records, files, json_payloads=json_payloads)
     return folder
 
 
@@ -178,8 +184,18 @@ def _once(kind: str, engine: str, path: str) -> tuple[float, int]:
 
         from biaswatch.jobs.execution import run_execution
 
-        window = definition(Path(path), ft=False, baseline=None).model_copy(
-            update={"engine": engine, "output_uri": tempfile.mkdtemp(prefix="bench-")}
+        window = definition(Path(path), ft=False, baseline=None)
+        endpoint = window.endpoint_input
+        if kind == "json-window" and endpoint is not None:
+            endpoint = endpoint.model_copy(
+                update={"features_attribute": "features", "probability_attribute": "score"}
+            )
+        window = window.model_copy(
+            update={
+                "engine": engine,
+                "output_uri": tempfile.mkdtemp(prefix="bench-"),
+                "endpoint_input": endpoint,
+            }
         )
         execution = run_execution(window, SCHEDULED)
         rows = execution.diagnostics.rows if execution.diagnostics else 0
@@ -193,6 +209,7 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=None)
     parser.add_argument("--no-window", action="store_true")
     parser.add_argument("--no-dataset", action="store_true")
+    parser.add_argument("--json", action="store_true", help="windows with JSON payloads")
     parser.add_argument("--again", action="store_true", help="run each job twice per process")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -205,8 +222,9 @@ def main() -> None:
         jobs += [("dataset", str(generate(folder, size)), f"dataset {size:,} rows")
                  for size in args.sizes]  # fmt: skip
     if not args.no_window:
-        jobs += [("window", str(capture_window(size)), f"window {size:,} captures")
-                 for size in args.sizes]  # fmt: skip
+        kind = "json-window" if args.json else "window"
+        jobs += [(kind, str(capture_window(size, json_payloads=args.json)),
+                  f"{kind} {size:,} captures") for size in args.sizes]  # fmt: skip
     again = "   again" if args.again else ""
     print(
         f"{'input':<30} {'engine':<7} {'seconds':>8} {'+ start':>8} {'rows':>12} {'peak MiB':>9}"

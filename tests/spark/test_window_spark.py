@@ -8,11 +8,13 @@ from typing import Any
 
 import orjson
 import pytest
-from tests.capture_data import T
+from tests.capture_data import T, capture, write_capture, write_truth
 from tests.golden.test_clarify_golden import mismatches
 from tests.unit.jobs.test_execution import baseline, capture_window, definition, rows
 
-from biaswatch.config.monitor import MonitoringJobDefinition
+from biaswatch.capture import GroundTruthRecord
+from biaswatch.capture.endpoint import Encoding
+from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
 from biaswatch.jobs.attempt import window_of
 from biaswatch.jobs.engine import estimated_records, resolve_engine
 from biaswatch.jobs.execution import _reading, _window_config, run_execution
@@ -205,3 +207,41 @@ def test_a_window_without_ft_keeps_only_the_analysed_columns(tmp_path: Path, spa
     assert layout.feature_names == ["sex", "x"]
     assert _kept(layout, analysed, flip_test=False)[-2:] == [layout.predicted_column(), "sex"]
     assert _kept(layout, analysed, flip_test=True)[-2:] == ["sex", "x"]
+
+
+def test_json_payloads_give_the_same_analysis(tmp_path: Path, spark: Any) -> None:
+    """JSON in and out (one with duplicate keys), labels as JSON and CSV: the Python decoder on
+    Spark's executors reads them as the local engine does."""
+    base = str(tmp_path)
+    data = rows(300, biased=True, seed=9)
+    lines = [
+        capture(
+            i, json.dumps({"features": [s, x]}), json.dumps({"score": p, "id": i}),
+            input_type="application/json", output_type="application/json",
+            encoding=Encoding.JSON,
+        ).to_line()
+        for i, (s, x, _, p) in enumerate(data)
+    ]  # fmt: skip
+    lines[7] = lines[7].replace(b'\\"id\\"', b'\\"score\\": 0.1, \\"id\\"')  # duplicate keys
+    write_capture(f"{base}/capture", lines)
+    write_truth(
+        f"{base}/truth",
+        [
+            GroundTruthRecord(str(i), json.dumps({"label": y}), "JSON") if i % 2
+            else GroundTruthRecord(str(i), str(y))
+            for i, (_, _, y, _) in enumerate(data)
+        ],
+    )  # fmt: skip
+    endpoint = EndpointInputDefinition(
+        endpoint_name="ep", capture_uri=f"{base}/capture", features_attribute="features",
+        probability_attribute="score",
+    )  # fmt: skip
+    local, spark_outcome = both(definition(base, endpoint_input=endpoint), tmp_path)
+    assert local.status is ExecutionStatus.COMPLETED
+    assert spark_outcome.status is ExecutionStatus.COMPLETED
+    assert mismatches(local.analysis, spark_outcome.analysis) == []
+    assert spark_outcome.diagnostics is not None
+    assert local.diagnostics is not None
+    for key in ("records_read", "rows", "rows_decoded", "malformed_records"):
+        assert getattr(spark_outcome.diagnostics, key) == getattr(local.diagnostics, key), key
+    assert local.diagnostics.rows == 300
