@@ -2,8 +2,10 @@
 
 ``BIASWATCH_DATABASE_URL`` selects another database (``postgresql+psycopg://…``). Opening a
 store applies the schema migrations (alembic) it has not seen yet; a database already at the
-latest revision is recognised by one query, without importing alembic. SQLite runs in WAL mode, so
-readers (the dashboard) do not block the scheduler's writes.
+latest revision is recognised by one query, without importing alembic. A store a newer biaswatch
+has migrated further is refused with a :class:`~biaswatch.errors.StorageError` that says so and
+changes nothing. SQLite runs in WAL mode, so readers (the dashboard) do not block the
+scheduler's writes.
 """
 
 from __future__ import annotations
@@ -59,7 +61,11 @@ def open_engine(url: str | None = None) -> Engine:
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         event.listen(engine, "connect", _sqlite_pragmas)
-    migrate(engine)
+    try:
+        migrate(engine)
+    except BaseException:
+        engine.dispose()  # a store that cannot be opened keeps no connection
+        raise
     return engine
 
 
@@ -68,13 +74,28 @@ def head_revision() -> str:
     return max(path.name.split("_", 1)[0] for path in (_MIGRATIONS / "versions").glob("[0-9]*.py"))
 
 
-def _at_head(engine: Engine) -> bool:
-    """Whether the database's recorded revision is the newest one."""
+def _recorded_revisions(engine: Engine) -> list[str]:
+    """The schema revisions the database records (none for a new one)."""
     with engine.connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
-            return False
-        current = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
-        return list(current) == [head_revision()]
+            return []
+        return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def _refuse_newer(url: Any, recorded: list[str], head: str) -> None:
+    """A :class:`StorageError` when a newer biaswatch has migrated the store past ``head``.
+
+    Alembic would fail with a traceback on a revision it has no file for; a person can act on
+    the versions instead.
+    """
+    newer = sorted(revision for revision in recorded if revision > head)
+    if newer:
+        raise StorageError(
+            f"the metadata store at {url!r} has schema revision {newer[-1]}, written by a newer"
+            f" biaswatch; this one knows revisions up to {head}. Upgrade biaswatch"
+            " (pip install -U biaswatch), or point BIASWATCH_DATABASE_URL (or BIASWATCH_HOME)"
+            " at another store"
+        )
 
 
 def migrate(engine: Engine) -> None:
@@ -85,8 +106,11 @@ def migrate(engine: Engine) -> None:
     processes from migrating together.
     """
     try:
-        if _at_head(engine):
+        head = head_revision()
+        recorded = _recorded_revisions(engine)
+        if recorded == [head]:
             return
+        _refuse_newer(engine.url, recorded, head)
         from alembic import command  # only when the schema must change: alembic is heavy
         from alembic.config import Config
 

@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import MetaData, create_engine, text
+from tests.conftest import run_cli
 from tests.postgres import fresh_database
 
+from biaswatch.errors import StorageError
 from biaswatch.store import ExecutionStatus, Store, Trigger
+from biaswatch.store.database import head_revision
 
 FIXTURE = Path(__file__).parents[2] / "data" / "store-0002.sqlite"
 T = datetime(2026, 11, 24, 10, tzinfo=UTC)
@@ -130,3 +133,50 @@ def test_attempts_that_ended_before_notifications_existed_notify_nobody(old_stor
     assert [attempt.number for _, attempt in store.unnoticed()] == [1]
     assert store.deliveries(running.id) == []
     store.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def newer_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store a newer biaswatch migrated past this one's last revision."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'newer.db'}"
+        yield _newer(url)
+    else:
+        with fresh_database() as url:
+            yield _newer(url)
+
+
+def _newer(url: str) -> str:
+    Store.open(url).engine.dispose()
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9001'"))
+    engine.dispose()
+    return url
+
+
+def test_a_store_from_a_newer_biaswatch_is_refused_in_words(newer_store: str) -> None:
+    with pytest.raises(StorageError) as caught:
+        Store.open(newer_store)
+    message = str(caught.value)
+    assert (
+        "has schema revision 9001, written by a newer biaswatch; this one knows revisions up"
+        f" to {head_revision()}" in message
+    )
+    assert "pip install -U biaswatch" in message
+    engine = create_engine(newer_store)
+    with engine.connect() as connection:  # nothing was changed
+        assert list(connection.execute(text("SELECT version_num FROM alembic_version"))) == [
+            ("9001",)
+        ]
+    engine.dispose()
+
+
+def test_the_cli_says_so_without_a_traceback(
+    newer_store: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BIASWATCH_DATABASE_URL", newer_store)
+    assert run_cli(["schedules", "list"]) != 0
+    err = capsys.readouterr().err
+    assert "written by a newer biaswatch" in err
+    assert "Traceback" not in err
