@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,10 @@ from httpx import Client
 from tests.conftest import run_cli
 from tests.live_server import live_server
 
+from biaswatch.capture import LiveBias
 from biaswatch.demo import DemoResult, DemoSettings, HourSummary
+from biaswatch.live import live_metrics
+from biaswatch.storage import read_bytes
 from biaswatch.store import Store
 
 ROW = re.compile(r"^│ (\d\d):00-\d\d:00( \*)? +│ +([\d,]+) │ (\w+) +│ (\d+)", re.MULTILINE)
@@ -64,6 +68,36 @@ def test_the_demo_shows_violations_from_the_injected_hour(demo_run: tuple[Path, 
     assert schedule.status == "Stopped"
     # Nothing went to the biaswatch home the demo was started with.
     assert not (folder.parent / "home").exists()
+
+
+LIVE = re.compile(r"live DPPL of women against men over the last 30 min.*: (.*)")
+
+
+def test_the_demo_s_live_counts_give_every_hour_s_dppl_and_turn_with_the_bias(
+    demo_run: tuple[Path, str],
+) -> None:
+    """Live DPPL over each traffic hour equals that hour's execution's, exactly; the half-hour
+    readings printed around 16:00 rise once the bias starts, before 16:00's execution."""
+    folder, out = demo_run
+    [printed] = LIVE.findall(out)
+    readings = [
+        (moment, float(value)) for moment, value in re.findall(r"(\d\d:\d\d) ([-+][\d.]+)", printed)
+    ]
+    assert [moment for moment, _ in readings] == ["15:00", "15:30", "16:00", "16:30", "17:00"]
+    before = max(value for moment, value in readings if moment <= "16:00")
+    assert min(value for moment, value in readings if moment > "16:00") > before
+    config = json.loads((folder / "monitoring" / "analysis_config.json").read_text())
+    bias = LiveBias.create(config, probability_threshold=config["probability_threshold"])
+    capture = str(folder / "capture" / "demo-income" / "AllTraffic")
+    store = Store.open(f"sqlite:///{folder / 'biaswatch.db'}")
+    executions = store.executions("demo-income-bias")
+    assert len(executions) == 24
+    for execution in executions:
+        analysis = json.loads(read_bytes(f"{execution.output_uri}/analysis.json"))
+        [entry] = analysis["post_training_bias_metrics"]["facets"]["sex"]
+        hourly = {m["name"]: m["value"] for m in entry["metrics"]}["DPPL"]
+        live = live_metrics(capture, bias, now=execution.scheduled_time, windows=[60])
+        assert [m.value for m in live if m.metric == "DPPL"] == [hourly], execution.scheduled_time
 
 
 def test_the_folder_must_be_new_or_empty(

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         read_ground_truth,
         upload_ground_truth,
     )
+    from biaswatch.capture.live import LiveBias
     from biaswatch.capture.window import Window, parse_offset
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Diagnostics",
     "Encoding",
     "GroundTruthRecord",
+    "LiveBias",
     "MalformedSample",
     "Payload",
     "TableLayout",

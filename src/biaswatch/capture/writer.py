@@ -26,6 +26,10 @@ Choices where SageMaker is silent or differs:
   middlewares call it once the response is complete.
 * An ``atexit`` hook writes what is buffered when the interpreter exits (not when it is killed).
   Create writers after a server forks its workers: threads do not survive ``fork``.
+
+With ``live`` (a :class:`~biaswatch.capture.live.LiveBias`), each flush also counts the records
+it writes by minute, facet value and prediction, and writes this writer's counts of each hour
+beside the capture (:mod:`biaswatch.capture.live`): what live DPPL and DI are computed from.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from biaswatch.capture.endpoint import (
     capture_file_name,
     capture_folder,
 )
+from biaswatch.capture.live import LiveBias, LiveCounts, live_file
 from biaswatch.capture.registry import check_endpoint_name, register_endpoint
 from biaswatch.errors import ConfigError, StorageError
 from biaswatch.storage import join, start_of_hour, write_bytes
@@ -124,6 +129,9 @@ class CaptureWriter:
     register : bool, default True
         Register the endpoint's capture location in the endpoint registry (when capture is
         enabled), so monitors can find it by name.
+    live : LiveBias, optional
+        Count the captured records' facet values and predictions per minute, for live DPPL and
+        DI (:mod:`biaswatch.capture.live`).
 
     Raises
     ------
@@ -151,6 +159,7 @@ class CaptureWriter:
         flush_interval: float = 5.0,
         random: Random | None = None,
         register: bool = True,
+        live: LiveBias | None = None,
     ) -> None:
         check_endpoint_name(endpoint_name)
         check_endpoint_name(variant_name, field="variant_name")
@@ -177,6 +186,8 @@ class CaptureWriter:
         self._hours: dict[datetime, _Hour] = {}
         self._size = 0
         self._pending: list[_Part] = []
+        self._live = None if live is None else LiveCounts(live, uuid.uuid4().hex)
+        self._live_records: list[CaptureRecord] = []
         self._closed = False
         self._warned_closed = False
         self._wake = threading.Event()
@@ -270,6 +281,8 @@ class CaptureWriter:
                     buffered.first = min(buffered.first, moment)
                 self._size += len(line)
                 full = self._size > self._max_buffer_bytes
+                if self._live is not None:
+                    self._live_records.append(record)
             else:
                 warn, self._warned_closed = not self._warned_closed, True
         if warn:
@@ -294,12 +307,32 @@ class CaptureWriter:
         with self._flush_lock:
             with self._lock:
                 hours, self._hours, self._size = self._hours, {}, 0
+                live, self._live_records = self._live_records, []
             for hour in sorted(hours):
                 buffered = hours[hour]
                 name = capture_file_name(buffered.first)
                 data = b"".join(buffered.lines)
                 self._pending.append(_Part(join(self._folder, name), data, len(buffered.lines)))
-            return self._write_pending()
+            try:
+                return self._write_pending()
+            finally:
+                self._write_live(live)
+
+    def _write_live(self, records: list[CaptureRecord]) -> None:
+        """Count ``records`` live and write this writer's changed hours.
+
+        A failed write is logged, and tried again at the next flush.
+        """
+        if self._live is None:
+            return
+        for record in records:
+            self._live.add(record)
+        for document in self._live.documents(now=self._clock()):
+            try:
+                write_bytes(live_file(self._folder, document.hour, document.name), document.data)
+            except StorageError as exc:
+                logger.warning("live counts not written, kept for the next flush: %s", exc)
+                self._live.mark_unwritten(document)
 
     def _write_pending(self) -> int:
         written, done = 0, 0

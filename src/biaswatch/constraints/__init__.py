@@ -11,6 +11,7 @@ if TYPE_CHECKING:
         CHECK_TYPE,
         Violation,
         check_bias_drift,
+        facet_sizes,
         recorded_violations,
         violations_document,
     )
@@ -19,6 +20,7 @@ __all__ = [
     "CHECK_TYPE",
     "Violation",
     "check_bias_drift",
+    "facet_sizes",
     "recorded_violations",
     "violations_document",
 ]

@@ -12,17 +12,21 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from biaswatch.analysis import SECTIONS, json_number, metric_number
 from biaswatch.analysis.document import EXTENSION
 from biaswatch.config.rules import ViolationRules, ideal_value
 from biaswatch.errors import ConfigError
 
+if TYPE_CHECKING:
+    from biaswatch.analysis import AnalysisResult
+
 __all__ = [
     "CHECK_TYPE",
     "Violation",
     "check_bias_drift",
+    "facet_sizes",
     "recorded_violations",
     "violations_document",
 ]
@@ -180,6 +184,16 @@ def check_bias_drift(
                             )
                         )
     return sorted(found, key=lambda violation: violation.metric_name)
+
+
+def facet_sizes(result: AnalysisResult) -> dict[tuple[str, str, int], int]:
+    """Rows in *d* of each facet entry, by section, facet and position (for min_facet_size)."""
+    return {
+        (f"{stage.stage.value}_bias_metrics", facet, position): entry.counts.sides()[1].n
+        for stage in result.stages
+        for facet, entries in stage.facets.items()
+        for position, entry in enumerate(entries)
+    }
 
 
 def _bounds(

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from biaswatch.capture.config import DataCaptureConfig
+from biaswatch.capture.live import LiveBias
 from biaswatch.capture.writer import CaptureWriter
 from biaswatch.demo._extras import require_demo_extras
 from biaswatch.demo.bias import BiasInjection
@@ -121,6 +122,15 @@ class DemoSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveReading:
+    """The live DPPL of the facet at ``moment``, over the ``window`` minutes before it."""
+
+    moment: datetime
+    window: int
+    dppl: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class DemoResult:
     """What the demo did: where its files and database are, and each hour's verdict."""
 
@@ -131,6 +141,8 @@ class DemoResult:
     bias_start: datetime
     hours: tuple[HourSummary, ...]
     seconds: dict[str, float] = field(default_factory=dict)
+    live: tuple[LiveReading, ...] = ()
+    """The live DPPL of women against men around the bias's start, then of its first hour."""
 
     @property
     def failed(self) -> list[HourSummary]:
@@ -185,7 +197,8 @@ def _serve_traffic(
     plan: list[Invocation],
     reporter: DemoReporter,
     timer: _Timer,
-) -> None:
+) -> tuple[LiveReading, ...]:
+    """Serve the day's traffic; return the live DPPL around the moment the bias starts."""
     # FastAPI and uvicorn are imported only now, when the demo runs.
     from biaswatch.demo.endpoint import EndpointServer, create_endpoint_app
 
@@ -197,13 +210,17 @@ def _serve_traffic(
     )
     clock = SimulatedTime()
     bias = BiasInjection(settings.bias_start, BIAS_FACTOR)
+    live = LiveBias.create(analysis_config(model.threshold), probability_threshold=model.threshold)
     with (
-        CaptureWriter(config, endpoint_name=ENDPOINT_NAME, clock=clock, register=False) as writer,
+        CaptureWriter(
+            config, endpoint_name=ENDPOINT_NAME, clock=clock, register=False, live=live
+        ) as writer,
         EndpointServer(create_endpoint_app(model, bias=bias, clock=clock, writer=writer)) as server,
     ):
         reporter.detail(
             f"FastAPI app serving the model at {server.url}, wrapped in biaswatch's"
-            f" CaptureMiddleware (100 % captured to {writer.folder})"
+            f" CaptureMiddleware (100 % captured to {writer.folder}, counted live by sex and"
+            " prediction)"
         )
         reporter.step(
             f"Sending 24 hours of traffic for {settings.day.isoformat()}: "
@@ -213,6 +230,47 @@ def _serve_traffic(
         )
         with timer("traffic"), reporter.progress("requests", len(plan)) as advance:
             send_traffic(server.url, plan, data.features, on_sent=advance)
+    return _live_readings(settings, writer.folder, live, reporter)
+
+
+LIVE_WINDOW = 30
+"""Minutes of the demo's live readings, taken every half hour around the bias's start."""
+
+
+def _live_readings(
+    settings: DemoSettings, folder: str, live: LiveBias, reporter: DemoReporter
+) -> tuple[LiveReading, ...]:
+    """The live DPPL of each half hour from an hour before the bias to an hour after.
+
+    Then that of the bias's first hour: what its hourly execution finds, once the labels are in.
+    """
+    from biaswatch.live import live_metrics
+
+    start = settings.bias_start
+    moments = [(start + timedelta(minutes=m), LIVE_WINDOW) for m in range(-60, 61, LIVE_WINDOW)]
+    readings = []
+    for moment, window in [*moments, (start + timedelta(hours=1), 60)]:
+        metrics = live_metrics(folder, live, now=moment, windows=[window])
+        dppl = next((m.value for m in metrics if m.metric == "DPPL"), None)
+        readings.append(LiveReading(moment, window, dppl))
+    shown = ", ".join(
+        f"{r.moment:%H:%M} {_signed(r.dppl)}{' *' if r.moment > start else ''}"
+        for r in readings[:-1]
+    )
+    hour = readings[-1]
+    reporter.detail(
+        f"live DPPL of women against men over the last {LIVE_WINDOW} min, from the live counts"
+        f" (no labels; * biased): {shown}"
+    )
+    reporter.detail(
+        f"live DPPL of the hour {start:%H:%M}-{hour.moment:%H:%M}, known at {hour.moment:%H:%M}:"
+        f" {_signed(hour.dppl)}; its execution reads the same records once their labels are in"
+    )
+    return tuple(readings)
+
+
+def _signed(value: float | None) -> str:
+    return "undefined" if value is None else f"{value:+.3f}"
 
 
 def _metric_values(
@@ -400,7 +458,7 @@ def run_demo(settings: DemoSettings, reporter: DemoReporter | None = None) -> De
                 seed=settings.seed + 1,
             )
             reporter.step("Starting the endpoint")
-            _serve_traffic(settings, store, model, data, plan, reporter, timer)
+            live = _serve_traffic(settings, store, model, data, plan, reporter, timer)
 
             late = int(GROUND_TRUTH_DELAY.total_seconds() // 60)
             very_late = settings.late_labels_hour
@@ -435,4 +493,5 @@ def run_demo(settings: DemoSettings, reporter: DemoReporter | None = None) -> De
         bias_start=settings.bias_start,
         hours=tuple(summarize(executions)),
         seconds=timer.seconds,
+        live=live,
     )

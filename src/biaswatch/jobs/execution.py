@@ -38,7 +38,12 @@ from biaswatch.capture.batch import read_batch_window
 from biaswatch.config import AnalysisConfig, config_from_dict
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
 from biaswatch.config.settings import spark_ft_sample
-from biaswatch.constraints import Violation, check_bias_drift, violations_document
+from biaswatch.constraints import (
+    Violation,
+    check_bias_drift,
+    facet_sizes,
+    violations_document,
+)
 from biaswatch.constraints.wording import rule_in_words
 from biaswatch.embedded import CountedWindow, count_endpoint_window
 from biaswatch.errors import BaselineError, BiaswatchError, StorageError
@@ -69,7 +74,7 @@ from biaswatch.storage import (
     write_bytes,
 )
 
-__all__ = ["run_execution"]
+__all__ = ["baseline_document", "run_execution"]
 
 
 def _ground_truth_files(
@@ -375,13 +380,13 @@ def run_execution(
         comparison = None
         files = {"analysis.json": json_bytes(document)}
         if definition.baseline_constraints_uri:
-            baseline = _baseline(definition.baseline_constraints_uri)
+            baseline = baseline_document(definition.baseline_constraints_uri)
             violations = tuple(
                 check_bias_drift(
                     document,
                     baseline,
                     definition.violation_rules,
-                    facet_sizes=_facet_sizes(result),
+                    facet_sizes=facet_sizes(result),
                 )
             )
             comparison = _comparison(document, baseline, violations, definition)
@@ -456,7 +461,7 @@ def _writer_of(folder: str) -> int | None:
     return number if isinstance(number, int) and number > 0 else None
 
 
-def _baseline(uri: str) -> dict[str, Any]:
+def baseline_document(uri: str) -> dict[str, Any]:
     """The baseline's ``analysis.json`` document, or a :class:`BaselineError` saying why not."""
     try:
         document = orjson.loads(read_bytes(uri))
@@ -488,16 +493,6 @@ def _analyse(definition: MonitoringJobDefinition, data: WindowData) -> AnalysisR
     return analyze(
         dataset_from_table(data.table, parsed, source="the window"), parsed, strict=False
     )
-
-
-def _facet_sizes(result: AnalysisResult) -> dict[tuple[str, str, int], int]:
-    """Rows in *d* of each facet entry, by section, facet and position (for min_facet_size)."""
-    return {
-        (f"{stage.stage.value}_bias_metrics", facet, position): entry.counts.sides()[1].n
-        for stage in result.stages
-        for facet, entries in stage.facets.items()
-        for position, entry in enumerate(entries)
-    }
 
 
 def _positions(document: dict[str, Any]) -> dict[MetricKey, float | None]:

@@ -6,7 +6,8 @@ the execution's counts), and a failure is reported, not raised.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -18,6 +19,7 @@ from biaswatch.errors import BiaswatchError, PublishError, ScheduleError
 from biaswatch.publish import (
     BiasMetricsCollector,
     LatestMetric,
+    LiveMetricsCollector,
     ScheduleSnapshot,
     metric_data_request,
     send_metric_data,
@@ -36,6 +38,10 @@ __all__ = [
 ]
 
 CLOUDWATCH_FILE = "cloudwatch_metrics.json"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _cloudwatch_enabled(definition: MonitoringJobDefinition) -> bool:
@@ -136,20 +142,34 @@ def _next_slot(schedule: ScheduleRow, after: datetime) -> datetime | None:
     return None if cron is None else cron.next_after(after)
 
 
-def metrics_registry(store: Store) -> CollectorRegistry:
-    """A Prometheus registry that reads the store's latest executions at every scrape."""
+def metrics_registry(
+    store: Store, *, clock: Callable[[], datetime] = _utc_now
+) -> CollectorRegistry:
+    """A Prometheus registry that reads the store at every scrape.
+
+    It holds the schedules' latest executions and the endpoints' live metrics.
+    """
+    from biaswatch.jobs.live import live_values
+
     registry = CollectorRegistry(auto_describe=False)
     registry.register(BiasMetricsCollector(lambda: schedule_snapshots(store)))
+    registry.register(LiveMetricsCollector(lambda: live_values(store, now=clock())))
     return registry
 
 
-def publish_prometheus(store: Store) -> dict[str, Any] | None:
-    """Rewrite ``$BIASWATCH_PROMETHEUS_TEXTFILE`` from the store, when it is set."""
+def publish_prometheus(store: Store, *, now: datetime | None = None) -> dict[str, Any] | None:
+    """Rewrite ``$BIASWATCH_PROMETHEUS_TEXTFILE`` from the store, when it is set.
+
+    The live gauges count back from ``now`` (default: the real clock).
+    """
     path = prometheus_textfile()
     if path is None:
         return None
     try:
-        write_textfile(path, schedule_snapshots(store))
+        from biaswatch.jobs.live import live_values
+
+        live = live_values(store, now=now or _utc_now())
+        write_textfile(path, schedule_snapshots(store), live)
     except OSError as exc:
         return {"status": "Failed", "path": path, "detail": str(exc)}
     return {"status": "Written", "path": path}

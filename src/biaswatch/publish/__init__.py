@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from biaswatch.publish.prometheus import (
         BiasMetricsCollector,
         LatestMetric,
+        LiveMetricsCollector,
+        LiveValue,
         ScheduleSnapshot,
         write_textfile,
     )
@@ -27,6 +29,8 @@ __all__ = [
     "LARGEST",
     "BiasMetricsCollector",
     "LatestMetric",
+    "LiveMetricsCollector",
+    "LiveValue",
     "ScheduleSnapshot",
     "metric_data_request",
     "send_metric_data",

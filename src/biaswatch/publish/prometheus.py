@@ -20,7 +20,10 @@ Exposed:
   schedules): an alert can tell a schedule that stopped producing executions, whatever its
   cadence (``deploy/prometheus/biaswatch-alerts.yml``);
 - ``biaswatch_last_execution_status{schedule, endpoint, status}`` — 1 for the latest
-  execution's status, 0 for the other finished statuses.
+  execution's status, 0 for the other finished statuses;
+- ``biaswatch_live_metric{endpoint, facet, facet_value, metric, window}`` — live DPPL, DI and
+  the facet value's ``share`` of the records over the last ``window`` minutes (``5m``, ``15m``,
+  ``60m``), from the capture's live counts (:class:`LiveMetricsCollector`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ __all__ = [
     "FINISHED_STATUSES",
     "BiasMetricsCollector",
     "LatestMetric",
+    "LiveMetricsCollector",
+    "LiveValue",
     "ScheduleSnapshot",
     "write_textfile",
 ]
@@ -75,6 +80,38 @@ class ScheduleSnapshot:
     def failed(self) -> bool:
         """Whether the latest execution analysed nothing (Failed or Stopped)."""
         return not ExecutionStatus(self.status).analysed
+
+
+@dataclass(frozen=True, slots=True)
+class LiveValue:
+    """One live metric of an endpoint over the last ``window`` minutes."""
+
+    endpoint: str
+    facet: str
+    facet_value: str
+    metric: str
+    window: int
+    value: float
+
+
+class LiveMetricsCollector(Collector):
+    """``biaswatch_live_metric`` over ``values()``, called at every collection."""
+
+    def __init__(self, values: Callable[[], Iterable[LiveValue]]) -> None:
+        self._values = values
+
+    def collect(self) -> Iterator[Metric]:
+        """The live gauge family of the current values."""
+        family = GaugeMetricFamily(
+            "biaswatch_live_metric",
+            "A live bias metric (or a facet value's share) over the last minutes of traffic.",
+            labels=["endpoint", "facet", "facet_value", "metric", "window"],
+        )
+        for v in self._values():
+            family.add_metric(
+                [v.endpoint, v.facet, v.facet_value, v.metric, f"{v.window}m"], v.value
+            )
+        yield family
 
 
 class BiasMetricsCollector(Collector):
@@ -136,9 +173,12 @@ class BiasMetricsCollector(Collector):
         yield from (values, violations, times, statuses, failed, failures, due)
 
 
-def write_textfile(path: str, snapshots: Iterable[ScheduleSnapshot]) -> None:
-    """Write the snapshots in Prometheus' text format to ``path`` (atomically)."""
-    frozen = list(snapshots)
+def write_textfile(
+    path: str, snapshots: Iterable[ScheduleSnapshot], live: Iterable[LiveValue] = ()
+) -> None:
+    """Write the snapshots and live values in Prometheus' text format to ``path`` (atomically)."""
+    frozen, values = list(snapshots), list(live)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(BiasMetricsCollector(lambda: frozen))
+    registry.register(LiveMetricsCollector(lambda: values))
     write_to_textfile(path, registry)

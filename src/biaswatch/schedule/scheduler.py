@@ -34,9 +34,11 @@ from datetime import UTC, datetime, timedelta
 
 from biaswatch.config.cron import CronSchedule, parse_schedule_expression
 from biaswatch.config.monitor import MonitoringJobDefinition
+from biaswatch.config.settings import prometheus_textfile
 from biaswatch.errors import BiaswatchError
 from biaswatch.jobs.attempt import window_of
 from biaswatch.jobs.notifying import notify
+from biaswatch.jobs.publishing import publish_prometheus
 from biaswatch.jobs.runner import run_and_record
 from biaswatch.jobs.worker import Worker
 from biaswatch.storage import FileStamp, list_hour_stamps
@@ -68,6 +70,8 @@ class SchedulerOptions:
     request per hour folder on an object store)."""
     reevaluations_per_tick: int = 4
     """At most this many late-ground-truth reruns start in one tick."""
+    live_interval: timedelta = timedelta(minutes=1)
+    """How often the Prometheus textfile (when set) is rewritten for its live gauges."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +133,7 @@ class Scheduler:
         self._running: dict[tuple[str, datetime], Future[ExecutionRow | None]] = {}
         self._stop = threading.Event()
         self._reevaluated_at: datetime | None = None
+        self._live_published_at: datetime | None = None
         # One warm worker process per pool thread, closed when the scheduler stops.
         self._local = threading.local()
         self._workers: list[Worker] = []
@@ -210,6 +215,7 @@ class Scheduler:
                 owner=self.owner,
                 budget=self.options.poll_interval.total_seconds(),
             )
+        self._publish_live(now)
         started = []
         for definition, moment in self.due(now):
             future = self._submit(definition, moment, Trigger.SCHEDULED, None)
@@ -285,6 +291,19 @@ class Scheduler:
             workers, self._workers = self._workers, []
         for worker in workers:
             worker.close()
+
+    def _publish_live(self, now: datetime) -> None:
+        """Rewrite the Prometheus textfile, for its live gauges, every ``live_interval``.
+
+        In the notifying thread: reading the live counts never holds up the round.
+        """
+        last = self._live_published_at
+        if prometheus_textfile() is None or (
+            last is not None and now - last < self.options.live_interval
+        ):
+            return
+        self._live_published_at = now
+        self._notifier.submit(publish_prometheus, self.store, now=now)
 
     def run(self) -> None:
         """Tick every ``poll_interval`` until :meth:`stop`; then wait for running executions."""

@@ -12,8 +12,9 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -40,8 +41,12 @@ def create_app(
     token: str | None = None,
     run_scheduler: bool = False,
     scheduler_options: SchedulerOptions | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> FastAPI:
-    """The application over ``store``; ``token`` defaults to ``$BIASWATCH_API_TOKEN``."""
+    """The application over ``store``; ``token`` defaults to ``$BIASWATCH_API_TOKEN``.
+
+    ``clock`` is what the live metrics count back from (the real one but in tests).
+    """
     token = token if token is not None else os.environ.get(TOKEN_VARIABLE) or None
 
     @asynccontextmanager
@@ -69,7 +74,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.store = store
-    registry = metrics_registry(store)
+    app.state.clock = clock
+    registry = metrics_registry(store, clock=clock)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

@@ -14,7 +14,13 @@ from biaswatch.config.rules import ViolationRules, ideal_value
 from biaswatch.constraints import recorded_violations
 from biaswatch.constraints.wording import rule_in_words
 from biaswatch.server.api import execution_or_404, schedule_or_404, store_of
-from biaswatch.server.pages import execution_page, schedule_page, schedules_page
+from biaswatch.server.pages import (
+    LIVE_REFRESH,
+    execution_page,
+    live_page,
+    schedule_page,
+    schedules_page,
+)
 from biaswatch.server.queries import (
     DEFAULT_DAYS,
     attempt_summary,
@@ -39,6 +45,18 @@ def schedules(request: Request) -> str:
     """Every schedule with its status and last execution."""
     store = store_of(request)
     return schedules_page([schedule_summary(store, row) for row in store.schedules()])
+
+
+@router.get("/live")
+def live(request: Request, every: Annotated[int, Query(ge=1, le=3600)] = LIVE_REFRESH) -> str:
+    """Each monitored endpoint's live DPPL, DI and shares.
+
+    The page reloads itself ``every`` so many seconds.
+    """
+    from biaswatch.jobs.live import endpoint_lives  # reads capture files: only when asked
+
+    now = request.app.state.clock()
+    return live_page(endpoint_lives(store_of(request), now=now), now=now, refresh=every)
 
 
 @router.get("/schedules/{name}")

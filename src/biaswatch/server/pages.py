@@ -6,8 +6,9 @@ Every function returns a whole page (``layout``) or a fragment of one; values ar
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from biaswatch import __version__
@@ -15,7 +16,21 @@ from biaswatch.metrics import guide_of, readable
 from biaswatch.report import legend, trend_chart
 from biaswatch.server.queries import OUTPUT_FILES, Series, TimeRange
 
-__all__ = ["error_page", "execution_page", "layout", "schedule_page", "schedules_page"]
+if TYPE_CHECKING:
+    from biaswatch.jobs.live import EndpointLive
+
+__all__ = [
+    "LIVE_REFRESH",
+    "error_page",
+    "execution_page",
+    "layout",
+    "live_page",
+    "schedule_page",
+    "schedules_page",
+]
+
+LIVE_REFRESH = 15
+"""Seconds between two reloads of the live page, by default."""
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#222;
@@ -47,12 +62,17 @@ iframe{width:100%;height:900px;border:1px solid #ddd;background:#fff}
 """
 
 
-def layout(title: str, body: str) -> str:
-    """A whole page around ``body``."""
+def layout(title: str, body: str, *, refresh: int | None = None) -> str:
+    """A whole page around ``body``.
+
+    With ``refresh``, the browser reloads it every so many seconds.
+    """
+    reload = "" if refresh is None else f"<meta http-equiv='refresh' content='{refresh}'>"
     return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>{reload}"
         f"<title>{escape(title)} · biaswatch</title><style>{_STYLE}</style></head><body>"
-        "<header><a href='/'>biaswatch</a><span>schedules, executions, bias drift</span>"
+        "<header><a href='/'>biaswatch</a><a href='/live'>live</a>"
+        "<span>schedules, executions, bias drift</span>"
         f"<span class='muted' style='margin-left:auto;color:#cdd'>v{__version__}</span></header>"
         f"<main>{body}</main></body></html>"
     )
@@ -481,6 +501,76 @@ def execution_page(
             "</iframe>"
         )
     return layout(f"{execution['schedule']} {execution['scheduled_time']}", body)
+
+
+def live_page(lives: Sequence[EndpointLive], *, now: datetime, refresh: int = LIVE_REFRESH) -> str:
+    """Each monitored endpoint's live panel: DPPL, DI and share over the last minutes."""
+    body = (
+        "<h1>Live bias</h1><p class='guide'>From the capture's live counts (no ground truth"
+        " needed), as of "
+        f"{escape(now.strftime('%Y-%m-%d %H:%M:%S UTC'))}; this page reloads every"
+        f" {refresh} s. DPPL and DI compare the predictions of each facet value with the"
+        " others', as an hourly execution does.</p>"
+    )
+    if not lives:
+        body += (
+            "<p>No live counts. Give the endpoint's <code>CaptureWriter</code> (or middleware)"
+            " a <code>LiveBias</code> built from the schedule's analysis config.</p>"
+        )
+    for live in lives:
+        body += _live_panel(live)
+    return layout("Live bias", body, refresh=refresh)
+
+
+def _live_panel(live: EndpointLive) -> str:
+    windows = sorted({m.window for m in live.metrics})
+    values = {(m.facet, m.facet_value, m.metric, m.window): m.value for m in live.metrics}
+    records = {m.window: m.records for m in live.metrics}
+    entries = list(dict.fromkeys((m.facet, m.facet_value, m.metric) for m in live.metrics))
+
+    def cell(where: tuple[str, str, str], window: int) -> str:
+        violated = (*where, window) in live.violations
+        shown = _number(values.get((*where, window)))
+        return f"<td class='number{' violated' if violated else ''}'>{shown}</td>"
+
+    rows = [
+        f"<tr class='live' data-metric='{escape(metric)}'><td>{escape(facet)}</td>"
+        f"<td>{escape(value)}</td><td>{escape(metric)}</td>"
+        f"<td class='number muted'>{_baseline_cell(live, (facet, value, metric))}</td>"
+        + "".join(cell((facet, value, metric), w) for w in windows)
+        + "</tr>"
+        for facet, value, metric in entries
+    ]
+    rows.append(
+        "<tr><td colspan='4' class='muted'>records</td>"
+        + "".join(f"<td class='number'>{records[w]:,}</td>" for w in windows)
+        + "</tr>"
+    )
+    endpoint, schedule = escape(live.endpoint), escape(live.schedule)
+    flagged = len({(f, v, m) for f, v, m, _ in live.violations})
+    verdict = (
+        f"<p class='violated'>{flagged} live value(s) violate the baseline's constraints</p>"
+        if flagged
+        else "<p class='muted'>within the baseline's constraints</p>"
+        if live.baseline
+        else "<p class='muted'>no baseline to compare with</p>"
+    )
+    return (
+        f"<section class='live-panel' id='live-{endpoint}'><h2>Endpoint {endpoint}</h2>"
+        f"<p class='muted'>read with schedule <a href='/schedules/{schedule}'>{schedule}</a>'s"
+        " analysis config and violation rules</p>"
+        + verdict
+        + _table(
+            ["facet", "value", "metric", "baseline", *(f"last {w} min" for w in windows)],
+            rows,
+            id_=f"live-{endpoint}-table",
+        )
+        + "</section>"
+    )
+
+
+def _baseline_cell(live: EndpointLive, where: tuple[str, str, str]) -> str:
+    return _number(live.baseline.get(where)) if where in live.baseline else "—"
 
 
 def error_page(status: int, message: str) -> str:
