@@ -80,6 +80,7 @@ def test_the_demo_s_live_counts_give_every_hour_s_dppl_and_turn_with_the_bias(
     readings printed around 16:00 rise once the bias starts, before 16:00's execution."""
     folder, out = demo_run
     [printed] = LIVE.findall(out)
+    assert re.search(r"Live panel as of 16:30: http://\S+/live\?at=\d{4}-\d\d-\d\dT16:30:00Z", out)
     readings = [
         (moment, float(value)) for moment, value in re.findall(r"(\d\d:\d\d) ([-+][\d.]+)", printed)
     ]

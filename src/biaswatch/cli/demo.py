@@ -6,6 +6,7 @@ import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -157,6 +158,12 @@ def demo_command(
     if sock is not None:
         port = sock.getsockname()[1]
     url = f"http://{host}:{port}/"
+    if result.live:
+        moment = result.bias_start + timedelta(minutes=30)  # the bias's first half hour
+        console.print(
+            f"Live panel as of {moment:%H:%M}: {url}live?at={moment:%Y-%m-%dT%H:%M:%SZ}",
+            highlight=False,
+        )
     if result.failed:
         console.print(f"{len(result.failed)} executions did not complete; see the table.")
         raise typer.Exit(1)

@@ -48,14 +48,21 @@ def schedules(request: Request) -> str:
 
 
 @router.get("/live")
-def live(request: Request, every: Annotated[int, Query(ge=1, le=3600)] = LIVE_REFRESH) -> str:
+def live(
+    request: Request,
+    every: Annotated[int, Query(ge=1, le=3600)] = LIVE_REFRESH,
+    at: datetime | None = None,
+) -> str:
     """Each monitored endpoint's live DPPL, DI and shares.
 
-    The page reloads itself ``every`` so many seconds.
+    The page reloads itself ``every`` so many seconds. ``at`` shows the windows that end at
+    that moment instead of now (to look back at a past hour).
     """
     from biaswatch.jobs.live import endpoint_lives  # reads capture files: only when asked
 
-    now = request.app.state.clock()
+    if at is not None and at.tzinfo is None:
+        raise HTTPException(422, "at must carry a time zone (e.g. 2026-11-25T16:30:00Z)")
+    now = at or request.app.state.clock()
     return live_page(endpoint_lives(store_of(request), now=now), now=now, refresh=every)
 
 

@@ -56,6 +56,17 @@ def test_the_server_serves_live_gauges_and_the_live_page(tmp_path: Path) -> None
     assert "last 60 min" in page
 
 
+def test_the_live_page_looks_back_at_a_moment(tmp_path: Path) -> None:
+    store, base = live_world(tmp_path)
+    send(base, range(60, 0, -1), biased=True)
+    with live_server(create_app(store)) as url, Client(base_url=url) as http:  # the real clock
+        assert "No live counts" in http.get("/live").text  # NOW is long past
+        page = http.get("/live", params={"at": NOW.isoformat()}).text
+        assert "id='live-ep'" in page
+        assert "2026-11-24 16:30:00 UTC" in page
+        assert http.get("/live", params={"at": "2026-11-24T16:30:00"}).status_code == 422
+
+
 def test_no_live_counts_no_gauges_and_a_page_that_says_how(tmp_path: Path) -> None:
     store, _ = live_world(tmp_path, with_baseline=False)
     with live_server(create_app(store, clock=lambda: NOW)) as url, Client(base_url=url) as http:
