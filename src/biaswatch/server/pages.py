@@ -6,7 +6,7 @@ Every function returns a whole page (``layout``) or a fragment of one; values ar
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -508,7 +508,7 @@ def live_page(lives: Sequence[EndpointLive], *, now: datetime, refresh: int = LI
     body = (
         "<h1>Live bias</h1><p class='guide'>From the capture's live counts (no ground truth"
         " needed), as of "
-        f"{escape(now.strftime('%Y-%m-%d %H:%M:%S UTC'))}; this page reloads every"
+        f"{escape(now.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S UTC'))}; this page reloads every"
         f" {refresh} s. DPPL and DI compare the predictions of each facet value with the"
         " others', as an hourly execution does.</p>"
     )

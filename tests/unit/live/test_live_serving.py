@@ -64,6 +64,8 @@ def test_the_live_page_looks_back_at_a_moment(tmp_path: Path) -> None:
         page = http.get("/live", params={"at": NOW.isoformat()}).text
         assert "id='live-ep'" in page
         assert "2026-11-24 16:30:00 UTC" in page
+        elsewhere = http.get("/live", params={"at": "2026-11-24T17:30:00+01:00"}).text
+        assert "2026-11-24 16:30:00 UTC" in elsewhere  # the same moment, shown in UTC
         assert http.get("/live", params={"at": "2026-11-24T16:30:00"}).status_code == 422
 
 
