@@ -9,6 +9,7 @@ use. :meth:`WindowAssembler.finish` builds one table: the features, the label, t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +40,26 @@ __all__ = [
     "WindowData",
     "describe_label_mismatch",
     "joined_lines",
+    "missing_values",
+    "outcome_column",
+    "table_naming",
 ]
+
+
+def table_naming(
+    headers: Sequence[Any] | None, label: Any, predicted_label: Any
+) -> tuple[str, tuple[str, ...] | None]:
+    """A window table's label name and headers, from an analysis config's.
+
+    ``headers``, ``label`` and ``predicted_label`` are the config's. The baseline's headers may
+    name its predicted-label column, which captures do not have; a label that is no header (a
+    JMESPath) names the last one.
+    """
+    kept = tuple(str(h) for h in headers or () if h != predicted_label)
+    name = str(label or "label")
+    if kept and name not in kept:
+        name = kept[-1]
+    return name, kept or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,8 +350,8 @@ class WindowAssembler:
         ):
             del columns[names[position]]
         predicted = self.layout.predicted_column()
-        columns[self.layout.label] = _outcomes(self._csv_labels, self._labels)
-        columns[predicted] = _outcomes(self._csv_predictions, self._predictions)
+        columns[self.layout.label] = outcome_column(self._csv_labels, self._labels)
+        columns[predicted] = outcome_column(self._csv_predictions, self._predictions)
         table = self._judged(pa.table(columns), predicted)
         diagnostics = Diagnostics(
             capture_files=self.capture_files,
@@ -365,7 +385,7 @@ class WindowAssembler:
         table = table.append_column(_FILE, files).append_column(_LINE, lines)
         label = self.layout.label
         checks = [
-            (_missing(table.column(name)), f"{what} is missing")
+            (missing_values(table.column(name)), f"{what} is missing")
             for name, what in (
                 (label, "the label"),
                 (predicted, "the prediction"),
@@ -447,7 +467,7 @@ _FILE, _LINE = "__file", "__line"  # a row's origin while the table is judged
 NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
-def _missing(column: pa.Array) -> pa.Array:
+def missing_values(column: pa.Array) -> pa.Array:
     """Where ``column`` has no value: null, or NaN for floats."""
     if pa.types.is_floating(column.type):
         return pc.or_(pc.is_null(column), pc.fill_null(pc.is_nan(column), False))
@@ -508,8 +528,12 @@ def _combined(parts: list[pa.Array]) -> pa.Array:
     return typed_column(column) if pa.types.is_string(column.type) else column
 
 
-def _outcomes(columns: list[pa.Array], values: list[Any]) -> pa.Array:
-    """Labels or predictions from both paths, typed as one column."""
+def outcome_column(columns: list[pa.Array], values: list[Any]) -> pa.Array:
+    """Labels or predictions from both paths, typed as one column.
+
+    ``columns`` were read as CSV, ``values`` one by one: text is typed as CSV text is, JSON
+    values keep their types.
+    """
     parts = [column for column in columns if len(column)]
     if values:
         if all(v is None or isinstance(v, str) for v in values):

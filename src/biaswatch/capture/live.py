@@ -27,6 +27,7 @@ from typing import Any
 
 import orjson
 
+from biaswatch.capture.assembly import TableLayout, table_naming
 from biaswatch.capture.endpoint import CaptureRecord
 from biaswatch.capture.endpoint_window import decode_invocation
 from biaswatch.config import AnalysisConfig, FacetConfig, config_from_dict
@@ -100,7 +101,8 @@ class LiveBias:
             probability_threshold=probability_threshold,
         )
         PayloadDecoder(options)  # a bad attribute fails now
-        names, headers = _feature_names(config)
+        label, kept = table_naming(config.headers, config.label, config.predicted_label)
+        names, headers = TableLayout(label=label, headers=kept).feature_names, list(kept or ())
         facets, columns = [], []
         for facet in config.facet:
             references = facet.name_or_index
@@ -120,16 +122,6 @@ class LiveBias:
         positions = tuple(_position(name, names) for name in columns)
         width = None if names is None else len(names)
         return cls(config, options, tuple(facets), tuple(columns), positions, group, width)
-
-
-def _feature_names(config: AnalysisConfig) -> tuple[list[str] | None, list[str]]:
-    """The features' names as an execution's table names them, and the headers."""
-    headers = [h for h in config.headers or () if h != config.predicted_label]
-    if not headers:
-        return None, []
-    label = str(config.label)
-    label = label if label in headers else headers[-1]
-    return [h for h in headers if h != label], headers
 
 
 def _column(reference: Any, names: list[str] | None, headers: list[str], *, field: str) -> str:
@@ -162,7 +154,10 @@ def live_file(folder: str, hour: datetime, name: str) -> str:
 
 
 def _missing(value: Any) -> bool:
-    """Whether an execution's table would hold no value here (null, NaN, a missing marker)."""
+    """Whether an execution's table would hold no value here (null, NaN, a missing marker).
+
+    For one decoded value; :func:`~biaswatch.capture.assembly.missing_values` reads a column.
+    """
     if value is None:
         return True
     if isinstance(value, float):

@@ -34,6 +34,7 @@ from biaswatch.analysis import (
 )
 from biaswatch.analysis.document import EXTENSION
 from biaswatch.capture import Diagnostics, TableLayout, Window, WindowData, read_endpoint_window
+from biaswatch.capture.assembly import table_naming
 from biaswatch.capture.batch import read_batch_window
 from biaswatch.config import AnalysisConfig, config_from_dict
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
@@ -88,26 +89,18 @@ def _ground_truth_files(
         return None
 
 
-def _label_name(config: dict[str, Any]) -> str:
-    """The label column's name: the ``label`` header, or the last header for a JMESPath label."""
-    label, headers = str(config.get("label") or "label"), config.get("headers")
-    if headers and label not in headers:
-        return str(headers[-1])
-    return label
-
-
 def _reading(definition: MonitoringJobDefinition) -> tuple[TableLayout, DecodingOptions]:
     """How the window's records are decoded, and how its columns are named."""
     config = definition.analysis_config
     source = definition.data_input
-    # The baseline's headers may name its predicted-label column, which captures do not have.
-    headers = [h for h in config.get("headers") or () if h != config.get("predicted_label")]
-    label = _label_name(config)
+    label, headers = table_naming(
+        config.get("headers"), config.get("label"), config.get("predicted_label")
+    )
     layout = TableLayout(
         label=label,
-        headers=tuple(headers) if headers else None,
+        headers=headers,
         exclude_features=source.exclude_features_attribute,
-        required=_analysed_columns(config, headers),
+        required=_analysed_columns(config, list(headers or ())),
         label_values=tuple(config.get("label_values_or_threshold") or ()),
     )
     options = DecodingOptions(

@@ -31,10 +31,10 @@ from biaswatch.analysis import (
     metric_number,
     with_intervals,
 )
+from biaswatch.capture.assembly import missing_values, outcome_column
 from biaswatch.capture.live import FORMAT, LIVE_FOLDER, LiveBias
 from biaswatch.config import config_from_dict
 from biaswatch.errors import StorageError
-from biaswatch.records import text_column, values_column
 from biaswatch.storage import hour_folder, hours_between, join, list_files, read_bytes
 
 __all__ = [
@@ -115,19 +115,6 @@ def read_live_counts(folder: str, bias: LiveBias, first: datetime, last: datetim
     return MinuteCounts(minutes, skipped, documents)
 
 
-def _column(values: list[Any]) -> pa.Array:
-    """A column typed as an execution's table types it: text as CSV text, else JSON values."""
-    if all(v is None or isinstance(v, str) for v in values):
-        return text_column(pa.array(values, pa.string()))
-    return values_column(values)
-
-
-def _present(column: pa.Array) -> pa.Array:
-    if pa.types.is_floating(column.type):
-        return pc.invert(pc.or_(pc.is_null(column), pc.fill_null(pc.is_nan(column), True)))
-    return pc.is_valid(column)
-
-
 @dataclass(frozen=True, slots=True)
 class LiveWindow:
     """The analysis of one sliding window's counts (None: no usable record in it)."""
@@ -168,12 +155,16 @@ def analyse_window(
     if not counts:
         return LiveWindow(window, 0, None)
     keys, weights = list(counts), np.array(list(counts.values()), np.int64)
-    columns = {name: _column([k[i] for k in keys]) for i, name in enumerate(bias.columns)}
-    predicted = _column([k[-1] for k in keys])
+    # Typed as an execution's table types them: text as CSV text, JSON values as they are.
+    columns = {
+        name: outcome_column([], [k[i] for k in keys]) for i, name in enumerate(bias.columns)
+    }
+    predicted = outcome_column([], [k[-1] for k in keys])
     table = pa.table({**columns, _LABEL: predicted, _PREDICTED: predicted})
-    keep = _present(predicted)
+    missing = missing_values(predicted)
     for name in bias.columns:
-        keep = pc.and_(keep, _present(table.column(name).combine_chunks()))
+        missing = pc.or_(missing, missing_values(table.column(name).combine_chunks()))
+    keep = pc.invert(missing)
     mask = np.asarray(keep)
     table, weights = table.filter(keep), weights[mask]
     if not table.num_rows:

@@ -536,7 +536,7 @@ def _live_panel(live: EndpointLive) -> str:
     rows = [
         f"<tr class='live' data-metric='{escape(metric)}'><td>{escape(facet)}</td>"
         f"<td>{escape(value)}</td><td>{escape(metric)}</td>"
-        f"<td class='number muted'>{_baseline_cell(live, (facet, value, metric))}</td>"
+        f"<td class='number muted'>{_number(live.baseline.get((facet, value, metric)))}</td>"
         + "".join(cell((facet, value, metric), w) for w in windows)
         + "</tr>"
         for facet, value, metric in entries
@@ -567,10 +567,6 @@ def _live_panel(live: EndpointLive) -> str:
         )
         + "</section>"
     )
-
-
-def _baseline_cell(live: EndpointLive, where: tuple[str, str, str]) -> str:
-    return _number(live.baseline.get(where)) if where in live.baseline else "—"
 
 
 def error_page(status: int, message: str) -> str:
