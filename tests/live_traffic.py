@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from tests.unit.jobs.test_execution import ANALYSIS, baseline, definition, rows
 
@@ -18,13 +19,17 @@ NOW = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
 SCHEDULE = "live-bias"
 
 
-def live_world(folder: Path, *, with_baseline: bool = True) -> tuple[Store, str]:
+def live_world(
+    folder: Path, *, with_baseline: bool = True, store_url: str | None = None, **changes: Any
+) -> tuple[Store, str]:
     """A store with an hourly schedule over endpoint ``ep``, and the data's base folder.
 
-    The schedule compares with a baseline of unbiased data by the ``significant`` rule.
+    The schedule compares with a baseline of unbiased data by the ``significant`` rule;
+    ``changes`` are more fields of its definition. The store is SQLite in ``folder`` unless
+    ``store_url`` says.
     """
     base = str(folder / "data")
-    store = Store.open(f"sqlite:///{folder / 'biaswatch.db'}")
+    store = Store.open(store_url or f"sqlite:///{folder / 'biaswatch.db'}")
     constraints = baseline(base, rows(600, biased=False)) if with_baseline else None
     job = definition(
         base,
@@ -32,6 +37,7 @@ def live_world(folder: Path, *, with_baseline: bool = True) -> tuple[Store, str]
         violation_rules=ViolationRules(rule="significant"),  # noise in 5 minutes is no drift
         confidence_level=0.95,
         bootstrap_resamples=200,
+        **changes,
     ).model_copy(update={"schedule_name": SCHEDULE})
     store.create_schedule(
         SCHEDULE, expression="cron(0 * ? * * *)", definition=job.model_dump(mode="json"), now=NOW

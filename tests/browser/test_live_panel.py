@@ -1,4 +1,5 @@
-"""The live panel in Chromium: it reloads itself, and turns when bias starts, before any hour."""
+"""The live panel in Chromium: it reloads itself, and turns when bias starts, before any hour;
+the scheduler's live round announces it, and the panel shows the episode and its delivery."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.browser.test_dashboard import screenshot
 from tests.live_server import live_server
 from tests.live_traffic import NOW, live_world, send
+from tests.receivers import WebhookReceiver
 
+from biaswatch.jobs.live import live_round
+from biaswatch.jobs.notifying import deliver
 from biaswatch.server import create_app
+from biaswatch.store import Store
 
 
 def five_minute_dppl(browser: webdriver.Chrome) -> tuple[float, bool]:
@@ -26,7 +31,14 @@ def five_minute_dppl(browser: webdriver.Chrome) -> tuple[float, bool]:
 
 
 def test_the_live_panel_turns_when_bias_starts(browser: webdriver.Chrome, tmp_path: Path) -> None:
-    store, base = live_world(tmp_path)
+    with WebhookReceiver().running() as hook:
+        store, base = live_world(tmp_path, live_violation_window=5, notifications=[hook.url])
+        _watch(browser, store, base)
+        assert hook.events() == ["live-violation"]
+    assert not store.executions("live-bias")  # no hourly execution has run
+
+
+def _watch(browser: webdriver.Chrome, store: Store, base: str) -> None:
     send(base, range(60, 0, -1), biased=False)
     clock = [NOW]
     with live_server(create_app(store, clock=lambda: clock[0])) as url:
@@ -42,5 +54,13 @@ def test_the_live_panel_turns_when_bias_starts(browser: webdriver.Chrome, tmp_pa
         )
         assert five_minute_dppl(browser)[1]  # against the baseline: a violation
         assert "violate the baseline" in browser.find_element(By.CSS_SELECTOR, "p.violated").text
+        assert live_round(store, now=clock[0]) == 1  # the scheduler's minute: one live event
+        deliver(store, clock=lambda: clock[0], owner="test")
+        WebDriverWait(browser, 60, poll_frequency=0.5).until(
+            lambda b: b.find_elements(By.CSS_SELECTOR, "tr.live-episode")
+        )
+        episode = browser.find_element(By.CSS_SELECTOR, "tr.live-episode").text
+        assert "DPPL" in episode
+        assert "Delivered" in episode
+        assert "Live violation since 2026-11-24 16:35 UTC" in browser.page_source
         screenshot(browser, "live")
-    assert not store.executions("live-bias")  # no hourly execution has run

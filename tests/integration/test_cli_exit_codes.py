@@ -57,6 +57,7 @@ def test_the_tree_is_what_the_readme_lists() -> None:
         "schedules delete",
         "schedules describe",
         "schedules list",
+        "schedules live-episodes",
         "schedules start",
         "schedules stop",
         "schedules test-notify",
@@ -153,6 +154,8 @@ CONFIG_ERRORS: dict[str, Callable[[Path, int], tuple[list[str], str]]] = {
         ["schedules", "stop", "nope"], "no monitoring schedule called 'nope'"),
     "schedules delete: unknown": lambda t, _: (
         ["schedules", "delete", "nope"], "no monitoring schedule called 'nope'"),
+    "schedules live-episodes: unknown": lambda t, _: (
+        ["schedules", "live-episodes", "nope"], "no monitoring schedule called 'nope'"),
     "executions list: unknown schedule": lambda t, _: (
         ["executions", "list", "--schedule", "nope"], "no monitoring schedule called 'nope'"),
     "executions run: unknown schedule": lambda t, _: (

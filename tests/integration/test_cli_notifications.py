@@ -101,3 +101,32 @@ def test_notify_and_no_notifications_contradict(
     update = ["schedules", "update", "bias", "--notify", "https://h/x", "--no-notifications"]
     assert run_cli(update) == 2
     assert "contradict" in capsys.readouterr().err
+
+
+def test_live_violation_window_on_create_update_and_the_live_episodes(
+    world: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert create_schedule(world, "--live-violation-window", "10") == 0
+    capsys.readouterr()
+    assert run_cli(["schedules", "describe", "bias", "--json"]) == 0
+    described = json.loads(capsys.readouterr().out)
+    assert described["LiveViolationWindowMinutes"] == 10
+    job = described["MonitoringScheduleConfig"]["MonitoringJobDefinitionName"]
+    assert run_cli(["schedules", "update", "bias", "--live-violation-window", "15"]) == 0
+    capsys.readouterr()
+    assert run_cli(["schedules", "describe", "bias", "--json"]) == 0
+    described = json.loads(capsys.readouterr().out)
+    assert described["LiveViolationWindowMinutes"] == 15
+    assert described["MonitoringScheduleConfig"]["MonitoringJobDefinitionName"] == job
+    both = ["--live-violation-window", "5", "--no-live-violations"]
+    assert run_cli(["schedules", "update", "bias", *both]) == 2
+    assert "contradict" in capsys.readouterr().err
+    assert run_cli(["schedules", "update", "bias", "--live-violation-window", "0"]) == 2
+    assert "--live-violation-window" in capsys.readouterr().err
+    assert run_cli(["schedules", "update", "bias", "--no-live-violations"]) == 0
+    capsys.readouterr()
+    assert run_cli(["schedules", "describe", "bias", "--json"]) == 0
+    assert "LiveViolationWindowMinutes" not in json.loads(capsys.readouterr().out)
+    assert run_cli(["schedules", "live-episodes", "bias"]) == 0
+    assert "(none)" in capsys.readouterr().out
+    assert run_cli(["schedules", "live-episodes", "nope"]) == 2

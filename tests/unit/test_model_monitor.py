@@ -214,3 +214,30 @@ def test_facet_value_labels_are_kept_and_checked(monitor: ModelBiasMonitor) -> N
     row = monitor.store.schedule("s")
     assert row is not None
     assert row.definition["facet_value_labels"] == {"0": "women", "1": "men"}
+
+
+def test_live_violation_window_is_checked_at_creation_and_is_no_part_of_the_job(
+    monitor: ModelBiasMonitor,
+) -> None:
+    baseline = "/tmp/baseline/analysis.json"
+    with pytest.raises(ConfigError, match=r"live_violation_window = 5: .* need a baseline"):
+        create(monitor, live_violation_window=5)
+    with pytest.raises(ConfigError, match="live_violation_window = 0: "):
+        create(monitor, live_violation_window=0, constraints=baseline)
+    batch = BatchTransformInput(data_captured_destination_s3_uri="/tmp/b")
+    with pytest.raises(ConfigError, match=r"live_violation_window = 5: .* need an endpoint_input"):
+        create(
+            monitor,
+            endpoint_input=None,
+            batch_transform_input=batch,
+            live_violation_window=5,
+            constraints=baseline,
+        )
+    create(monitor, live_violation_window=5, constraints=baseline)
+    job = monitor.job_definition_name
+    assert monitor.describe_schedule()["LiveViolationWindowMinutes"] == 5
+    monitor.update_monitoring_schedule(live_violation_window=15)
+    assert monitor.job_definition_name == job  # biaswatch's alerting, not SageMaker's job
+    assert monitor.describe_schedule()["LiveViolationWindowMinutes"] == 15
+    monitor.update_monitoring_schedule(live_violation_window=None)
+    assert "LiveViolationWindowMinutes" not in monitor.describe_schedule()

@@ -16,6 +16,7 @@ from biaswatch.cli.common import (
     open_store,
     print_document,
     print_rows,
+    require_schedule,
 )
 from biaswatch.errors import ConfigError
 
@@ -31,6 +32,17 @@ app = typer.Typer(
 )
 
 Name = Annotated[str, typer.Argument(help="The schedule's name (letters, digits, hyphens).")]
+LiveViolationWindow = Annotated[
+    int | None,
+    typer.Option(
+        "--live-violation-window",
+        help="Notify live violations: every minute, compare the endpoint's live metrics over"
+        " this many last minutes with the baseline (needs the writer's LiveBias and"
+        " --constraints).",
+        min=1,
+        max=1440,
+    ),
+]
 Notify = Annotated[
     list[str] | None,
     typer.Option(
@@ -234,6 +246,7 @@ def create(
         ),
     ] = None,
     notify: Notify = None,
+    live_violation_window: LiveViolationWindow = None,
 ) -> None:
     """Create a monitoring schedule.
 
@@ -302,6 +315,7 @@ def create(
                 reevaluate_within=reevaluate_within,
                 facet_value_labels=labels or None,
                 notifications=_notifications(notify),
+                live_violation_window=live_violation_window,
             )
         except ValueError as exc:  # the SDK's messages are ValueErrors; show them as config errors
             if isinstance(exc, ConfigError):
@@ -481,12 +495,18 @@ def update(
         bool,
         typer.Option("--no-notifications", help="Send the schedule's events nowhere from now on."),
     ] = False,
+    live_violation_window: LiveViolationWindow = None,
+    no_live_violations: Annotated[
+        bool,
+        typer.Option("--no-live-violations", help="Stop notifying live violations."),
+    ] = False,
 ) -> None:
     """Change a schedule; what is not given stays as it is.
 
     --endpoint or --batch-capture-uri replaces the input (keeping its window and attributes
     only when given again); --start-offset and --end-offset move the window. Executions that
-    ran keep their results. --notify replaces the receivers. Example: biaswatch schedules
+    ran keep their results. --notify replaces the receivers; --live-violation-window turns
+    live-violation notifications on (or changes their window). Example: biaswatch schedules
     update churn-bias --cron "cron(0 */2 ? * * *)" --start-offset -PT2H
     """
     from biaswatch.model_monitor import BatchTransformInput, EndpointInput
@@ -497,11 +517,19 @@ def update(
             field="--no-notifications",
             value=True,
         )
+    if live_violation_window is not None and no_live_violations:
+        raise ConfigError(
+            "--live-violation-window and --no-live-violations contradict each other: give one",
+            field="--no-live-violations",
+            value=True,
+        )
     extras: dict[str, Any] = {}
     if notify:
         extras["notifications"] = _notifications(notify)
     elif no_notifications:
         extras["notifications"] = None
+    if live_violation_window is not None or no_live_violations:
+        extras["live_violation_window"] = live_violation_window
     with logs_shown():
         attach(open_store(), name).update_monitoring_schedule(
             schedule_cron_expression=cron,
@@ -544,6 +572,47 @@ def test_notify(name: Name) -> None:
             console.print(f"FAILED: {result['error']}", markup=False)
     if any(result["error"] is not None for result in results):
         raise typer.Exit(1)
+
+
+LIVE_EPISODE_FIELDS = (
+    Field("began_at", "began"),
+    Field("ended_at", "ended"),
+    Field("events", "events"),
+    Field("violated", "violated", line=True),
+    Field("notified", "notified", line=True),
+)
+
+
+@app.command("live-episodes")
+def live_episodes(
+    name: Name,
+    limit: Annotated[int, typer.Option(help="Show this many, the latest first.", min=1)] = 20,
+    as_json: AsJson = False,
+) -> None:
+    """List the schedule's live-violation episodes and what each notified.
+
+    An episode begins when the endpoint's live metrics violate the baseline over the
+    schedule's --live-violation-window, and ends once none has for as long again.
+    """
+    store = open_store()
+    require_schedule(store, name)
+    rows = []
+    for episode in store.live_episodes(name, limit=limit):
+        deliveries = [d.to_json() for d in store.live_deliveries(episode.id)]
+        row = episode.to_json() | {"notifications": deliveries}
+        if not as_json:
+            row |= {
+                "began_at": episode.began_at,
+                "ended_at": episode.ended_at,
+                "violated": ", ".join(
+                    f"{metric} on {facet} = {value}" for facet, value, metric in episode.violated
+                ),
+                "notified": "; ".join(
+                    f"{d['event']} to {d['receiver']}: {d['status']}" for d in deliveries
+                ),
+            }
+        rows.append(row)
+    print_rows(rows, LIVE_EPISODE_FIELDS, as_json=as_json, title=f"Live episodes of {name}")
 
 
 @app.command("start")

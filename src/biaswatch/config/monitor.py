@@ -17,6 +17,7 @@ from biaswatch.config.durations import parse_period
 from biaswatch.config.names import check_name
 from biaswatch.config.notifications import Notification, parse_notifications
 from biaswatch.config.rules import ViolationRules
+from biaswatch.errors import ConfigError
 
 __all__ = [
     "LATE_GROUND_TRUTH_LIMIT",
@@ -109,6 +110,11 @@ class MonitoringJobDefinition(BaseModel):
     notifications: tuple[Notification, ...] = ()
     """Where the schedule's events are sent (a violation episode starts or grows, it ends, a
     run of failures starts, a rerun revises a result): webhooks, Slack, email."""
+    live_violation_window: int | None = Field(default=None, ge=1, le=1440)
+    """Opt-in, in minutes: every minute, the scheduler compares the endpoint's live metrics
+    over that many last minutes with the baseline (the schedule's rules) and sends
+    ``live-violation`` when live violations begin or grow, ``live-resolved`` when none has
+    been seen for as long again. Needs an endpoint input, live counts and a baseline."""
     job_definition_name: str | None = None
     """SageMaker's job-definition name, given at creation and on each update of the definition
     (None for schedules created before it was kept)."""
@@ -153,6 +159,22 @@ class MonitoringJobDefinition(BaseModel):
                 "Need to have either batch_transform_input or endpoint_input to create an"
                 " Amazon Model Monitoring Schedule. Please provide only one of the above"
                 " required inputs"
+            )
+        minutes = self.live_violation_window
+        if minutes is not None and self.endpoint_input is None:
+            raise ConfigError(
+                f"live_violation_window = {minutes}: live violations need an endpoint_input"
+                " (live counts are kept by an endpoint's capture writer; a batch transform job"
+                " has none)",
+                field="live_violation_window",
+                value=minutes,
+            )
+        if minutes is not None and self.baseline_constraints_uri is None:
+            raise ConfigError(
+                f"live_violation_window = {minutes}: live violations need a baseline"
+                " (constraints) to compare the live values with",
+                field="live_violation_window",
+                value=minutes,
             )
         return self
 

@@ -8,11 +8,16 @@ as its executions are compared (``significant`` with confidence intervals from t
 bootstrap, at the schedule's ``confidence_level``). The server's ``/metrics`` and the
 scheduler's textfile show them as ``biaswatch_live_metric``, and the dashboard as each
 endpoint's live panel.
+
+A schedule with a ``live_violation_window`` has its own live metrics read every minute by the
+scheduler's :func:`live_round` (its window among them), which decides its live events
+(:func:`biaswatch.jobs.notifying.decide_live`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,14 +25,18 @@ from biaswatch.analysis import IntervalOptions, analysis_document, document_metr
 from biaswatch.capture.endpoint import capture_folder
 from biaswatch.capture.live import LiveBias
 from biaswatch.config.monitor import EndpointInputDefinition, MonitoringJobDefinition
-from biaswatch.constraints import check_bias_drift, facet_sizes
+from biaswatch.config.settings import prometheus_textfile
+from biaswatch.constraints import Violation, check_bias_drift, facet_sizes
 from biaswatch.errors import BiaswatchError
 from biaswatch.jobs.execution import baseline_document
+from biaswatch.jobs.notifying import decide_live
+from biaswatch.jobs.publishing import publish_prometheus
 from biaswatch.live import DEFAULT_WINDOWS, LiveMetric, LiveWindow, live_windows
 from biaswatch.publish import LiveValue
+from biaswatch.status import ScheduleStatus
 from biaswatch.store import Store
 
-__all__ = ["EndpointLive", "endpoint_lives", "live_bias", "live_values"]
+__all__ = ["EndpointLive", "endpoint_lives", "live_bias", "live_round", "live_values"]
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +53,19 @@ class EndpointLive:
     metrics: tuple[LiveMetric, ...]
     baseline: dict[Where, float | None] = field(default_factory=dict)
     """The schedule's baseline values (none without a baseline)."""
-    violations: frozenset[tuple[str, str, str, int]] = frozenset()
-    """(facet, facet value, metric, window) of each live value its rules call a violation."""
+    violations: dict[tuple[str, str, str, int], Violation] = field(default_factory=dict)
+    """Each live value its rules call a violation, by (facet, facet value, metric, window)."""
+    live_violation_window: int | None = None
+    """The schedule's: live violations over so many last minutes are notified (None: not)."""
+
+    def violated(self, window: int) -> frozenset[tuple[str, str, str]] | None:
+        """(facet, facet value, metric) of each live violation over ``window`` minutes.
+
+        None when the window holds no records (nothing is known of it).
+        """
+        if not any(m.window == window and m.records for m in self.metrics):
+            return None
+        return frozenset((f, v, m) for f, v, m, w in self.violations if w == window)
 
 
 def live_bias(definition: MonitoringJobDefinition) -> LiveBias:
@@ -64,17 +84,17 @@ def live_bias(definition: MonitoringJobDefinition) -> LiveBias:
 
 def _compared(
     definition: MonitoringJobDefinition, windows: list[LiveWindow]
-) -> tuple[dict[Where, float | None], frozenset[tuple[str, str, str, int]]]:
+) -> tuple[dict[Where, float | None], dict[tuple[str, str, str, int], Violation]]:
     """The baseline's post-training values, and the live values that violate them."""
     if not definition.baseline_constraints_uri:
-        return {}, frozenset()
+        return {}, {}
     baseline = baseline_document(definition.baseline_constraints_uri)
     values = {
         (m.facet, m.facet_value, m.name): m.value
         for m in document_metrics(baseline)
         if m.stage == "post_training"
     }
-    violated = set()
+    violated = {}
     for window in windows:
         if window.result is None:
             continue
@@ -84,8 +104,8 @@ def _compared(
             definition.violation_rules,
             facet_sizes=facet_sizes(window.result),
         ):
-            violated.add((v.facet, v.facet_value, v.metric_name, window.window))
-    return values, frozenset(violated)
+            violated[(v.facet, v.facet_value, v.metric_name, window.window)] = v
+    return values, violated
 
 
 def _endpoint_live(
@@ -103,7 +123,61 @@ def _endpoint_live(
     if not metrics:
         return None
     baseline, violations = _compared(definition, analysed)
-    return EndpointLive(source.endpoint_name, schedule, metrics, baseline, violations)
+    return EndpointLive(
+        source.endpoint_name,
+        schedule,
+        metrics,
+        baseline,
+        violations,
+        definition.live_violation_window,
+    )
+
+
+def _windows(definition: MonitoringJobDefinition, windows: tuple[int, ...]) -> tuple[int, ...]:
+    """The windows to read for a schedule: the panel's, and its live-violation window."""
+    extra = definition.live_violation_window
+    return windows if extra is None or extra in windows else tuple(sorted((*windows, extra)))
+
+
+def _lives(
+    store: Store, *, now: datetime, windows: tuple[int, ...], panels: bool, alerts: bool
+) -> tuple[list[EndpointLive], list[tuple[MonitoringJobDefinition, EndpointLive]]]:
+    """The live panels and the live metrics of alerting schedules, each schedule read once.
+
+    The panels (when ``panels``): one per endpoint, its first schedule's. The alerting
+    schedules (when ``alerts``): the Scheduled ones with a ``live_violation_window``. A schedule
+    whose live counts cannot be read or compared is logged and left out.
+    """
+    panel: dict[str, EndpointLive | None] = {}
+    alerting: list[tuple[MonitoringJobDefinition, EndpointLive]] = []
+    for schedule in store.schedules():
+        try:
+            definition = MonitoringJobDefinition.model_validate(schedule.definition)
+        except ValueError:
+            continue
+        source = definition.data_input
+        if not isinstance(source, EndpointInputDefinition):
+            continue
+        shown = panels and source.endpoint_name not in panel
+        alerted = (
+            alerts
+            and definition.live_violation_window is not None
+            and schedule.status == ScheduleStatus.SCHEDULED
+        )
+        if not (shown or alerted):
+            continue
+        try:
+            live = _endpoint_live(
+                schedule.name, definition, source, now=now, windows=_windows(definition, windows)
+            )
+        except BiaswatchError as exc:
+            log.warning("live metrics of %s left out: %s", source.endpoint_name, exc)
+            live = None
+        if shown:
+            panel[source.endpoint_name] = live
+        if alerted and live is not None:
+            alerting.append((definition, live))
+    return [live for live in panel.values() if live is not None], alerting
 
 
 def endpoint_lives(
@@ -111,32 +185,41 @@ def endpoint_lives(
 ) -> list[EndpointLive]:
     """Each monitored endpoint's live metrics now (endpoints without live counts: none).
 
-    A schedule whose live counts cannot be read or compared is logged and left out.
+    Read with the first schedule (by name) over the endpoint; a schedule whose live counts
+    cannot be read or compared is logged and left out.
     """
-    found: dict[str, EndpointLive] = {}
-    for schedule in store.schedules():
-        try:
-            definition = MonitoringJobDefinition.model_validate(schedule.definition)
-        except ValueError:
-            continue
-        source = definition.data_input
-        if not isinstance(source, EndpointInputDefinition) or source.endpoint_name in found:
-            continue
-        try:
-            live = _endpoint_live(schedule.name, definition, source, now=now, windows=windows)
-        except BiaswatchError as exc:
-            log.warning("live metrics of %s left out: %s", source.endpoint_name, exc)
-            continue
-        if live is not None:
-            found[source.endpoint_name] = live
-    return list(found.values())
+    return _lives(store, now=now, windows=windows, panels=True, alerts=False)[0]
+
+
+def _gauges(lives: Sequence[EndpointLive]) -> list[LiveValue]:
+    return [
+        LiveValue(live.endpoint, m.facet, m.facet_value, m.metric, m.window, m.value)
+        for live in lives
+        for m in live.metrics
+        if m.value is not None
+    ]
 
 
 def live_values(store: Store, *, now: datetime) -> list[LiveValue]:
     """The live gauges' values (metrics without a value are left out)."""
-    return [
-        LiveValue(live.endpoint, m.facet, m.facet_value, m.metric, m.window, m.value)
-        for live in endpoint_lives(store, now=now)
-        for m in live.metrics
-        if m.value is not None
-    ]
+    return _gauges(endpoint_lives(store, now=now))
+
+
+def live_round(store: Store, *, now: datetime) -> int:
+    """The scheduler's minute of live work; how many live events it made.
+
+    The textfile's live gauges (when it is set), and the live events of schedules with a
+    ``live_violation_window``, from live counts read once for both. Never raises: what fails
+    is logged, and the next minute tries again.
+    """
+    try:
+        textfile = prometheus_textfile() is not None
+        panels, alerting = _lives(
+            store, now=now, windows=DEFAULT_WINDOWS, panels=textfile, alerts=True
+        )
+        if textfile:
+            publish_prometheus(store, now=now, live=_gauges(panels))
+        return sum(decide_live(store, definition, live, now=now) for definition, live in alerting)
+    except Exception:  # a database blip must not end the scheduler's notifying thread
+        log.exception("the live round failed; the next minute tries again")
+        return 0

@@ -15,6 +15,11 @@ Two steps, each safe with several processes on one database:
 The runner calls :func:`notify` after recording an attempt, within :data:`NOTIFY_BUDGET`
 seconds (the execution is recorded first: a receiver cannot fail it); the scheduler calls it
 every round, which is what retries.
+
+Live events are decided by :func:`decide_live`, each minute, from a schedule's live metrics
+(:func:`biaswatch.jobs.live.live_round`): the schedule's open live episode is the record of
+what was announced, and each of its events is recorded with its deliveries conditionally on
+the episode being as read. Their deliveries are sent by :func:`deliver` like any other.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from biaswatch.config.monitor import MonitoringJobDefinition
 from biaswatch.config.notifications import parse_notification
@@ -33,11 +39,13 @@ from biaswatch.constraints import Violation, recorded_violations
 from biaswatch.errors import BiaswatchError
 from biaswatch.notify import (
     EventKind,
+    LiveKey,
     Notice,
     NoticeViolation,
     SlotResult,
     ViolationKey,
     event_of,
+    live_event_of,
     send,
 )
 from biaswatch.notify.send import TIMEOUT
@@ -47,14 +55,19 @@ from biaswatch.store import (
     DeliveryStatus,
     ExecutionRow,
     ExecutionStatus,
+    LiveEpisodeRow,
     Store,
 )
+
+if TYPE_CHECKING:
+    from biaswatch.jobs.live import EndpointLive
 
 __all__ = [
     "DELIVERY_LEASE",
     "NOTIFY_BUDGET",
     "RETRY_DELAYS",
     "decide",
+    "decide_live",
     "deliver",
     "notify",
     "send_trial",
@@ -187,8 +200,12 @@ def _replaced(attempts: Sequence[AttemptRow], number: int) -> AttemptRow | None:
 
 
 def _violations(
-    violations: Iterable[Violation], rules: ViolationRules, before: frozenset[ViolationKey]
+    violations: Iterable[Violation],
+    rules: ViolationRules,
+    before: frozenset[ViolationKey],
+    bounds: Mapping[ViolationKey, tuple[float, float]] | None = None,
 ) -> tuple[NoticeViolation, ...]:
+    """The notice's violations, each with its rule in words (and its interval, in ``bounds``)."""
     # The wording reads the metrics' registry (numpy): imported only when there are violations.
     from biaswatch.constraints.wording import rule_in_words
 
@@ -203,7 +220,9 @@ def _violations(
             rule=(
                 ""
                 if math.isnan(v.current) or math.isnan(v.baseline)
-                else rule_in_words(rules, v.metric_name, v.current, v.baseline)
+                else rule_in_words(
+                    rules, v.metric_name, v.current, v.baseline, (bounds or {}).get(v.key)
+                )
             ),
             new=v.key not in before,
         )
@@ -213,16 +232,20 @@ def _violations(
 
 def _deliveries(
     definition: MonitoringJobDefinition,
-    slot: ExecutionRow,
-    attempt: AttemptRow,
+    slot: ExecutionRow | None,
+    attempt: AttemptRow | None,
     notice: Notice,
     now: datetime,
 ) -> list[DeliveryRow]:
+    """One delivery of ``notice`` per receiver.
+
+    Of an attempt's event, or (without ``slot``) of a live event: the store sets its episode.
+    """
     payload = notice.to_json()
     return [
         DeliveryRow(
-            execution_id=slot.id,
-            attempt=attempt.number,
+            execution_id=None if slot is None else slot.id,
+            attempt=notice.attempt if attempt is None else attempt.number,
             event=notice.event.value,
             position=position,
             target=receiver.model_dump(mode="json"),
@@ -234,6 +257,106 @@ def _deliveries(
         )
         for position, receiver in enumerate(definition.notifications)
     ]
+
+
+def decide_live(
+    store: Store, definition: MonitoringJobDefinition, live: EndpointLive, *, now: datetime
+) -> int:
+    """Decide the live event of a schedule's live metrics now (0 or 1: how many it made).
+
+    Judged over the schedule's ``live_violation_window`` (:func:`biaswatch.notify.
+    live_event_of`) against its open live episode; the event is recorded with one delivery per
+    receiver, unless another process recorded that episode's change first.
+    """
+    window = definition.live_violation_window
+    assert window is not None
+    violated = live.violated(window)
+    episode = store.open_live_episode(definition.schedule_name)
+    announced = None if episode is None else frozenset(_live_key(k) for k in episode.violated)
+    event = live_event_of(
+        violated,
+        announced=announced,
+        last_violated=None if episode is None else episode.last_violated_at,
+        now=now,
+        quiet=timedelta(minutes=window),
+    )
+    if event is None:
+        if episode is not None and violated:
+            store.live_violation_seen(episode.id, now=now)
+        return 0
+    violated = violated or frozenset()
+    announced = announced or frozenset()
+    number = 1 if episode is None else episode.events + 1
+    notice = _live_notice(definition, live, event, violated, announced, number, now)
+    deliveries = _deliveries(definition, None, None, notice, now)
+    union = sorted(announced | violated)
+    if episode is None:
+        recorded = store.begin_live_episode(
+            LiveEpisodeRow(
+                schedule_name=definition.schedule_name,
+                endpoint_name=live.endpoint,
+                window_minutes=window,
+                violated=[list(k) for k in union],
+                events=1,
+                began_at=now,
+                last_violated_at=now,
+            ),
+            deliveries,
+        )
+    else:
+        recorded = store.advance_live_episode(
+            episode,
+            violated=[list(k) for k in union],
+            now=now,
+            ended=event == EventKind.LIVE_RESOLVED,
+            deliveries=deliveries,
+        )
+    if recorded:
+        log.info("%s: %d notifications", notice.id, len(deliveries))
+    return int(recorded)
+
+
+def _live_key(stored: Sequence[str]) -> LiveKey:
+    facet, value, metric = stored
+    return (facet, value, metric)
+
+
+def _live_notice(
+    definition: MonitoringJobDefinition,
+    live: EndpointLive,
+    event: EventKind,
+    violated: frozenset[LiveKey],
+    announced: frozenset[LiveKey],
+    number: int,
+    now: datetime,
+) -> Notice:
+    """A live event's notice: each live violation, new unless the episode ``announced`` it."""
+    window = definition.live_violation_window
+    assert window is not None
+    violations = [live.violations[(*key, window)] for key in sorted(violated)]
+    bounds = {
+        ("post_training", m.facet, m.facet_value, m.metric): m.bounds
+        for m in live.metrics
+        if m.window == window and m.bounds is not None
+    }
+    link = base_url()
+    return Notice(
+        event=event,
+        schedule=definition.schedule_name,
+        scheduled_time=now,
+        status="LiveViolations" if event == EventKind.LIVE_VIOLATION else "LiveWithinConstraints",
+        attempt=number,
+        trigger="live",
+        violations=_violations(
+            violations,
+            definition.violation_rules,
+            frozenset(("post_training", *key) for key in announced),
+            bounds,
+        ),
+        link=None if link is None else f"{link}/live",
+        endpoint=live.endpoint,
+        window=window,
+    )
 
 
 def deliver(

@@ -6,7 +6,7 @@ the execution's counts), and a failure is reported, not raised.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from biaswatch.publish import (
     BiasMetricsCollector,
     LatestMetric,
     LiveMetricsCollector,
+    LiveValue,
     ScheduleSnapshot,
     metric_data_request,
     send_metric_data,
@@ -157,18 +158,22 @@ def metrics_registry(
     return registry
 
 
-def publish_prometheus(store: Store, *, now: datetime | None = None) -> dict[str, Any] | None:
+def publish_prometheus(
+    store: Store, *, now: datetime | None = None, live: Sequence[LiveValue] | None = None
+) -> dict[str, Any] | None:
     """Rewrite ``$BIASWATCH_PROMETHEUS_TEXTFILE`` from the store, when it is set.
 
-    The live gauges count back from ``now`` (default: the real clock).
+    The live gauges are ``live`` when given (already read), else read counting back from
+    ``now`` (default: the real clock).
     """
     path = prometheus_textfile()
     if path is None:
         return None
     try:
-        from biaswatch.jobs.live import live_values
+        if live is None:
+            from biaswatch.jobs.live import live_values
 
-        live = live_values(store, now=now or _utc_now())
+            live = live_values(store, now=now or _utc_now())
         write_textfile(path, schedule_snapshots(store), live)
     except OSError as exc:
         return {"status": "Failed", "path": path, "detail": str(exc)}

@@ -87,6 +87,8 @@ class LiveMetric:
     value: float | None
     records: int
     """The records counted in the window."""
+    bounds: tuple[float, float] | None = None
+    """The value's bootstrap confidence interval, when the window was analysed with them."""
 
 
 def read_live_counts(folder: str, bias: LiveBias, first: datetime, last: datetime) -> MinuteCounts:
@@ -137,7 +139,9 @@ class LiveWindow:
                 for metric in entry.metrics:
                     value = metric_number(json_value(metric.value))
                     code = metric.code.value
-                    found.append(LiveMetric(*where, code, self.window, value, self.records))
+                    interval = metric.interval
+                    bounds = None if interval is None else (interval.lower, interval.upper)
+                    found.append(LiveMetric(*where, code, self.window, value, self.records, bounds))
         return found
 
 

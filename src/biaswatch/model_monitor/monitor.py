@@ -68,9 +68,12 @@ _ONE_INPUT = (
     "Need to have either batch_transform_input or endpoint_input to create an Amazon Model"
     " Monitoring Schedule. Please provide only one of the above required inputs"
 )
+#: What is no part of SageMaker's job definition: changing only these keeps its name.
+_NOT_THE_JOB = frozenset({"notifications", "live_violation_window"})
 #: ``update_monitoring_schedule``'s biaswatch extras: definition fields of the same names.
 _EXTRAS = (
     "notifications",
+    "live_violation_window",
     "post_analytics_processor_script",
     "reevaluate_within",
     "facet_value_labels",
@@ -333,6 +336,7 @@ class ModelBiasMonitor:
         reevaluate_within: str | None = None,
         facet_value_labels: dict[str, str] | None = None,
         notifications: Sequence[str | Mapping[str, Any] | Notification] | None = None,
+        live_violation_window: int | None = None,
     ) -> None:
         """Create the schedule (SageMaker's validations and messages).
 
@@ -346,7 +350,10 @@ class ModelBiasMonitor:
         period when its ground truth grows (late labels), and bounds what any rerun reads;
         ``facet_value_labels`` (``{"0": "female"}``) names facet values for people, wherever the
         dashboard and reports show them; ``notifications`` are where the schedule's events go
-        (webhook URLs, ``mailto:`` addresses, or notification objects: ``docs/notifications.md``).
+        (webhook URLs, ``mailto:`` addresses, or notification objects: ``docs/notifications.md``);
+        ``live_violation_window`` (minutes) has the scheduler compare the endpoint's live metrics
+        over that many last minutes with the baseline every minute and send ``live-violation``
+        and ``live-resolved`` events (the endpoint's writer needs a ``LiveBias``).
         """
         del statistics  # accepted, as the docs pass it; bias monitoring has none
         if reevaluate_within is not None:
@@ -388,6 +395,7 @@ class ModelBiasMonitor:
             reevaluate_within=reevaluate_within,
             facet_value_labels=_labels(facet_value_labels),
             notifications=parse_notifications(notifications),
+            live_violation_window=live_violation_window,
             max_runtime_in_seconds=self.max_runtime_in_seconds,
             post_analytics_processor_script=post_analytics_processor_script,
             environment=self.env,
@@ -570,6 +578,8 @@ class ModelBiasMonitor:
             description["Notifications"] = [
                 receiver.model_dump(mode="json") for receiver in definition.notifications
             ]
+        if definition.live_violation_window is not None:  # biaswatch's
+            description["LiveViolationWindowMinutes"] = definition.live_violation_window
         executions = self.store.executions(row.name, limit=1)
         if executions:
             description["LastMonitoringExecutionSummary"] = MonitoringExecution(
@@ -635,13 +645,13 @@ class ModelBiasMonitor:
         No argument does nothing (as the SDK); the AWS-only ones (``role``, instance and
         volume settings, ``network_config``) are accepted and ignored. ``endpoint_input`` or
         ``batch_transform_input`` replaces the input (one of them); ``data_analysis_*`` set
-        the window's offsets; a change of anything but the expression (or the notifications)
-        gives the schedule a new job-definition name, as SageMaker creates a new job
-        definition. biaswatch's create-time extras may be changed too, by keyword
+        the window's offsets; a change of anything but the expression (or the notifications and
+        the live-violation window) gives the schedule a new job-definition name, as SageMaker
+        creates a new job definition. biaswatch's create-time extras may be changed too, by keyword
         (``reevaluate_within``, ``facet_value_labels``, ``post_analytics_processor_script``,
         ``confidence_level``, ``violation_rules``, ``ground_truth_lookback``,
-        ``cut_at_inference_time``, ``engine``, ``notifications``): there, None clears the
-        setting.
+        ``cut_at_inference_time``, ``engine``, ``notifications``, ``live_violation_window``):
+        there, None clears the setting.
         """
         del role, instance_count, instance_type, volume_size_in_gb, volume_kms_key
         del output_kms_key, network_config
@@ -684,7 +694,7 @@ class ModelBiasMonitor:
         definition = self._definition()
         current = definition.model_dump()
         update |= self._new_input(definition, endpoint_input, batch_transform_input, *times)
-        if set(update) - {"notifications"}:  # notifications are no part of the job definition
+        if set(update) - _NOT_THE_JOB:
             update["job_definition_name"] = _new_job_definition_name()
         row = self.store.schedule(definition.schedule_name)
         assert row is not None

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING
 from biaswatch._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from biaswatch.notify.events import SlotResult, ViolationKey, event_of
+    from biaswatch.notify.events import (
+        LiveKey,
+        SlotResult,
+        ViolationKey,
+        event_of,
+        live_event_of,
+    )
     from biaswatch.notify.notice import EventKind, Notice, NoticeViolation
     from biaswatch.notify.send import (
         EVENT_HEADER,
@@ -32,12 +38,14 @@ __all__ = [
     "TIMEOUT",
     "TIMESTAMP_HEADER",
     "EventKind",
+    "LiveKey",
     "Notice",
     "NoticeViolation",
     "SlotResult",
     "ViolationKey",
     "email_message",
     "event_of",
+    "live_event_of",
     "send",
     "signature",
     "slack_message",

@@ -11,19 +11,27 @@ slots with violations; a failed (or stopped) slot between them neither ends nor 
 - ``revised``: a rerun whose result differs from the attempt before it (another status, or
   other violations); a rerun gives no other event;
 - a stopped attempt (a person, or the runtime limit, stopped it) gives none.
+
+An endpoint's live metrics have episodes of their own (:func:`live_event_of`), judged each
+minute over the schedule's live window: ``live-violation`` when live violations begin or grow,
+``live-resolved`` once none has been seen for as long as the window (so a value that hovers at
+its constraint does not announce itself every few minutes).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from biaswatch.notify.notice import EventKind
 from biaswatch.status import ExecutionStatus
 
-__all__ = ["SlotResult", "ViolationKey", "event_of"]
+__all__ = ["LiveKey", "SlotResult", "ViolationKey", "event_of", "live_event_of"]
 
 ViolationKey = tuple[str, str, str, str]
 """(stage, facet, facet value, metric)."""
+LiveKey = tuple[str, str, str]
+"""(facet, facet value, metric) of a live value."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,4 +78,42 @@ def event_of(
         return EventKind.VIOLATION if grown else None
     if result.status == ExecutionStatus.COMPLETED:
         return EventKind.RESOLVED if episode is not None else None
+    return None
+
+
+def live_event_of(
+    violated: frozenset[LiveKey] | None,
+    *,
+    announced: frozenset[LiveKey] | None,
+    last_violated: datetime | None,
+    now: datetime,
+    quiet: timedelta,
+) -> EventKind | None:
+    """The live event of one look at the live window, or None.
+
+    ``violated`` is what the window violates now (None when it holds no records: nothing is
+    known, nothing changes); ``announced`` what the live episode going on has announced (None
+    when none is going on), ``last_violated`` when it last saw a violation; ``quiet`` how long
+    without violations ends the episode (the window's length).
+
+    Examples
+    --------
+    >>> t = datetime(2026, 11, 26, 16, 5)
+    >>> dppl = frozenset({("sex", "0", "DPPL")})
+    >>> live_event_of(dppl, announced=None, last_violated=None, now=t, quiet=timedelta(minutes=5))
+    <EventKind.LIVE_VIOLATION: 'live-violation'>
+    >>> live_event_of(frozenset(), announced=dppl, last_violated=t, now=t + timedelta(minutes=4),
+    ...               quiet=timedelta(minutes=5)) is None
+    True
+    >>> live_event_of(frozenset(), announced=dppl, last_violated=t, now=t + timedelta(minutes=5),
+    ...               quiet=timedelta(minutes=5))
+    <EventKind.LIVE_RESOLVED: 'live-resolved'>
+    """
+    if violated is None:
+        return None
+    if violated:
+        grown = announced is None or not violated <= announced
+        return EventKind.LIVE_VIOLATION if grown else None
+    if announced is not None and (last_violated is None or now - last_violated >= quiet):
+        return EventKind.LIVE_RESOLVED
     return None

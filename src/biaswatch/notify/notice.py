@@ -1,4 +1,7 @@
-"""What a notification says: one event of one execution attempt, typed, with its views.
+"""What a notification says: one event of a schedule, typed, with its views.
+
+An event is an execution attempt's (``violation``, ``resolved``, ``failed``, ``revised``) or
+the endpoint's live metrics' (``live-violation``, ``live-resolved``: :attr:`Notice.live`).
 
 A :class:`Notice` is made once, when the event happens, and kept with each delivery as its JSON
 (:meth:`Notice.to_json`, the webhook's body); Slack's message and the email are derived from it
@@ -30,6 +33,10 @@ class EventKind(StrEnum):
     """A slot failed after one that did not (once per run of failed slots)."""
     REVISED = "revised"
     """A rerun (late ground truth, or asked for) changed a slot's result."""
+    LIVE_VIOLATION = "live-violation"
+    """An endpoint's live metrics began to violate the baseline, or more of them did."""
+    LIVE_RESOLVED = "live-resolved"
+    """No live violation for as long as the live window, after live violations."""
     TEST = "test"
     """Sent on request, to check that a receiver gets the schedule's notifications."""
 
@@ -96,13 +103,15 @@ class NoticeViolation:
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """One event of a schedule: an attempt of an execution, and what it changed."""
+    """One event of a schedule: what an execution's attempt, or the live metrics, changed."""
 
     event: EventKind
     schedule: str
     scheduled_time: datetime
+    """The slot's scheduled time; for a live event, the end of the live window it read."""
     status: str
     attempt: int
+    """The attempt's number; for a live event, the event's number in its live episode."""
     trigger: str
     violations: tuple[NoticeViolation, ...] = ()
     failure_reason: str | None = None
@@ -110,8 +119,18 @@ class Notice:
     """For ``revised``: the slot's status before this attempt."""
     execution_id: int | None = None
     link: str | None = None
-    """The execution's page, when ``BIASWATCH_BASE_URL`` says where the dashboard is."""
+    """The execution's page (the live page for a live event), when ``BIASWATCH_BASE_URL`` says
+    where the dashboard is."""
     output_uri: str | None = None
+    endpoint: str | None = None
+    """For live events: the endpoint whose live metrics these are."""
+    window: int | None = None
+    """For live events: the live window, in minutes."""
+
+    @property
+    def live(self) -> bool:
+        """Whether it is a live event (of the endpoint's live metrics, not of an execution)."""
+        return self.event in (EventKind.LIVE_VIOLATION, EventKind.LIVE_RESOLVED)
 
     @property
     def id(self) -> str:
@@ -135,6 +154,8 @@ class Notice:
             "execution_id": self.execution_id,
             "link": self.link,
             "output_uri": self.output_uri,
+            "endpoint": self.endpoint,
+            "window_minutes": self.window,
         }
 
     @classmethod
@@ -153,6 +174,8 @@ class Notice:
             execution_id=document.get("execution_id"),
             link=document.get("link"),
             output_uri=document.get("output_uri"),
+            endpoint=document.get("endpoint"),
+            window=document.get("window_minutes"),
         )
 
     @property
@@ -172,6 +195,18 @@ class Notice:
             return f"{self.schedule}: no violations at {self.when}; the violations ended"
         if self.event == EventKind.FAILED:
             return f"{self.schedule}: the execution at {self.when} failed"
+        if self.event == EventKind.LIVE_VIOLATION:
+            grown = any(not v.new for v in self.violations)
+            what = "more live violations" if grown else "live bias violates the baseline"
+            return (
+                f"{self.schedule}: {what} on endpoint {self.endpoint} over the last"
+                f" {self.window} minutes at {self.when} ({metrics})"
+            )
+        if self.event == EventKind.LIVE_RESOLVED:
+            return (
+                f"{self.schedule}: live bias on endpoint {self.endpoint} within the baseline"
+                f" again at {self.when} (no live violation for {self.window} minutes)"
+            )
         if self.event == EventKind.REVISED:
             return (
                 f"{self.schedule}: the execution at {self.when} was revised by attempt"

@@ -116,7 +116,8 @@ def slack_message(notice: Notice) -> dict[str, object]:
     """Slack's incoming-webhook message: a fallback ``text`` and a section of mrkdwn."""
     lines = notice.lines()
     if notice.link:  # Slack's link markup instead of the bare URL
-        lines[-1] = f"<{notice.link}|Open the execution>"
+        page = "the live panel" if notice.live else "the execution"
+        lines[-1] = f"<{notice.link}|Open {page}>"
     text = "\n".join([f"*{notice.headline()}*", *lines])
     return {
         "text": notice.headline(),
@@ -134,7 +135,9 @@ def email_message(receiver: EmailNotification, notice: Notice) -> EmailMessage:
     message[EVENT_HEADER] = notice.event.value
     message[ID_HEADER] = notice.id
     body = [notice.headline(), "", *notice.lines()]
-    if notice.event != EventKind.TEST:
+    if notice.live:
+        body += ["", f"Live window: the last {notice.window} minutes of traffic"]
+    elif notice.event != EventKind.TEST:
         body += ["", f"Status: {notice.status} (attempt {notice.attempt}, {notice.trigger})"]
     message.set_content("\n".join(body) + "\n")
     return message

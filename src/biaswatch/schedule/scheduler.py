@@ -16,6 +16,9 @@ every row had its label; a correction uploaded as a new file needs a manual reru
 Each tick also starts a round of notifying (:func:`biaswatch.jobs.notifying.notify`) beside
 the executions, when the previous round has ended: it decides the events of ended attempts and
 delivers, or retries, what is due, for at most ``poll_interval`` (so a stop waits no longer).
+Every ``live_interval`` (a minute), before it, a live round
+(:func:`biaswatch.jobs.live.live_round`) reads the endpoints' live counts: the textfile's
+live gauges, and the live events of schedules with a ``live_violation_window``.
 
 Several schedulers may share one database: the store's conditional claim lets exactly one of
 them run a slot, or rerun it after a given attempt. :meth:`Scheduler.run` ticks until asked to
@@ -34,11 +37,10 @@ from datetime import UTC, datetime, timedelta
 
 from biaswatch.config.cron import CronSchedule, parse_schedule_expression
 from biaswatch.config.monitor import MonitoringJobDefinition
-from biaswatch.config.settings import prometheus_textfile
 from biaswatch.errors import BiaswatchError
 from biaswatch.jobs.attempt import window_of
+from biaswatch.jobs.live import live_round
 from biaswatch.jobs.notifying import notify
-from biaswatch.jobs.publishing import publish_prometheus
 from biaswatch.jobs.runner import run_and_record
 from biaswatch.jobs.worker import Worker
 from biaswatch.storage import FileStamp, list_hour_stamps
@@ -71,7 +73,8 @@ class SchedulerOptions:
     reevaluations_per_tick: int = 4
     """At most this many late-ground-truth reruns start in one tick."""
     live_interval: timedelta = timedelta(minutes=1)
-    """How often the Prometheus textfile (when set) is rewritten for its live gauges."""
+    """How often the live metrics are read: the Prometheus textfile's live gauges (when it is
+    set) and the live events of schedules with a ``live_violation_window``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +136,7 @@ class Scheduler:
         self._running: dict[tuple[str, datetime], Future[ExecutionRow | None]] = {}
         self._stop = threading.Event()
         self._reevaluated_at: datetime | None = None
-        self._live_published_at: datetime | None = None
+        self._live_checked_at: datetime | None = None
         # One warm worker process per pool thread, closed when the scheduler stops.
         self._local = threading.local()
         self._workers: list[Worker] = []
@@ -207,6 +210,7 @@ class Scheduler:
         if ended:
             log.warning("ended %d attempts whose worker stopped: %s", len(ended), ended)
         self._running = {key: f for key, f in self._running.items() if not f.done()}
+        self._live_round(now)  # before notifying: its events are delivered in this round
         if self._notifying is None or self._notifying.done():
             self._notifying = self._notifier.submit(
                 notify,
@@ -215,7 +219,6 @@ class Scheduler:
                 owner=self.owner,
                 budget=self.options.poll_interval.total_seconds(),
             )
-        self._publish_live(now)
         started = []
         for definition, moment in self.due(now):
             future = self._submit(definition, moment, Trigger.SCHEDULED, None)
@@ -292,18 +295,16 @@ class Scheduler:
         for worker in workers:
             worker.close()
 
-    def _publish_live(self, now: datetime) -> None:
-        """Rewrite the Prometheus textfile, for its live gauges, every ``live_interval``.
+    def _live_round(self, now: datetime) -> None:
+        """Every ``live_interval``: the textfile's live gauges and the schedules' live events.
 
         In the notifying thread: reading the live counts never holds up the round.
         """
-        last = self._live_published_at
-        if prometheus_textfile() is None or (
-            last is not None and now - last < self.options.live_interval
-        ):
+        last = self._live_checked_at
+        if last is not None and now - last < self.options.live_interval:
             return
-        self._live_published_at = now
-        self._notifier.submit(publish_prometheus, self.store, now=now)
+        self._live_checked_at = now
+        self._notifier.submit(live_round, self.store, now=now)
 
     def run(self) -> None:
         """Tick every ``poll_interval`` until :meth:`stop`; then wait for running executions."""

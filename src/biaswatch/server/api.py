@@ -16,6 +16,7 @@ from biaswatch.server.queries import (
     definition_of,
     execution_file,
     execution_summary,
+    live_episode_summaries,
     schedule_range,
     schedule_series,
     schedule_summary,
@@ -148,6 +149,16 @@ def series(
         s.to_json()
         for s in schedule_series(store, row, metric=metric, since=start, until=end, limit=limit)
     ]
+
+
+@router.get("/schedules/{name}/live-episodes", tags=["schedules"])
+def live_episodes(
+    request: Request, name: str, limit: Annotated[int, Query(ge=1, le=500)] = 20
+) -> list[dict[str, Any]]:
+    """The schedule's live-violation episodes, the latest first, each with its notifications."""
+    store = store_of(request)
+    schedule_or_404(store, name)
+    return live_episode_summaries(store, name, limit=limit)
 
 
 @router.get("/executions/{execution_id}", tags=["executions"])

@@ -29,6 +29,7 @@ from biaswatch.server.queries import (
     entry_label,
     execution_file,
     execution_summary,
+    live_episode_summaries,
     schedule_range,
     schedule_series,
     schedule_summary,
@@ -38,6 +39,8 @@ from biaswatch.server.queries import (
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+LIVE_EPISODES_SHOWN = 5
+"""The live-violation episodes shown under each live panel, the latest first."""
 
 
 @router.get("/")
@@ -63,7 +66,14 @@ def live(
     if at is not None and at.tzinfo is None:
         raise HTTPException(422, "at must carry a time zone (e.g. 2026-11-25T16:30:00Z)")
     now = at or request.app.state.clock()
-    return live_page(endpoint_lives(store_of(request), now=now), now=now, refresh=every)
+    store = store_of(request)
+    lives = endpoint_lives(store, now=now)
+    episodes = {
+        live.schedule: live_episode_summaries(store, live.schedule, limit=LIVE_EPISODES_SHOWN)
+        for live in lives
+        if live.live_violation_window is not None
+    }
+    return live_page(lives, now=now, refresh=every, episodes=episodes)
 
 
 @router.get("/schedules/{name}")

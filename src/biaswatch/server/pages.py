@@ -5,7 +5,7 @@ Every function returns a whole page (``layout``) or a fragment of one; values ar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -503,8 +503,18 @@ def execution_page(
     return layout(f"{execution['schedule']} {execution['scheduled_time']}", body)
 
 
-def live_page(lives: Sequence[EndpointLive], *, now: datetime, refresh: int = LIVE_REFRESH) -> str:
-    """Each monitored endpoint's live panel: DPPL, DI and share over the last minutes."""
+def live_page(
+    lives: Sequence[EndpointLive],
+    *,
+    now: datetime,
+    refresh: int = LIVE_REFRESH,
+    episodes: Mapping[str, Sequence[dict[str, Any]]] | None = None,
+) -> str:
+    """Each monitored endpoint's live panel: DPPL, DI and share over the last minutes.
+
+    ``episodes`` are the live-violation episodes of each panel's schedule (the API's
+    summaries, the latest first), shown under its panel.
+    """
     body = (
         "<h1>Live bias</h1><p class='guide'>From the capture's live counts (no ground truth"
         " needed), as of "
@@ -518,11 +528,57 @@ def live_page(lives: Sequence[EndpointLive], *, now: datetime, refresh: int = LI
             " a <code>LiveBias</code> built from the schedule's analysis config.</p>"
         )
     for live in lives:
-        body += _live_panel(live)
+        body += _live_panel(live, (episodes or {}).get(live.schedule, ()), now)
     return layout("Live bias", body, refresh=refresh)
 
 
-def _live_panel(live: EndpointLive) -> str:
+def _live_alerts(live: EndpointLive, episodes: Sequence[dict[str, Any]], now: datetime) -> str:
+    """Whether live violations are notified, the episode going on, and the recent episodes."""
+    window = live.live_violation_window
+    if window is None:
+        return (
+            "<p class='muted'>Live violations are not notified (the schedule's"
+            " <code>live_violation_window</code> turns it on).</p>"
+        )
+    shown = [e for e in episodes if datetime.fromisoformat(e["began_at"]) <= now]
+    text = f"<p>Live violations over the last {window} minutes are notified.</p>"
+    going = [
+        e for e in shown if e["ended_at"] is None or datetime.fromisoformat(e["ended_at"]) > now
+    ]
+    if going:
+        text += (
+            f"<p class='violated'>Live violation since {_hour(going[0]['began_at'])} UTC:"
+            f" {escape(_violated(going[0]))}</p>"
+        )
+    if not shown:
+        return text
+    rows = [
+        f"<tr class='live-episode'><td>{_hour(e['began_at'])}</td><td>{_hour(e['ended_at'])}</td>"
+        f"{_cell(_violated(e))}{_cell(e['events'])}<td>"
+        + "<br>".join(
+            f"{escape(d['event'])} → {escape(d['receiver'])}: {_status(d['status'])}"
+            + (f" <span class='muted'>{escape(d['last_error'])}</span>" if d["last_error"] else "")
+            for d in e["notifications"]
+        )
+        + "</td></tr>"
+        for e in shown
+    ]
+    return text + _table(
+        ["began (UTC)", "ended (UTC)", "violated", "events", "notifications"],
+        rows,
+        id_=f"live-{escape(live.endpoint)}-episodes",
+    )
+
+
+def _violated(episode: dict[str, Any]) -> str:
+    """``DPPL, DI on sex = 0``: what a live episode has violated."""
+    by_entry: dict[tuple[str, str], list[str]] = {}
+    for v in episode["violated"]:
+        by_entry.setdefault((v["facet"], v["facet_value"]), []).append(v["metric"])
+    return "; ".join(f"{', '.join(m)} on {f} = {value}" for (f, value), m in by_entry.items())
+
+
+def _live_panel(live: EndpointLive, episodes: Sequence[dict[str, Any]], now: datetime) -> str:
     windows = sorted({m.window for m in live.metrics})
     values = {(m.facet, m.facet_value, m.metric, m.window): m.value for m in live.metrics}
     records = {m.window: m.records for m in live.metrics}
@@ -565,6 +621,7 @@ def _live_panel(live: EndpointLive) -> str:
             rows,
             id_=f"live-{endpoint}-table",
         )
+        + _live_alerts(live, episodes, now)
         + "</section>"
     )
 

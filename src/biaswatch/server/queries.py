@@ -35,6 +35,7 @@ __all__ = [
     "entry_label",
     "execution_file",
     "execution_summary",
+    "live_episode_summaries",
     "schedule_range",
     "schedule_series",
     "schedule_summary",
@@ -154,6 +155,15 @@ def schedule_summary(store: Store, row: ScheduleRow) -> dict[str, Any]:
         "executions": store.execution_counts(row.name),
         "last_execution": execution_summary(latest[0]) if latest else None,
     }
+
+
+def live_episode_summaries(store: Store, schedule: str, *, limit: int) -> list[dict[str, Any]]:
+    """The schedule's live-violation episodes, the latest first, each with its notifications."""
+    return [
+        episode.to_json()
+        | {"notifications": [d.to_json() for d in store.live_deliveries(episode.id)]}
+        for episode in store.live_episodes(schedule, limit=limit)
+    ]
 
 
 def execution_file(row: ExecutionRow | AttemptRow, kind: str) -> bytes | None:

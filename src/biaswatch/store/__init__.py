@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         DeliveryRow,
         EndpointRow,
         ExecutionRow,
+        LiveEpisodeRow,
         MetricPointRow,
         ScheduleRow,
     )
@@ -41,6 +42,7 @@ __all__ = [
     "ExecutionRow",
     "ExecutionStatus",
     "JobStatus",
+    "LiveEpisodeRow",
     "MetricPoint",
     "MetricPointRow",
     "ScheduleRow",

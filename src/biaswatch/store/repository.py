@@ -32,6 +32,7 @@ from biaswatch.store.schema import (
     DeliveryRow,
     EndpointRow,
     ExecutionRow,
+    LiveEpisodeRow,
     MetricPointRow,
     ScheduleRow,
 )
@@ -175,14 +176,17 @@ class Store:
             return row
 
     def delete_schedule(self, name: str) -> bool:
-        """Delete a schedule with its executions, attempts, deliveries and metric points.
+        """Delete a schedule with everything recorded of it; whether it existed.
 
-        Whether it existed.
+        Its executions, attempts, live episodes, deliveries and metric points.
         """
         with self.session() as session, session.begin():
             session.execute(delete(MetricPointRow).where(MetricPointRow.schedule_name == name))
             slots = select(ExecutionRow.id).where(ExecutionRow.schedule_name == name)
+            episodes = select(LiveEpisodeRow.id).where(LiveEpisodeRow.schedule_name == name)
             session.execute(delete(DeliveryRow).where(DeliveryRow.execution_id.in_(slots)))
+            session.execute(delete(DeliveryRow).where(DeliveryRow.live_episode_id.in_(episodes)))
+            session.execute(delete(LiveEpisodeRow).where(LiveEpisodeRow.schedule_name == name))
             session.execute(delete(AttemptRow).where(AttemptRow.execution_id.in_(slots)))
             session.execute(delete(ExecutionRow).where(ExecutionRow.schedule_name == name))
             deleted = session.execute(delete(ScheduleRow).where(ScheduleRow.name == name))
@@ -767,6 +771,104 @@ class Store:
         query = (
             select(DeliveryRow)
             .where(DeliveryRow.execution_id == execution_id)
+            .order_by(DeliveryRow.attempt.desc(), DeliveryRow.id)
+        )
+        with self.session() as session:
+            return list(session.scalars(query))
+
+    # ------------------------------------------------------------ live episodes
+
+    def open_live_episode(self, schedule: str) -> LiveEpisodeRow | None:
+        """The schedule's live episode going on, if any."""
+        query = select(LiveEpisodeRow).where(
+            LiveEpisodeRow.schedule_name == schedule, LiveEpisodeRow.ended_at.is_(None)
+        )
+        with self.session() as session:
+            return session.scalar(query)
+
+    def begin_live_episode(
+        self, episode: LiveEpisodeRow, deliveries: Sequence[DeliveryRow]
+    ) -> bool:
+        """Open ``episode`` with its first event's ``deliveries``, in one transaction.
+
+        False, adding nothing, when the schedule has an open episode already (another process
+        opened it first: at most one is open per schedule).
+        """
+        try:
+            with self.session() as session, session.begin():
+                session.add(episode)
+                session.flush()
+                for delivery in deliveries:
+                    delivery.live_episode_id = episode.id
+                session.add_all(deliveries)
+        except IntegrityError:
+            return False
+        return True
+
+    def advance_live_episode(
+        self,
+        episode: LiveEpisodeRow,
+        *,
+        violated: Sequence[Sequence[str]],
+        now: datetime,
+        ended: bool,
+        deliveries: Sequence[DeliveryRow],
+    ) -> bool:
+        """Record an open episode's next event (it grew, or ``ended``) with its deliveries.
+
+        Conditional on the episode being as read (its ``events``): of several processes, one
+        records each event; False, changing nothing, for the others.
+        """
+        values: dict[str, Any] = {"events": episode.events + 1, "violated": list(violated)}
+        values["ended_at" if ended else "last_violated_at"] = now
+        with self.session() as session, session.begin():
+            advanced = session.execute(
+                update(LiveEpisodeRow)
+                .where(
+                    LiveEpisodeRow.id == episode.id,
+                    LiveEpisodeRow.events == episode.events,
+                    LiveEpisodeRow.ended_at.is_(None),
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if not _changed(advanced):
+                return False
+            for delivery in deliveries:
+                delivery.live_episode_id = episode.id
+            session.add_all(deliveries)
+        return True
+
+    def live_violation_seen(self, episode_id: int, *, now: datetime) -> None:
+        """Note that an open episode's violations were seen again at ``now``."""
+        with self.session() as session, session.begin():
+            session.execute(
+                update(LiveEpisodeRow)
+                .where(
+                    LiveEpisodeRow.id == episode_id,
+                    LiveEpisodeRow.ended_at.is_(None),
+                    LiveEpisodeRow.last_violated_at < now,
+                )
+                .values(last_violated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+
+    def live_episodes(self, schedule: str, *, limit: int = 20) -> list[LiveEpisodeRow]:
+        """The schedule's live episodes, the latest first."""
+        query = (
+            select(LiveEpisodeRow)
+            .where(LiveEpisodeRow.schedule_name == schedule)
+            .order_by(LiveEpisodeRow.began_at.desc(), LiveEpisodeRow.id.desc())
+            .limit(limit)
+        )
+        with self.session() as session:
+            return list(session.scalars(query))
+
+    def live_deliveries(self, episode_id: int) -> list[DeliveryRow]:
+        """A live episode's deliveries, its latest event's first."""
+        query = (
+            select(DeliveryRow)
+            .where(DeliveryRow.live_episode_id == episode_id)
             .order_by(DeliveryRow.attempt.desc(), DeliveryRow.id)
         )
         with self.session() as session:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -30,6 +31,7 @@ __all__ = [
     "DeliveryRow",
     "EndpointRow",
     "ExecutionRow",
+    "LiveEpisodeRow",
     "MetricPointRow",
     "ScheduleRow",
     "UtcDateTime",
@@ -174,8 +176,62 @@ class AttemptRow(Base):
     process does it once for each ended attempt."""
 
 
+class LiveEpisodeRow(Base):
+    """A run of live violations of a schedule's endpoint, and what it has announced.
+
+    One is open per schedule at most (``ended_at`` NULL; a partial unique index). ``events``
+    counts the events it has made (its ``live-violation`` and ``live-resolved``), and is the
+    version each change is conditional on: of several schedulers, exactly one makes each.
+    """
+
+    __tablename__ = "live_episodes"
+    __table_args__ = (
+        Index(
+            "ix_live_episode_open",
+            "schedule_name",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    schedule_name: Mapped[str] = mapped_column(
+        String(63), ForeignKey("schedules.name", ondelete="CASCADE"), index=True
+    )
+    endpoint_name: Mapped[str] = mapped_column(String(63))
+    window_minutes: Mapped[int] = mapped_column(Integer)
+    """The live window it was judged over."""
+    violated: Mapped[list[list[str]]] = mapped_column(JSON)
+    """``[facet, facet value, metric]`` of each live violation it has announced."""
+    events: Mapped[int] = mapped_column(Integer)
+    began_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_violated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    def to_json(self) -> dict[str, Any]:
+        """The episode as the API and the live page show it."""
+        return {
+            "id": self.id,
+            "schedule": self.schedule_name,
+            "endpoint": self.endpoint_name,
+            "window_minutes": self.window_minutes,
+            "violated": [
+                {"facet": facet, "facet_value": value, "metric": metric}
+                for facet, value, metric in self.violated
+            ],
+            "events": self.events,
+            "began_at": _time(self.began_at),
+            "last_violated_at": _time(self.last_violated_at),
+            "ended_at": _time(self.ended_at),
+        }
+
+
 class DeliveryRow(Base):
-    """One notification of an attempt's event to one of its schedule's receivers.
+    """One notification of an event to one of its schedule's receivers.
+
+    The event is an execution attempt's (``execution_id``, ``attempt``) or a live episode's
+    (``live_episode_id``, and ``attempt`` the event's number in the episode).
 
     ``target`` is the receiver's notification (as the schedule had it when the event
     happened) and ``payload`` the event, so a retry sends what the first try sent. A process
@@ -186,11 +242,19 @@ class DeliveryRow(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("execution_id", "attempt", "event", "position", name="uq_delivery"),
+        UniqueConstraint(
+            "live_episode_id", "attempt", "event", "position", name="uq_live_delivery"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    execution_id: Mapped[int] = mapped_column(
+    execution_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("executions.id", ondelete="CASCADE"), index=True
+    )
+    live_episode_id: Mapped[int | None] = mapped_column(
+        Integer,
+        ForeignKey("live_episodes.id", ondelete="CASCADE", name="fk_deliveries_live_episode"),
+        index=True,
     )
     attempt: Mapped[int] = mapped_column(Integer)
     event: Mapped[str] = mapped_column(String(16))

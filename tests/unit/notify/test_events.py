@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from itertools import groupby, pairwise
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from biaswatch.notify import EventKind, SlotResult, event_of
+from biaswatch.notify import EventKind, SlotResult, event_of, live_event_of
 from biaswatch.status import ExecutionStatus as S
 
 A = ("post_training", "sex", "0", "DPPL")
@@ -93,3 +94,68 @@ def test_events_count_the_runs_of_statuses(results: list[SlotResult]) -> None:
     assert events.count(EventKind.VIOLATION) == len(episodes) + growths
     # Nothing else, and stopped slots are silent.
     assert all(e is None for e, r in zip(events, results, strict=True) if r.status == S.STOPPED)
+
+
+# ------------------------------------------------------------------------------- live episodes
+
+LA, LB = ("sex", "0", "DPPL"), ("sex", "0", "DI")
+QUIET = timedelta(minutes=5)
+T0 = datetime(2026, 11, 26, 16, tzinfo=UTC)
+
+
+def _live_events(looks: list[frozenset[tuple[str, str, str]] | None]) -> list[EventKind | None]:
+    """The live event of each minute's look, as :func:`decide_live` keeps its episode."""
+    announced: frozenset[tuple[str, str, str]] | None = None
+    last: datetime | None = None
+    events = []
+    for minute, violated in enumerate(looks):
+        now = T0 + timedelta(minutes=minute)
+        event = live_event_of(
+            violated, announced=announced, last_violated=last, now=now, quiet=QUIET
+        )
+        events.append(event)
+        if event == EventKind.LIVE_RESOLVED:
+            announced = last = None
+        elif violated:
+            announced = (announced or frozenset()) | violated
+            last = now
+    return events
+
+
+def test_a_worked_live_sequence() -> None:
+    a, ab, empty = frozenset({LA}), frozenset({LA, LB}), None
+    calm: frozenset[tuple[str, str, str]] = frozenset()
+    v, r = EventKind.LIVE_VIOLATION, EventKind.LIVE_RESOLVED
+    looks = [calm, a, a, calm, ab, a, calm, calm, calm, calm, empty, empty, calm, a, calm]
+    assert _live_events(looks) == [
+        # minute 4's DI grows the episode; the last violation (5) is quiet for 5 minutes at 10,
+        # but minutes 10 and 11 hold no records (nothing known): it ends at 12.
+        None, v, None, None, v, None, None, None, None, None, None, None, r, v, None,
+    ]  # fmt: skip
+
+
+@given(st.lists(st.one_of(st.none(), st.frozensets(st.sampled_from([LA, LB]))), max_size=40))
+def test_live_events_count_episodes_and_their_growth(
+    looks: list[frozenset[tuple[str, str, str]] | None],
+) -> None:
+    events = _live_events(looks)
+    # Independently: an episode begins at a violation while none is going on, and ends at the
+    # first look with records and no violation that comes a full quiet period after its last.
+    began = grew = ended = 0
+    going: frozenset[tuple[str, str, str]] | None = None
+    last = -1
+    for minute, violated in enumerate(looks):
+        if violated:
+            if going is None:
+                began += 1
+                going = violated
+            elif not violated <= going:
+                grew += 1
+                going |= violated
+            last = minute
+        elif violated is not None and going is not None and minute - last >= 5:
+            ended += 1
+            going = None
+    assert events.count(EventKind.LIVE_VIOLATION) == began + grew
+    assert events.count(EventKind.LIVE_RESOLVED) == ended
+    assert all(e is None for e, look in zip(events, looks, strict=True) if look is None)

@@ -260,6 +260,27 @@ def test_a_test_notice_and_undefined_values_read_plainly(
             " (late-ground-truth): Completed → CompletedWithViolations",
             None,
         ),
+        (
+            {"event": EventKind.LIVE_VIOLATION, "trigger": "live", "endpoint": "churn",
+             "window": 15, "execution_id": None, "link": "https://bias.example.com/live"},
+            "churn-bias: more live violations on endpoint churn over the last 15 minutes at"
+            " 2026-11-26 10:00 UTC (2 violated metrics)",
+            "Details: https://bias.example.com/live",
+        ),
+        (
+            {"event": EventKind.LIVE_VIOLATION, "violations": NOTICE.violations[:1],
+             "endpoint": "churn", "window": 5, "link": "https://bias.example.com/live"},
+            "churn-bias: live bias violates the baseline on endpoint churn over the last 5"
+            " minutes at 2026-11-26 10:00 UTC (1 violated metric)",
+            "Details: https://bias.example.com/live",
+        ),
+        (
+            {"event": EventKind.LIVE_RESOLVED, "violations": (), "endpoint": "churn",
+             "window": 5},
+            "churn-bias: live bias on endpoint churn within the baseline again at 2026-11-26"
+            " 10:00 UTC (no live violation for 5 minutes)",
+            None,
+        ),
     ],
 )  # fmt: skip
 def test_each_event_reads_as_one_headline(
@@ -275,6 +296,7 @@ def test_each_event_reads_as_one_headline(
         ]
     if notice.failure_reason:
         assert "Reason: no labels" in notice.lines()
+    assert Notice.from_json(notice.to_json()) == notice  # as a delivery keeps it
     first = replace(NOTICE, violations=NOTICE.violations[:1])
     assert first.headline() == (
         "churn-bias: bias violations began at 2026-11-26 10:00 UTC (1 violated metric)"

@@ -1,4 +1,5 @@
-"""Migrations 0003 (attempts) and 0004 (deliveries) on a store made at 0002, SQLite and PostgreSQL.
+"""Migrations 0003 (attempts), 0004 (deliveries) and 0005 (live episodes) on a store made at 0002,
+SQLite and PostgreSQL.
 
 ``tests/data/store-0002.sqlite`` was written by biaswatch at revision 0002 (see
 ``tests/data/README.md``): one schedule with a Completed, a CompletedWithViolations, a Failed,
@@ -27,7 +28,7 @@ T = datetime(2026, 11, 24, 10, tzinfo=UTC)
 TABLES = ("endpoints", "schedules", "executions", "metric_points")
 
 
-def _upgrade_to_0002(url: str) -> None:
+def _upgrade(url: str, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
 
@@ -38,7 +39,7 @@ def _upgrade_to_0002(url: str) -> None:
     config.set_main_option("script_location", str(_MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0002")
+        command.upgrade(config, revision)
     engine.dispose()
 
 
@@ -67,7 +68,7 @@ def old_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{copy}"
         return
     with fresh_database() as url:
-        _upgrade_to_0002(url)
+        _upgrade(url, "0002")
         _copy_rows(f"sqlite:///{copy}", url)
         yield url
 
@@ -180,3 +181,32 @@ def test_the_cli_says_so_without_a_traceback(
     err = capsys.readouterr().err
     assert "written by a newer biaswatch" in err
     assert "Traceback" not in err
+
+
+def test_deliveries_of_executions_are_kept_when_deliveries_of_live_episodes_come(
+    old_store: str,
+) -> None:
+    _upgrade(old_store, "0004")
+    engine = create_engine(old_store)
+    moment = "2026-11-24 10:00:00" + ("+00" if old_store.startswith("postgresql") else "")
+    with engine.begin() as connection:
+        slot = connection.execute(text("SELECT min(id) FROM executions")).scalar_one()
+        connection.execute(
+            text(
+                "INSERT INTO deliveries (execution_id, attempt, event, position, target,"
+                " payload, status, tries, created_at, due_at) VALUES (:slot, 1, 'violation', 0,"
+                " :target, '{}', 'Delivered', 1, :moment, :moment)"
+            ),
+            {"slot": slot, "target": '{"type": "webhook", "url": "https://h/x"}', "moment": moment},
+        )
+    engine.dispose()
+    store = Store.open(old_store)  # 0004 -> 0005
+    [delivery] = store.deliveries(slot)
+    assert (delivery.event, delivery.status, delivery.live_episode_id) == (
+        "violation", "Delivered", None,
+    )  # fmt: skip
+    assert delivery.receiver == "webhook https://h/x"
+    assert store.live_episodes("hourly") == []
+    assert store.delete_schedule("hourly")
+    assert store.deliveries(slot) == []
+    store.engine.dispose()
