@@ -604,9 +604,7 @@ def live_episodes(
             row |= {
                 "began_at": episode.began_at,
                 "ended_at": episode.ended_at,
-                "violated": ", ".join(
-                    f"{metric} on {facet} = {value}" for facet, value, metric in episode.violated
-                ),
+                "violated": episode.summary,
                 "notified": "; ".join(
                     f"{d['event']} to {d['receiver']}: {d['status']}" for d in deliveries
                 ),

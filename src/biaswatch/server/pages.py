@@ -548,13 +548,13 @@ def _live_alerts(live: EndpointLive, episodes: Sequence[dict[str, Any]], now: da
     if going:
         text += (
             f"<p class='violated'>Live violation since {_hour(going[0]['began_at'])} UTC:"
-            f" {escape(_violated(going[0]))}</p>"
+            f" {escape(going[0]['summary'])}</p>"
         )
     if not shown:
         return text
     rows = [
         f"<tr class='live-episode'><td>{_hour(e['began_at'])}</td><td>{_hour(e['ended_at'])}</td>"
-        f"{_cell(_violated(e))}{_cell(e['events'])}<td>"
+        f"{_cell(e['summary'])}{_cell(e['events'])}<td>"
         + "<br>".join(
             f"{escape(d['event'])} → {escape(d['receiver'])}: {_status(d['status'])}"
             + (f" <span class='muted'>{escape(d['last_error'])}</span>" if d["last_error"] else "")
@@ -568,14 +568,6 @@ def _live_alerts(live: EndpointLive, episodes: Sequence[dict[str, Any]], now: da
         rows,
         id_=f"live-{escape(live.endpoint)}-episodes",
     )
-
-
-def _violated(episode: dict[str, Any]) -> str:
-    """``DPPL, DI on sex = 0``: what a live episode has violated."""
-    by_entry: dict[tuple[str, str], list[str]] = {}
-    for v in episode["violated"]:
-        by_entry.setdefault((v["facet"], v["facet_value"]), []).append(v["metric"])
-    return "; ".join(f"{', '.join(m)} on {f} = {value}" for (f, value), m in by_entry.items())
 
 
 def _live_panel(live: EndpointLive, episodes: Sequence[dict[str, Any]], now: datetime) -> str:

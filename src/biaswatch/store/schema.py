@@ -209,8 +209,16 @@ class LiveEpisodeRow(Base):
     last_violated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
+    @property
+    def summary(self) -> str:
+        """What it violated, for people: ``DI, DPPL on sex = 0``."""
+        metrics: dict[tuple[str, str], list[str]] = {}
+        for facet, value, metric in self.violated:
+            metrics.setdefault((facet, value), []).append(metric)
+        return "; ".join(f"{', '.join(m)} on {f} = {v}" for (f, v), m in metrics.items())
+
     def to_json(self) -> dict[str, Any]:
-        """The episode as the API and the live page show it."""
+        """The episode as the API, the CLI and the live page show it."""
         return {
             "id": self.id,
             "schedule": self.schedule_name,
@@ -220,6 +228,7 @@ class LiveEpisodeRow(Base):
                 {"facet": facet, "facet_value": value, "metric": metric}
                 for facet, value, metric in self.violated
             ],
+            "summary": self.summary,
             "events": self.events,
             "began_at": _time(self.began_at),
             "last_violated_at": _time(self.last_violated_at),

@@ -161,7 +161,8 @@ def test_live_bias_is_announced_once_when_it_begins_and_once_when_it_ends(
     assert "class='live-episode'" in page
     assert "live-violation → webhook http://127.0.0.1" in page
     if listed is not None:
-        assert "DPPL on sex = 0" in listed
+        assert f"{episode.summary}" in listed
+        assert "DPPL on sex = 0" in episode.summary
         assert "live-resolved to email" in listed
         assert f"{start:%Y-%m-%d %H:%M}" in listed
 
