@@ -64,8 +64,9 @@ def scheduler_command(
 
     Stops on SIGTERM or Ctrl-C once the running executions finish.
     Schedules created with --reevaluate-within also get their recent executions rerun when
-    their ground truth grows. With --once: one round, then exit (0, or 1 when an execution
-    failed, 3 when one found violations), for cron jobs and CI.
+    their ground truth grows; those with --live-violation-window have their endpoint's live
+    metrics judged every minute, and live violations notified. With --once: one round, then
+    exit (0, or 1 when an execution failed, 3 when one found violations), for cron jobs and CI.
     """
     from prometheus_client import start_http_server
 
